@@ -1,0 +1,46 @@
+"""The agent must not switch its own guard off: `agentguard` run from the agent's side may only look.
+
+Commands that change the guard (mode, init, policy edits, ledger resolution, restore, uninstall) are
+`guard.tamper`, which the default policy denies. A human runs them in their own terminal, outside the hook.
+"""
+
+from __future__ import annotations
+
+from agentguard.analysis.types import Context, Handler, Invocation
+from agentguard.models import Effect, Kind
+
+# Sub-commands that only report. Everything else changes the guard's state or wiring.
+READ_ONLY = {
+    ("check",), ("explain",), ("doctor",), ("policy", "test"), ("policy", "show"), ("mode", "show"),
+    ("ledger", "verify"), ("ledger", "list"), ("ledger", "show"), ("ledger", "breaks"),
+    ("ledger", "verify-proof"), ("ledger", "prove"), ("snapshots", "list"), ("snapshots", "show"),
+    ("snapshots", "verify"), ("version",), ("--version",), ("--help",), ("help",), ("demo",),
+}  # fmt: skip
+
+
+def agentguard(inv: Invocation, ctx: Context) -> list[Effect]:
+    words = [w.text for w in inv.args if not w.text.startswith("-") or w.text in ("--version", "--help")]
+    if any(not w.known for w in inv.args):
+        return [Effect.make(Kind.GUARD_TAMPER, "agentguard", "runs agentguard with arguments not known "
+                            "before it runs", source=inv.source)]  # fmt: skip
+    if not words or tuple(words[:1]) in READ_ONLY or tuple(words[:2]) in READ_ONLY:
+        return [Effect.make(Kind.READ, "agentguard", "asks agentguard for information", source=inv.source)]
+    if words[:1] == ["mode"] and len(words) == 1:
+        return [Effect.make(Kind.READ, "agentguard", "shows the mode", source=inv.source)]
+    return [Effect.make(Kind.GUARD_TAMPER, "agentguard " + " ".join(words[:2]),
+                        "changes agentguard itself (only a human may, outside the agent)", source=inv.source)]
+
+
+HANDLERS: dict[str, Handler] = {"agentguard": agentguard}
+
+
+def pip(inv: Invocation, ctx: Context) -> list[Effect]:
+    texts = [w.text for w in inv.args]
+    if "uninstall" in texts and any(t.lower().startswith("agentguard") for t in texts):
+        return [Effect.make(Kind.GUARD_TAMPER, "agentguard", "uninstalls agentguard", source=inv.source)]
+    verb = next((t for t in texts if not t.startswith("-")), "")
+    kind = Kind.READ if verb in ("list", "show", "freeze", "check", "search", "index", "--version") else Kind.EXEC_BUILD
+    return [Effect.make(kind, "python packages", f"pip {verb}".strip(), source=inv.source)]
+
+
+HANDLERS.update({"pip": pip, "pip3": pip})

@@ -1,0 +1,77 @@
+"""Operands to paths: what a command would actually touch on this file system.
+
+Globs are expanded the way bash would (hidden files only when the pattern asks for them, an unmatched pattern
+stays literal), and each path is kept both as written-and-normalised and with symlinks resolved, because a
+policy must see through a link to the protected file behind it.
+"""
+
+from __future__ import annotations
+
+import glob as globmod
+import itertools
+import os
+import stat
+
+from agentguard.analysis.types import Target, Word
+
+MAX_GLOB_MATCHES = 2000
+MAX_TEXT_BYTES = 256 * 1024
+
+
+def absolute(path: str, cwd: str) -> str:
+    return os.path.normpath(os.path.join(cwd, path))
+
+
+def target_of(display: str, path: str, *, pattern: bool = False) -> Target:
+    try:
+        info = os.lstat(path)
+    except (OSError, ValueError):
+        return Target(display, path, _real(path), exists=False, is_dir=False, size=None, pattern=pattern)
+    is_dir = stat.S_ISDIR(info.st_mode) or (stat.S_ISLNK(info.st_mode) and os.path.isdir(path))
+    size = info.st_size if stat.S_ISREG(info.st_mode) else None
+    return Target(display, path, _real(path), exists=True, is_dir=is_dir, size=size, pattern=pattern)
+
+
+def _real(path: str) -> str:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return path
+
+
+def resolve(word: Word, cwd: str | None) -> list[Target] | None:
+    """The paths `word` names, or None when its value (or the cwd it is relative to) is unknown."""
+    if not word.known or not word.text:
+        return None
+    if cwd is None and not os.path.isabs(word.text):
+        return None
+    base = cwd or "/"
+    if word.glob is None:
+        return [target_of(word.text, absolute(word.text, base))]
+    # `**` comes from find's patterns: crawling a tree (node_modules…) on every tool call costs too much,
+    # so the pattern itself is the target and policy matches it like a path.
+    matches = [] if "**" in word.glob else _expand_glob(word.glob, base)
+    if not matches:
+        return [target_of(word.text, absolute(word.text, base), pattern=True)]
+    return [target_of(m, absolute(m, base)) for m in matches]
+
+
+def _expand_glob(pattern: str, cwd: str) -> list[str]:
+    try:
+        found = globmod.iglob(pattern, root_dir=cwd)
+        return sorted(itertools.islice(found, MAX_GLOB_MATCHES))
+    except (OSError, ValueError, RecursionError):
+        return []
+
+
+def read_small_text(path: str, cwd: str | None) -> str | None:
+    if cwd is None and not os.path.isabs(path):
+        return None
+    full = absolute(os.path.expanduser(path), cwd or "/")
+    try:
+        if os.path.getsize(full) > MAX_TEXT_BYTES:
+            return None
+        with open(full, "rb") as handle:
+            return handle.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None

@@ -1,0 +1,86 @@
+"""Which module handles which command.
+
+The table is static and the modules are imported on first use, because the hook runs on every tool call and
+most commands need one family at most (sqlglot alone takes ~100 ms to import).
+Each family module exposes `HANDLERS: dict[str, Handler]`; names here map to the module that has them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+from agentguard.analysis.types import Handler
+
+_FAMILIES: dict[str, tuple[str, ...]] = {
+    "agentguard.analysis.files": (
+        "rm", "rmdir", "unlink", "shred", "truncate", "dd", "mv", "cp", "ln", "install", "tee",
+        "touch", "mkdir", "chmod", "chown", "chgrp", "sed", "rsync", "find", "mkfs", "wipefs",
+        "fdisk", "sfdisk", "parted", "gdisk", "sgdisk", "mkswap", "tar", "unzip", "curl", "wget",
+        "sort", "patch", "split", "csplit", "srm", "trash", "trash-put", "gio",
+    ),
+    "agentguard.analysis.system": (
+        "kill", "killall", "pkill", "killall5", "shutdown", "reboot", "halt", "poweroff", "init", "telinit",
+        "systemctl", "service", "crontab", "iptables", "ip6tables", "nft", "ufw", "userdel",
+        "groupdel", "passwd", "swapoff", "umount", "losetup", "history",
+    ),
+    "agentguard.analysis.guard": ("agentguard", "pip", "pip3"),
+    "agentguard.analysis.git": ("git",),
+    "agentguard.analysis.databases": (
+        "sqlite3", "psql", "mysql", "mariadb", "duckdb", "mongosh", "mongo", "redis-cli",
+        "dropdb", "dropuser", "mysqladmin", "prisma", "rails", "rake", "alembic", "knex",
+        "sequelize", "sequelize-cli", "typeorm", "manage.py", "django-admin", "pg_restore",
+        "mongorestore", "cqlsh", "clickhouse-client", "clickhouse", "influx", "etcdctl",
+        "valkey-cli", "memcached-tool", "sqlcmd", "supabase", "drizzle-kit", "flyway", "liquibase",
+    ),
+    "agentguard.analysis.interpreters": (
+        "python", "python3", "python2", "pypy", "pypy3", "node", "nodejs", "deno", "bun", "perl",
+        "ruby", "php", "uv", "osascript",
+    ),
+    "agentguard.analysis.cloud": ("aws", "gcloud", "gsutil", "az", "azcopy", "doctl", "s3cmd",
+                                  "rclone", "oci", "ibmcloud", "linode-cli", "hcloud"),
+    "agentguard.analysis.infra": (
+        "kubectl", "oc", "helm", "terraform", "tofu", "terragrunt", "pulumi", "docker", "podman",
+        "docker-compose", "nerdctl", "kind", "minikube", "k3d", "eksctl", "cdk", "serverless", "sls",
+        "ansible", "ansible-playbook", "vagrant", "nomad", "virsh", "lxc", "k9s",
+    ),
+    "agentguard.analysis.services": (
+        "gh", "glab", "heroku", "vercel", "netlify", "fly", "flyctl", "firebase", "wrangler",
+        "vault", "consul", "kafka-topics", "kafka-topics.sh", "restic", "borg", "rclone-",
+        "stripe", "supabase-", "railway", "render", "doppler", "npm", "yarn", "pnpm", "cargo",
+        "gem", "twine", "s5cmd", "mc",
+    ),
+}
+
+_INDEX: dict[str, str] = {name: module for module, names in _FAMILIES.items() for name in names}
+
+
+@cache
+def _handlers(module: str) -> dict[str, Handler]:
+    loaded = importlib.import_module(module)
+    handlers: dict[str, Handler] = loaded.HANDLERS
+    return handlers
+
+
+def canonical(name: str) -> str:
+    """`mkfs.ext4` is mkfs, `python3.11` is python3, `pip3.12` is pip3: versions and variants share handlers."""
+    if name.startswith("mkfs."):
+        return "mkfs"
+    stem = name.rstrip("0123456789.")
+    if stem != name and stem in ("python", "python3", "pip", "pip3", "node", "ruby", "perl", "php", "pypy"):
+        return stem
+    return name
+
+
+def handler_for(name: str) -> Handler | None:
+    """The handler for a command name, importing its family module on first use; None if no family has it."""
+    name = canonical(name)
+    module = _INDEX.get(name)
+    if module is None:
+        return None
+    try:
+        return _handlers(module).get(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:  # a dependency is missing: let the caller fail closed
+            raise
+        return None  # a family not written yet: the command is then treated as unmodelled

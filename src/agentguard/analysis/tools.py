@@ -1,0 +1,40 @@
+"""Claude Code's file tools (Write, Edit, MultiEdit, NotebookEdit) as effects on the file they name.
+
+An edit of an existing file replaces content (file.overwrite); a write to a new path creates it. Whether that
+matters is the policy's business: writing `src/app.py` is ordinary, writing `.env` or `.claude/settings.json`
+is not.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from agentguard.analysis.paths import absolute, target_of
+from agentguard.models import Effect, Kind
+
+FILE_TOOLS = {"Write": "file_path", "Edit": "file_path", "MultiEdit": "file_path", "NotebookEdit": "notebook_path"}
+READ_TOOLS = frozenset({"Read", "Grep", "Glob", "LS", "WebFetch", "WebSearch", "TodoWrite", "TodoRead",
+                        "NotebookRead", "BashOutput", "ExitPlanMode", "Task", "Agent", "AskUserQuestion"})
+
+
+def tool_effects(tool: str, tool_input: Mapping[str, Any], cwd: str, home: str) -> list[Effect]:
+    if tool in READ_TOOLS:
+        return [Effect.make(Kind.READ, tool, f"{tool} tool")]
+    key = FILE_TOOLS.get(tool)
+    if key is None:
+        return [Effect.unknown(f"tool {tool!r} is not modelled by agentguard", source=tool)]
+    raw = tool_input.get(key)
+    if not isinstance(raw, str) or not raw:
+        return [Effect.unknown(f"{tool} without a {key}", source=tool)]
+    path = absolute(os.path.expanduser(raw), cwd)
+    target = target_of(raw, path)
+    kind = Kind.FILE_OVERWRITE if target.exists else Kind.FILE_WRITE
+    detail = {"Write": "writes", "NotebookEdit": "edits a notebook cell in"}.get(tool, "edits")
+    if not target.exists:
+        detail = "creates"
+    return [
+        Effect.make(kind, raw, detail, source=f"{tool} {raw}", path=target.path, real_path=target.real,
+                    exists=target.exists, size=target.size, is_dir=target.is_dir)
+    ]  # fmt: skip

@@ -1,0 +1,191 @@
+"""Commands that run another command: sudo, env, timeout, nohup, xargs, npx …
+
+Each wrapper is described by data (which options take a value, how many leading operands it consumes) so that
+`sudo -u root timeout 5 nice -n 2 rm -rf /` is seen as `rm -rf /`. The walker analyses the inner command as if
+it had been typed; what the wrapper adds (a new cwd for `env -C`, a profile for `aws-vault exec`) travels in
+`Unwrapped`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from agentguard.analysis.types import Word
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """How to find the inner command: skip options (those in `valued` take a value), then `operands` words."""
+
+    valued: frozenset[str] = frozenset()
+    operands: int = 0
+    stop_at_first_operand: bool = True
+    separator: str | None = None  # an option-looking word after which the command starts (`--`)
+    reads_only: frozenset[str] = frozenset()  # options that make the wrapper only report (`command -v`)
+
+
+def _spec(valued: str = "", operands: int = 0, reads_only: str = "", separator: str | None = None) -> Spec:
+    return Spec(
+        valued=frozenset(valued.split()),
+        operands=operands,
+        reads_only=frozenset(reads_only.split()),
+        separator=separator,
+    )
+
+
+SPECS: dict[str, Spec] = {
+    "sudo": _spec("-u --user -g --group -C --close-from -D --chdir -h --host -p --prompt -r --role "
+                  "-t --type -T --command-timeout -U --other-user", reads_only="-l --list -v --validate "
+                  "-k --reset-timestamp -K --remove-timestamp -V --version"),
+    "doas": _spec("-u -C"),
+    "nohup": _spec(),
+    "time": _spec("-f --format -o --output"),
+    "nice": _spec("-n --adjustment"),
+    "ionice": _spec("-c --class -n --classdata -p --pid -P --pgid -u --uid"),
+    "timeout": _spec("-s --signal -k --kill-after", operands=1),
+    "stdbuf": _spec("-i --input -o --output -e --error"),
+    "setsid": _spec(),
+    "chrt": _spec(operands=1),
+    "taskset": _spec("-c --cpu-list", operands=1),
+    "unbuffer": _spec(),
+    "caffeinate": _spec("-t -w"),
+    "command": _spec(reads_only="-v -V"),
+    "builtin": _spec(),
+    "exec": _spec("-a"),
+    "busybox": _spec(),
+    "runuser": _spec("-u --user -g --group -G --supp-group", separator="--"),
+    "chroot": _spec("--userspec --groups", operands=1),
+    "nsenter": _spec("-t --target -S --setuid -G --setgid"),
+    "strace": _spec("-e -o -p -s -u -E"),
+    "ltrace": _spec("-e -o -p -s -u"),
+    "valgrind": _spec(),
+    "proxychains": _spec("-f"),
+    "proxychains4": _spec("-f"),
+    "torsocks": _spec(),
+    "firejail": _spec(),
+    "npx": _spec("-p --package --registry --cache", reads_only="-v --version"),
+    "bunx": _spec("-p --package"),
+    "pnpx": _spec(),
+    "uvx": _spec("--from --with --python -p --index-url"),
+    "dotenv": _spec("-e -c -v", separator="--"),
+    "op": _spec("--env-file", separator="--"),
+    "aws-vault": _spec("-d --duration --region", operands=1, separator="--"),
+    "direnv": _spec(operands=1),
+    "env": _spec("-u --unset -C --chdir -S --split-string"),
+}
+
+# Two-word wrappers: `poetry run X`, `bundle exec X` and the like run X.
+SUBCOMMAND_WRAPPERS: dict[tuple[str, str], Spec] = {
+    ("poetry", "run"): _spec(),
+    ("pipenv", "run"): _spec(),
+    ("pdm", "run"): _spec(),
+    ("hatch", "run"): _spec(),
+    ("rye", "run"): _spec(),
+    ("pipx", "run"): _spec("--spec --python"),
+    ("bundle", "exec"): _spec(),
+    ("pnpm", "exec"): _spec(),
+    ("pnpm", "dlx"): _spec(),
+    ("yarn", "dlx"): _spec(),
+    ("yarn", "exec"): _spec(),
+    ("npm", "exec"): _spec("-p --package", separator="--"),
+    ("conda", "run"): _spec("-n --name -p --prefix"),
+    ("mamba", "run"): _spec("-n --name -p --prefix"),
+    ("op", "run"): _spec("--env-file", separator="--"),
+    ("direnv", "exec"): _spec(operands=1),
+    ("aws-vault", "exec"): _spec("-d --duration --region", operands=1, separator="--"),
+    ("nix", "run"): _spec(separator="--"),
+    ("devbox", "run"): _spec(),
+    ("mise", "exec"): _spec(separator="--"),
+    ("asdf", "exec"): _spec(),
+    ("docker-compose", "exec"): _spec("-u --user -w --workdir -e --env", operands=1),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Unwrapped:
+    """The inner command of a wrapper, or `reads_only` when the wrapper only reports (`command -v rm`)."""
+
+    words: tuple[Word, ...] = ()
+    reads_only: bool = False
+    assignments: tuple[tuple[str, str], ...] = ()
+    chdir: str | None = None
+    context: dict[str, str] = field(default_factory=dict)
+
+
+def find_spec(words: Sequence[Word], name: str) -> tuple[Spec, int] | None:
+    """The spec for this wrapper and how many words its name takes (1 or 2)."""
+    if name in ("poetry", "pipenv", "pdm", "hatch", "rye", "pipx", "bundle", "pnpm", "yarn", "npm",
+                "conda", "mamba", "op", "direnv", "aws-vault", "nix", "devbox", "mise", "asdf",
+                "docker-compose") and len(words) > 1:
+        spec = SUBCOMMAND_WRAPPERS.get((name, words[1].text))
+        if spec is not None:
+            return spec, 2
+    if name in ("op", "direnv", "aws-vault", "pnpm", "yarn", "npm", "docker-compose"):
+        return None  # only their `run`/`exec` forms wrap
+    spec = SPECS.get(name)
+    return (spec, 1) if spec is not None else None
+
+
+def unwrap(words: Sequence[Word], name: str) -> Unwrapped | None:
+    """Peel one wrapper off `words`; None when `name` is not a wrapper."""
+    found = find_spec(words, name)
+    if found is None:
+        return None
+    spec, skip = found
+    if name == "env":
+        return _unwrap_env(words[1:])
+    rest = list(words[skip:])
+    i = 0
+    while i < len(rest):
+        text = rest[i].text
+        if spec.separator is not None and text == spec.separator:
+            i += 1
+            break
+        if text == "--":
+            i += 1
+            break
+        if not text.startswith("-") or text == "-":
+            break
+        if text in spec.reads_only or text.split("=", 1)[0] in spec.reads_only:
+            return Unwrapped(reads_only=True)
+        i += 2 if text in spec.valued else 1
+    operands = rest[i : i + spec.operands]
+    inner = tuple(rest[i + spec.operands :])
+    context: dict[str, str] = {}
+    if name == "aws-vault" and operands:
+        context["profile"] = operands[0].text
+    chdir = operands[0].text if name == "direnv" and operands else None
+    if name == "busybox" and not inner:
+        return Unwrapped(reads_only=True)
+    return Unwrapped(words=inner, chdir=chdir, context=context)
+
+
+def _unwrap_env(args: Sequence[Word]) -> Unwrapped:
+    assignments: list[tuple[str, str]] = []
+    chdir: str | None = None
+    i = 0
+    while i < len(args):
+        text = args[i].text
+        if text in ("-u", "--unset", "-C", "--chdir", "-S", "--split-string") and i + 1 < len(args):
+            if text in ("-C", "--chdir"):
+                chdir = args[i + 1].text
+            if text in ("-S", "--split-string"):
+                split = tuple(Word.literal(t) for t in args[i + 1].text.split())
+                return Unwrapped(words=split + tuple(args[i + 2 :]), assignments=tuple(assignments))
+            i += 2
+        elif text.startswith("--chdir="):
+            chdir = text.split("=", 1)[1]
+            i += 1
+        elif text.startswith("-") and text != "-":
+            i += 1
+        elif "=" in text and not text.startswith("="):
+            key, value = text.split("=", 1)
+            assignments.append((key, value if args[i].known else ""))
+            i += 1
+        else:
+            break
+    inner = tuple(args[i:])
+    if not inner:
+        return Unwrapped(reads_only=True, assignments=tuple(assignments))
+    return Unwrapped(words=inner, assignments=tuple(assignments), chdir=chdir)
