@@ -1,0 +1,105 @@
+"""Claude Code's hook protocol, and nothing else: JSON in on stdin, a decision out on stdout.
+
+PreToolUse answers in `hookSpecificOutput.permissionDecision` (a flat `decision` field is ignored by Claude
+Code). Allow is answered by saying nothing, so Claude Code's own permission rules still apply: agentguard
+only ever narrows what the agent may do. Every failure becomes a deny with the reason, because a hook that
+crashes or exits non-zero lets the tool run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import IO, Any
+
+from agentguard.models import Action, Decision, Verdict
+
+SHELL_TOOLS = frozenset({"Bash"})
+
+
+def action_from_hook(payload: Mapping[str, Any]) -> Action:
+    tool = str(payload.get("tool_name") or "")
+    tool_input = payload.get("tool_input") or {}
+    if not tool or not isinstance(tool_input, dict):
+        raise ValueError("hook input has no tool_name or no tool_input object")
+    cwd = str(payload.get("cwd") or os.getcwd())
+    command = tool_input.get("command") if tool in SHELL_TOOLS else None
+    if tool in SHELL_TOOLS and not isinstance(command, str):
+        raise ValueError("Bash tool input without a command string")
+    return Action(
+        tool=tool, cwd=cwd, command=command, tool_input=tool_input, host="claude",
+        session_id=_str_or_none(payload.get("session_id")), tool_use_id=_str_or_none(payload.get("tool_use_id")),
+    )  # fmt: skip
+
+
+def pre_tool_use_answer(decision: Decision) -> dict[str, Any] | None:
+    if decision.verdict == Verdict.ALLOW:
+        return None
+    return {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": str(decision.verdict),
+            "permissionDecisionReason": decision.summary(),
+        }
+    }
+
+
+def deny_answer(reason: str) -> dict[str, Any]:
+    return {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "deny",
+            "permissionDecisionReason": f"agentguard could not decide, so it blocks: {reason}",
+        }
+    }
+
+
+def run_hook(stdin: IO[str], stdout: IO[str]) -> int:
+    """Entry point of `agentguard hook claude`. Always exits 0 with a well-formed answer."""
+    try:
+        payload = json.loads(stdin.read() or "{}")
+        if not isinstance(payload, dict):
+            raise ValueError("hook input is not a JSON object")
+        event = payload.get("hook_event_name", "PreToolUse")
+        if event == "PostToolUse":
+            _record_outcome(payload)
+            return 0
+        if event != "PreToolUse":
+            return 0  # events agentguard does not gate
+        answer = _pre_tool_use(payload)
+    except Exception as exc:  # noqa: BLE001 - fail closed on anything
+        answer = deny_answer(f"{type(exc).__name__}: {exc}")
+    if answer is not None:
+        stdout.write(json.dumps(answer) + "\n")
+    return 0
+
+
+def _pre_tool_use(payload: Mapping[str, Any]) -> dict[str, Any] | None:
+    from agentguard.pipeline import Gate
+
+    action = action_from_hook(payload)
+    project_root = os.environ.get("CLAUDE_PROJECT_DIR") or None
+    decision = Gate.from_env().decide(action, project_root=project_root)
+    return pre_tool_use_answer(decision)
+
+
+def _record_outcome(payload: Mapping[str, Any]) -> None:
+    """Keep what happened after an allowed call; the ledger (a later layer) reads it."""
+    from agentguard.state import Places
+
+    response = payload.get("tool_response")
+    record = {
+        "session_id": payload.get("session_id"),
+        "tool_use_id": payload.get("tool_use_id"),
+        "tool_name": payload.get("tool_name"),
+        "interrupted": response.get("interrupted") if isinstance(response, dict) else None,
+    }
+    places = Places.from_env()
+    os.makedirs(places.state, mode=0o700, exist_ok=True)
+    with open(places.journal_file, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, sort_keys=True) + "\n")
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,106 @@
+"""Wiring agentguard into a project's `.claude/settings.json`: merged, never clobbered, idempotent."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from agentguard.errors import AgentGuardError
+from agentguard.state import write_json_atomic
+
+MATCHER = "Bash|Write|Edit|MultiEdit|NotebookEdit"
+EVENTS = ("PreToolUse", "PostToolUse")
+
+
+def hook_command() -> str:
+    """An absolute command: if `agentguard` were not on the PATH Claude Code runs hooks with, the hook would
+    fail and Claude Code would run the tool anyway."""
+    script = shutil.which("agentguard") or os.path.join(os.path.dirname(sys.executable), "agentguard")
+    if os.path.exists(script):
+        return f"{shlex.quote(os.path.abspath(script))} hook claude"
+    return f"{shlex.quote(sys.executable)} -m agentguard hook claude"
+
+
+def is_ours(command: object) -> bool:
+    return isinstance(command, str) and "agentguard" in command and "hook claude" in command
+
+
+@dataclass(frozen=True, slots=True)
+class WiringReport:
+    path: str
+    changed: bool
+    command: str
+
+
+def settings_path(project_root: str) -> str:
+    return os.path.join(project_root, ".claude", "settings.json")
+
+
+def load_settings(path: str) -> dict[str, Any]:
+    if not os.path.exists(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise AgentGuardError(f"{path} is not valid JSON ({exc}); fix or move it, then run init again") from None
+    if not isinstance(data, dict):
+        raise AgentGuardError(f"{path} must hold a JSON object")
+    return data
+
+
+def merge_hooks(settings: dict[str, Any], command: str) -> bool:
+    """Add (or update) agentguard's hook entries; returns whether anything changed."""
+    hooks = settings.setdefault("hooks", {})
+    if not isinstance(hooks, dict):
+        raise AgentGuardError("settings.json: 'hooks' must be an object")
+    changed = False
+    for event in EVENTS:
+        groups = hooks.setdefault(event, [])
+        if not isinstance(groups, list):
+            raise AgentGuardError(f"settings.json: hooks.{event} must be a list")
+        changed |= _merge_event(groups, command)
+    return changed
+
+
+def _merge_event(groups: list[Any], command: str) -> bool:
+    for group in groups:
+        if not isinstance(group, dict):
+            continue
+        for hook in group.get("hooks", []):
+            if isinstance(hook, dict) and is_ours(hook.get("command")):
+                if hook.get("command") == command and group.get("matcher") == MATCHER:
+                    return False
+                hook["command"] = command
+                hook["type"] = "command"
+                group["matcher"] = MATCHER
+                return True
+    groups.append({"matcher": MATCHER, "hooks": [{"type": "command", "command": command}]})
+    return True
+
+
+def install(project_root: str) -> WiringReport:
+    path = settings_path(project_root)
+    settings = load_settings(path)
+    command = hook_command()
+    changed = merge_hooks(settings, command)
+    if changed:
+        write_json_atomic(path, settings)
+    return WiringReport(path, changed, command)
+
+
+def wired_commands(settings: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """For each event, the (matcher, command) pairs that run agentguard."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    hooks = settings.get("hooks", {})
+    for event in EVENTS:
+        for group in hooks.get(event, []) if isinstance(hooks, dict) else []:
+            for hook in group.get("hooks", []) if isinstance(group, dict) else []:
+                if isinstance(hook, dict) and is_ours(hook.get("command")):
+                    found.setdefault(event, []).append((str(group.get("matcher", "")), str(hook["command"])))
+    return found

@@ -1,0 +1,50 @@
+"""The one pipeline every host goes through: Action → effects → policy → Decision.
+
+`decide` never raises: a policy error, an unreadable mode file or a bug becomes an ask (or deny) with the
+reason, because a guard that crashes lets the host run the tool anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agentguard.errors import AgentGuardError
+from agentguard.models import Action, Decision, Effect, Verdict
+from agentguard.state import Places, find_project_root, read_mode
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    places: Places
+
+    @classmethod
+    def from_env(cls) -> Gate:
+        return cls(Places.from_env())
+
+    def decide(self, action: Action, *, project_root: str | None = None) -> Decision:
+        try:
+            return self._decide(action, project_root or find_project_root(action.cwd))
+        except AgentGuardError as exc:
+            return failed(exc.message, action)
+        except Exception as exc:  # noqa: BLE001 - the decision path must fail closed, whatever broke
+            return failed(f"internal error ({type(exc).__name__}: {exc})", action)
+
+    def _decide(self, action: Action, project_root: str) -> Decision:
+        from agentguard.analysis import analyze
+        from agentguard.policy.engine import evaluate
+
+        policy = self.policy(project_root)
+        mode = read_mode(self.places)
+        effects = analyze(action, home=self.places.home, project_root=project_root)
+        return evaluate(policy, effects, mode=mode)
+
+    def policy(self, project_root: str):  # type: ignore[no-untyped-def]
+        from agentguard.policy.examples import checked_policy
+
+        return checked_policy(project_root, self.places)
+
+
+def failed(why: str, action: Action, verdict: Verdict = Verdict.DENY) -> Decision:
+    """The decision when agentguard itself cannot decide: never allow."""
+    effect = Effect.unknown(why, source=action.describe())
+    return Decision(verdict, (f"agentguard could not decide, so it blocks: {why}",), (effect,), error=why)

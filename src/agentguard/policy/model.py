@@ -1,0 +1,107 @@
+"""The typed policy: rules over effects, defaults per kind, named path sets, production markers.
+
+Rules talk about effects and resources, never about raw command strings. A rule matches an effect when every
+condition it states holds; the strictest verdict among the matching rules wins, and the per-kind default
+applies only where no rule matches.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from agentguard.models import Effect, Kind, Verdict
+from agentguard.policy import globs
+
+EXEMPTING_SETS = frozenset({"artifacts", "temp"})  # sets that loosen rules: a project layer may not extend them
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    verdict: Verdict
+    reason: str
+    kinds: tuple[str, ...] = ()
+    not_kinds: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()  # already expanded: placeholders substituted, @sets inlined
+    not_paths: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    not_targets: tuple[str, ...] = ()
+    context: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    not_context: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    recursive: bool | None = None
+    production: Verdict = Verdict.DENY  # what a destructive match on a production resource becomes
+    match: tuple[str, ...] = ()
+    not_match: tuple[str, ...] = ()
+    origin: str = "<built-in>"  # file:line where the rule is defined
+
+    def applies_to(self, effect: Effect) -> bool:
+        kind = effect.kind.value
+        if self.kinds and not any(fnmatch.fnmatchcase(kind, k) for k in self.kinds):
+            return False
+        if self.not_kinds and any(fnmatch.fnmatchcase(kind, k) for k in self.not_kinds):
+            return False
+        if self.recursive is not None and effect.recursive != self.recursive:
+            return False
+        return self._paths_match(effect) and self._targets_match(effect) and self._context_match(effect)
+
+    def _paths_match(self, effect: Effect) -> bool:
+        if not self.paths and not self.not_paths:
+            return True
+        candidates = [p for p in (effect.path, effect.real_path) if p]
+        if not candidates:
+            return False
+        if self.paths and not any(globs.matches(c, self.paths) for c in candidates):
+            return False
+        # Exclusions must hold for the path as written AND behind links: a link in /tmp to ~/data is not temp.
+        return not (self.not_paths and all(globs.matches(c, self.not_paths) for c in candidates))
+
+    def _targets_match(self, effect: Effect) -> bool:
+        if self.targets and not any(fnmatch.fnmatchcase(effect.target, t) for t in self.targets):
+            return False
+        return not (self.not_targets and any(fnmatch.fnmatchcase(effect.target, t) for t in self.not_targets))
+
+    def _context_match(self, effect: Effect) -> bool:
+        for key, patterns in self.context:
+            value = effect.ctx(key)
+            if value is None or not any(fnmatch.fnmatchcase(value, p) for p in patterns):
+                return False
+        for key, patterns in self.not_context:
+            value = effect.ctx(key)
+            if value is not None and any(fnmatch.fnmatchcase(value, p) for p in patterns):
+                return False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A merged, validated policy. Build it with `agentguard.policy.loader.load_policy`."""
+
+    rules: tuple[Rule, ...]
+    defaults: Mapping[str, Verdict]
+    unknown: Verdict
+    plan_files: tuple[str, ...]
+    protected_branches: tuple[str, ...]
+    production: Mapping[str, tuple[str, ...]]
+    sources: tuple[str, ...] = ()
+    digest: str = ""
+    warnings: tuple[str, ...] = field(default=())
+
+    def default_for(self, kind: Kind) -> tuple[Verdict, str]:
+        """The most specific default for `kind`: `db.drop` before `db.*` before `*`."""
+        value = kind.value
+        if value in self.defaults:
+            return self.defaults[value], value
+        family = value.split(".", 1)[0] + ".*"
+        if family in self.defaults:
+            return self.defaults[family], family
+        return self.unknown, "settings.unknown"
+
+    def production_marker(self, effect: Effect) -> str | None:
+        """`key=value` of the context entry that marks the effect's resource as production, if any."""
+        for key, value in effect.context:
+            patterns = self.production.get(key, ())
+            if any(fnmatch.fnmatchcase(value.lower(), p.lower()) for p in patterns):
+                return f"{key}={value}"
+        return None

@@ -1,0 +1,109 @@
+"""Where agentguard keeps its state and user config: outside the workspace, out of the agent's way.
+
+`AGENTGUARD_HOME` puts both under one directory (tests and CI use it); otherwise the platform's per-user
+state and config dirs (platformdirs). Every environment lookup of the package lives here or in the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentguard.errors import StateError
+
+MODES = ("normal", "freeze", "plan", "shadow")
+
+
+@dataclass(frozen=True, slots=True)
+class Places:
+    state: str
+    config: str
+    home: str
+
+    @classmethod
+    def from_env(cls) -> Places:
+        home = os.path.expanduser("~")
+        root = os.environ.get("AGENTGUARD_HOME")
+        if root:
+            root = os.path.abspath(os.path.expanduser(root))
+            return cls(state=os.path.join(root, "state"), config=os.path.join(root, "config"), home=home)
+        import platformdirs
+
+        return cls(
+            state=platformdirs.user_state_dir("agentguard"),
+            config=platformdirs.user_config_dir("agentguard"),
+            home=home,
+        )
+
+    def glob_places(self, project_root: str) -> dict[str, str]:
+        return {
+            "HOME": self.home,
+            "PROJECT": project_root,
+            "STATE": self.state,
+            "CONFIG": self.config,
+            "TMPDIR": os.environ.get("TMPDIR", "/tmp"),
+        }
+
+    @property
+    def mode_file(self) -> str:
+        return os.path.join(self.state, "mode.json")
+
+    @property
+    def journal_file(self) -> str:
+        return os.path.join(self.state, "outcomes.jsonl")
+
+
+def find_project_root(cwd: str) -> str:
+    """The nearest ancestor with agentguard.toml or .git; cwd itself when there is none."""
+    start = Path(os.path.abspath(cwd))
+    for folder in (start, *start.parents):
+        if (folder / "agentguard.toml").exists() or (folder / ".git").exists():
+            return str(folder)
+    return str(start)
+
+
+def read_mode(places: Places) -> str:
+    """The mode a human set; normal when none was ever set. An unreadable mode file is an error (fail closed)."""
+    try:
+        with open(places.mode_file, encoding="utf-8") as handle:
+            mode = json.load(handle).get("mode")
+    except FileNotFoundError:
+        return "normal"
+    except (OSError, ValueError, AttributeError) as exc:
+        raise StateError(f"cannot read the mode file {places.mode_file}: {exc}") from None
+    if mode not in MODES:
+        raise StateError(f"the mode file {places.mode_file} names an unknown mode {mode!r}")
+    return str(mode)
+
+
+def write_mode(places: Places, mode: str, *, by: str, reason: str | None) -> dict[str, str]:
+    if mode not in MODES:
+        raise StateError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
+    from datetime import UTC, datetime
+
+    record = {"mode": mode, "set_by": by, "set_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    if reason:
+        record["reason"] = reason
+    write_json_atomic(places.mode_file, record)
+    return record
+
+
+def write_json_atomic(path: str, data: object) -> None:
+    """Write-then-rename, so a reader never sees half a file (and a crash leaves the old one)."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
