@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 
@@ -30,7 +30,7 @@ class Verdict(IntEnum):
             raise ValueError(f"unknown verdict {text!r} (expected allow, ask or deny)") from None
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What an action does to the world. Dotted names so policies can match a family with `db.*`."""
 
     READ = "read"  # only reads

@@ -26,7 +26,7 @@ class Gate:
             return self._decide(action, project_root or find_project_root(action.cwd))
         except AgentGuardError as exc:
             return failed(exc.message, action)
-        except Exception as exc:  # noqa: BLE001 - the decision path must fail closed, whatever broke
+        except Exception as exc:
             return failed(f"internal error ({type(exc).__name__}: {exc})", action)
 
     def _decide(self, action: Action, project_root: str) -> Decision:

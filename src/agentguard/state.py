@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +92,8 @@ def write_mode(places: Places, mode: str, *, by: str, reason: str | None) -> dic
 
 def write_json_atomic(path: str, data: object) -> None:
     """Write-then-rename, so a reader never sees half a file (and a crash leaves the old one)."""
+    import tempfile
+
     folder = os.path.dirname(path)
     os.makedirs(folder, mode=0o700, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")

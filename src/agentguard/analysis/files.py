@@ -62,7 +62,7 @@ def shred(inv: Invocation, ctx: Context) -> list[Effect]:
 
 
 def truncate(inv: Invocation, ctx: Context) -> list[Effect]:
-    options, operands = split_args(inv.args, frozenset({"-s", "--size", "-r", "--reference"}))
+    _options, operands = split_args(inv.args, frozenset({"-s", "--size", "-r", "--reference"}))
     return _each(ctx, Kind.FILE_OVERWRITE, operands, inv, "truncates") or _missing_operand(inv, "truncate")
 
 

@@ -27,8 +27,14 @@ def agentguard(inv: Invocation, ctx: Context) -> list[Effect]:
         return [Effect.make(Kind.READ, "agentguard", "asks agentguard for information", source=inv.source)]
     if words[:1] == ["mode"] and len(words) == 1:
         return [Effect.make(Kind.READ, "agentguard", "shows the mode", source=inv.source)]
-    return [Effect.make(Kind.GUARD_TAMPER, "agentguard " + " ".join(words[:2]),
-                        "changes agentguard itself (only a human may, outside the agent)", source=inv.source)]
+    return [
+        Effect.make(
+            Kind.GUARD_TAMPER,
+            "agentguard " + " ".join(words[:2]),
+            "changes agentguard itself (only a human may, outside the agent)",
+            source=inv.source,
+        )
+    ]
 
 
 HANDLERS: dict[str, Handler] = {"agentguard": agentguard}

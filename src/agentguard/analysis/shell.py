@@ -25,9 +25,11 @@ from agentguard.models import Effect, Kind
 
 MAX_DEPTH = 12
 MAX_LOOP_VALUES = 16
-SHELLS = frozenset("sh bash zsh dash ksh mksh ash yash fish rbash".split())
-NETWORK_FETCHERS = frozenset("curl wget fetch http https aria2c lwp-request GET".split())
-DEV_SINKS = frozenset("/dev/null /dev/stdout /dev/stderr /dev/tty /dev/zero /dev/random /dev/urandom".split())
+SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "fish", "rbash"])
+NETWORK_FETCHERS = frozenset(["curl", "wget", "fetch", "http", "https", "aria2c", "lwp-request", "GET"])
+DEV_SINKS = frozenset(
+    ["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom"]
+)
 NO_STDIN = Stdin()
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from agentguard.analysis.types import Context, Stdin, Word
 
 ECHOES = frozenset({"echo", "printf"})
-FETCHERS = frozenset("curl wget fetch http https aria2c lwp-request GET xh".split())
+FETCHERS = frozenset(["curl", "wget", "fetch", "http", "https", "aria2c", "lwp-request", "GET", "xh"])
 
 
 def stdout_of(words: Sequence[Word], stdin: Stdin, ctx: Context, cwd: str | None) -> Stdin:

@@ -7,8 +7,29 @@ from agentguard.analysis.types import Context, Handler, Invocation, has_flag
 from agentguard.models import Effect, Kind
 
 CRITICAL_SERVICES = frozenset(
-    "sshd ssh networking network-manager NetworkManager systemd-networkd docker containerd kubelet "
-    "postgresql mysql mariadb mongod redis redis-server nginx apache2 httpd firewalld ufw cron".split()
+    [
+        "sshd",
+        "ssh",
+        "networking",
+        "network-manager",
+        "NetworkManager",
+        "systemd-networkd",
+        "docker",
+        "containerd",
+        "kubelet",
+        "postgresql",
+        "mysql",
+        "mariadb",
+        "mongod",
+        "redis",
+        "redis-server",
+        "nginx",
+        "apache2",
+        "httpd",
+        "firewalld",
+        "ufw",
+        "cron",
+    ]
 )
 
 

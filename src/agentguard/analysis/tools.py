@@ -15,8 +15,24 @@ from agentguard.analysis.paths import absolute, target_of
 from agentguard.models import Effect, Kind
 
 FILE_TOOLS = {"Write": "file_path", "Edit": "file_path", "MultiEdit": "file_path", "NotebookEdit": "notebook_path"}
-READ_TOOLS = frozenset({"Read", "Grep", "Glob", "LS", "WebFetch", "WebSearch", "TodoWrite", "TodoRead",
-                        "NotebookRead", "BashOutput", "ExitPlanMode", "Task", "Agent", "AskUserQuestion"})
+READ_TOOLS = frozenset(
+    {
+        "Read",
+        "Grep",
+        "Glob",
+        "LS",
+        "WebFetch",
+        "WebSearch",
+        "TodoWrite",
+        "TodoRead",
+        "NotebookRead",
+        "BashOutput",
+        "ExitPlanMode",
+        "Task",
+        "Agent",
+        "AskUserQuestion",
+    }
+)
 
 
 def tool_effects(tool: str, tool_input: Mapping[str, Any], cwd: str, home: str) -> list[Effect]:

@@ -150,9 +150,8 @@ def option_value(args: Sequence[Word], *names: str) -> str | None:
                 return args[i + 1].text
             if name.startswith("--") and text.startswith(name + "="):
                 return text[len(name) + 1 :]
-            if len(name) == 2 and name[0] == "-" and text.startswith(name) and len(text) > 2:
-                if not text.startswith("--"):
-                    return text[2:]
+            if len(name) == 2 and name[0] == "-" and text.startswith(name) and len(text) > 2 and text[1] != "-":
+                return text[2:]
     return None
 
 
@@ -166,9 +165,8 @@ def has_flag(args: Sequence[Word], *names: str) -> bool:
             break
         if text in longs or text.split("=", 1)[0] in longs:
             return True
-        if shorts and text.startswith("-") and not text.startswith("--") and len(text) > 1:
-            if shorts & set(text[1:]):
-                return True
+        if shorts and text.startswith("-") and not text.startswith("--") and shorts & set(text[1:]):
+            return True
     return False
 
 

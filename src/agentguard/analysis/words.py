@@ -76,7 +76,7 @@ class Expander:
         if kind == "concatenation":
             return [p for child in node.children for p in self._pieces(child, quoted)]
         if kind in ("simple_expansion", "expansion"):
-            return [_Piece(self._variable(node), True if quoted else False)]
+            return [_Piece(self._variable(node), bool(quoted))]
         if kind in ("command_substitution", "process_substitution"):
             raise _Unknown(f"{_text(node)} is only known when it runs")
         if kind == "arithmetic_expansion":
@@ -106,9 +106,7 @@ class Expander:
             return value
         return self._variable_with_operator(node, name, value, operators)
 
-    def _variable_with_operator(
-        self, node: Node, name: str, value: str | None, operators: list[Node]
-    ) -> str:
+    def _variable_with_operator(self, node: Node, name: str, value: str | None, operators: list[Node]) -> str:
         op = _text(operators[0])
         default_nodes = operators[1:]
         if op in (":-", "-", ":=", "=") and value is None and default_nodes:

@@ -35,9 +35,11 @@ def _spec(valued: str = "", operands: int = 0, reads_only: str = "", separator: 
 
 
 SPECS: dict[str, Spec] = {
-    "sudo": _spec("-u --user -g --group -C --close-from -D --chdir -h --host -p --prompt -r --role "
-                  "-t --type -T --command-timeout -U --other-user", reads_only="-l --list -v --validate "
-                  "-k --reset-timestamp -K --remove-timestamp -V --version"),
+    "sudo": _spec(
+        "-u --user -g --group -C --close-from -D --chdir -h --host -p --prompt -r --role "
+        "-t --type -T --command-timeout -U --other-user",
+        reads_only="-l --list -v --validate -k --reset-timestamp -K --remove-timestamp -V --version",
+    ),
     "doas": _spec("-u -C"),
     "nohup": _spec(),
     "time": _spec("-f --format -o --output"),
@@ -115,9 +117,32 @@ class Unwrapped:
 
 def find_spec(words: Sequence[Word], name: str) -> tuple[Spec, int] | None:
     """The spec for this wrapper and how many words its name takes (1 or 2)."""
-    if name in ("poetry", "pipenv", "pdm", "hatch", "rye", "pipx", "bundle", "pnpm", "yarn", "npm",
-                "conda", "mamba", "op", "direnv", "aws-vault", "nix", "devbox", "mise", "asdf",
-                "docker-compose") and len(words) > 1:
+    if (
+        name
+        in (
+            "poetry",
+            "pipenv",
+            "pdm",
+            "hatch",
+            "rye",
+            "pipx",
+            "bundle",
+            "pnpm",
+            "yarn",
+            "npm",
+            "conda",
+            "mamba",
+            "op",
+            "direnv",
+            "aws-vault",
+            "nix",
+            "devbox",
+            "mise",
+            "asdf",
+            "docker-compose",
+        )
+        and len(words) > 1
+    ):
         spec = SUBCOMMAND_WRAPPERS.get((name, words[1].text))
         if spec is not None:
             return spec, 2

@@ -10,10 +10,14 @@ import shlex
 
 from agentguard.analysis.types import Invocation, Word
 
-_XARGS_VALUED = frozenset("-a --arg-file -d --delimiter -E -e --eof -I -i --replace -L -l --max-lines "
-                          "-n --max-args -P --max-procs -s --max-chars".split())  # fmt: skip
-_PARALLEL_VALUED = frozenset("-j --jobs -S --sshlogin --joblog --results -d --delimiter -a "
-                             "--arg-file --timeout --retries --delay -n --max-args".split())  # fmt: skip
+_XARGS_VALUED = frozenset(
+    "-a --arg-file -d --delimiter -E -e --eof -I -i --replace -L -l --max-lines -n --max-args -P --max-procs "
+    "-s --max-chars".split()
+)  # fmt: skip
+_PARALLEL_VALUED = frozenset(
+    "-j --jobs -S --sshlogin --joblog --results -d --delimiter -a --arg-file --timeout --retries --delay "
+    "-n --max-args".split()
+)  # fmt: skip
 
 
 def inner_commands(inv: Invocation) -> list[Invocation]:

@@ -24,7 +24,7 @@ CALLS = [
     ("rm -rf node_modules build", "ordinary clean-up"),
     ("git reset --hard HEAD~3", "discards work"),
     ("echo 'never run rm -rf / here' > NOTES.md", "text that merely mentions rm -rf /"),
-    ("bash -c \"$(echo cm0gLWYgLmFnZW50aWMtcWUvbWVtb3J5LmRi | base64 -d)\"", "the incident, obfuscated"),
+    ('bash -c "$(echo cm0gLWYgLmFnZW50aWMtcWUvbWVtb3J5LmRi | base64 -d)"', "the incident, obfuscated"),
     ("agentguard mode normal", "the agent trying to switch the guard off"),
 ]
 
@@ -42,7 +42,7 @@ def demo(keep: bool) -> None:
     click.echo(f"project: {project}\nhooks:   {report.path}\n")
     for command, why in CALLS:
         answer = _hook(report.command, project, command, env)
-        decision = answer.get("hookSpecificOutput", {})
+        decision: dict[str, str] = answer.get("hookSpecificOutput", {})
         verdict = decision.get("permissionDecision", "allow")
         colour = {"allow": "green", "ask": "yellow", "deny": "red"}[verdict]
         click.echo(f"{click.style(verdict.upper().ljust(5), fg=colour, bold=True)} {command}   # {why}")
@@ -68,12 +68,12 @@ def _make_project(project: str) -> str:
     return db
 
 
-def _hook(command: str, project: str, shell: str, env: dict[str, str]) -> dict[str, object]:
+def _hook(command: str, project: str, shell: str, env: dict[str, str]) -> dict[str, dict[str, str]]:
     payload = {"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": shell},
                "cwd": project, "session_id": "demo", "tool_use_id": "demo"}  # fmt: skip
     done = subprocess.run(shlex.split(command), input=json.dumps(payload), capture_output=True, text=True,
                           env={**env, "CLAUDE_PROJECT_DIR": project}, timeout=60, check=True)  # fmt: skip
-    result: dict[str, object] = json.loads(done.stdout) if done.stdout.strip() else {}
+    result: dict[str, dict[str, str]] = json.loads(done.stdout) if done.stdout.strip() else {}
     return result
 
 

@@ -38,8 +38,17 @@ def policy_test(as_json: bool, project: str | None) -> None:
     failures = [r for r in results if not r.ok]
     for r in results:
         if as_json:
-            emit_json({"message_type": "example", "rule": r.rule, "example": r.example,
-                       "expected_match": r.expected, "matched": r.matched, "ok": r.ok, "origin": r.origin})
+            emit_json(
+                {
+                    "message_type": "example",
+                    "rule": r.rule,
+                    "example": r.example,
+                    "expected_match": r.expected,
+                    "matched": r.matched,
+                    "ok": r.ok,
+                    "origin": r.origin,
+                }
+            )
         elif not r.ok:
             click.echo(f"FAIL {r.describe()}")
     if not as_json:
@@ -71,7 +80,7 @@ def policy_show(as_json: bool, project: str | None) -> None:
         return
     click.echo("layers: " + " < ".join(merged.sources))
     for rule in merged.rules:
-        click.echo(f"  {str(rule.verdict):5} {rule.id}: {rule.reason}  ({rule.origin})")
+        click.echo(f"  {rule.verdict!s:5} {rule.id}: {rule.reason}  ({rule.origin})")
 
 
 COMMANDS = (policy,)

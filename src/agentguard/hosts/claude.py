@@ -68,7 +68,7 @@ def run_hook(stdin: IO[str], stdout: IO[str]) -> int:
         if event != "PreToolUse":
             return 0  # events agentguard does not gate
         answer = _pre_tool_use(payload)
-    except Exception as exc:  # noqa: BLE001 - fail closed on anything
+    except Exception as exc:
         answer = deny_answer(f"{type(exc).__name__}: {exc}")
     if answer is not None:
         stdout.write(json.dumps(answer) + "\n")

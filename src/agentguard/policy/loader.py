@@ -22,8 +22,23 @@ from agentguard.policy.model import EXEMPTING_SETS, Policy, Rule
 
 DEFAULT_POLICY = Path(__file__).with_name("default.toml")
 RULE_KEYS = frozenset(
-    "id verdict reason kinds not_kinds paths not_paths targets not_targets context not_context recursive "
-    "production match not_match".split()
+    [
+        "id",
+        "verdict",
+        "reason",
+        "kinds",
+        "not_kinds",
+        "paths",
+        "not_paths",
+        "targets",
+        "not_targets",
+        "context",
+        "not_context",
+        "recursive",
+        "production",
+        "match",
+        "not_match",
+    ]
 )
 
 
@@ -161,15 +176,19 @@ def _build_rule(layer: Layer, table: Mapping[str, Any], sets: Mapping[str, list[
         raise PolicyError(f"{where}: rule {rule_id!r} has unknown keys: {', '.join(sorted(unknown_keys))}")
     verdict = _verdict(layer, "verdict", table.get("verdict"))
     if layer.name == "project" and verdict == Verdict.ALLOW:
-        raise PolicyError(f"{where}: the project policy may only tighten; rule {rule_id!r} allows. "
-                          "Put allow rules in your user policy (~/.config/agentguard/agentguard.toml)")
+        raise PolicyError(
+            f"{where}: the project policy may only tighten; rule {rule_id!r} allows. "
+            "Put allow rules in your user policy (~/.config/agentguard/agentguard.toml)"
+        )
     if not any(k in table for k in ("kinds", "paths", "targets", "context")):
         raise PolicyError(f"{where}: rule {rule_id!r} matches every effect; give it kinds, paths, "
                           "targets or context")  # fmt: skip
 
-    def path_list(key: str) -> tuple[str, ...]:
+    def path_list(key: str, skip: frozenset[str] = frozenset()) -> tuple[str, ...]:
         out: list[str] = []
         for item in _strings(layer, key, table.get(key, [])):
+            if item in skip:
+                continue
             if item.startswith("@"):
                 if item[1:] not in sets:
                     raise PolicyError(f"{where}: rule {rule_id!r} names unknown path set {item}")
@@ -191,6 +210,9 @@ def _build_rule(layer: Layer, table: Mapping[str, Any], sets: Mapping[str, list[
         return tuple(out)
 
     recursive = table.get("recursive")
+    project = places.get("PROJECT", "")
+    # A project that lives in /tmp is a project, not scratch space: the temp exemption never reaches into it.
+    scratch = tuple(sets.get("temp", [])) if "@temp" in table.get("not_paths", []) else ()
     return Rule(
         id=rule_id,
         verdict=verdict,
@@ -198,7 +220,9 @@ def _build_rule(layer: Layer, table: Mapping[str, Any], sets: Mapping[str, list[
         kinds=tuple(_strings(layer, "kinds", table.get("kinds", []))),
         not_kinds=tuple(_strings(layer, "not_kinds", table.get("not_kinds", []))),
         paths=path_list("paths"),
-        not_paths=path_list("not_paths"),
+        not_paths=path_list("not_paths", skip=frozenset({"@temp"})),
+        scratch_paths=scratch,
+        project_paths=(project, project + "/**") if project else (),
         targets=tuple(_strings(layer, "targets", table.get("targets", []))),
         not_targets=tuple(_strings(layer, "not_targets", table.get("not_targets", []))),
         context=context_list("context"),
@@ -213,7 +237,7 @@ def _build_rule(layer: Layer, table: Mapping[str, Any], sets: Mapping[str, list[
 
 def _rule_id(layer: Layer, table: Any) -> str:
     if not isinstance(table, dict) or not isinstance(table.get("id"), str) or not table["id"]:
-        raise PolicyError(f"{layer.path}: every [[rule]] needs an id = \"…\"")
+        raise PolicyError(f'{layer.path}: every [[rule]] needs an id = "…"')
     return str(table["id"])
 
 

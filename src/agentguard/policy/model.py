@@ -26,6 +26,8 @@ class Rule:
     not_kinds: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()  # already expanded: placeholders substituted, @sets inlined
     not_paths: tuple[str, ...] = ()
+    scratch_paths: tuple[str, ...] = ()  # exclusions from @temp: they never reach into the project
+    project_paths: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
     not_targets: tuple[str, ...] = ()
     context: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -47,7 +49,7 @@ class Rule:
         return self._paths_match(effect) and self._targets_match(effect) and self._context_match(effect)
 
     def _paths_match(self, effect: Effect) -> bool:
-        if not self.paths and not self.not_paths:
+        if not self.paths and not self.not_paths and not self.scratch_paths:
             return True
         candidates = [p for p in (effect.path, effect.real_path) if p]
         if not candidates:
@@ -55,7 +57,12 @@ class Rule:
         if self.paths and not any(globs.matches(c, self.paths) for c in candidates):
             return False
         # Exclusions must hold for the path as written AND behind links: a link in /tmp to ~/data is not temp.
-        return not (self.not_paths and all(globs.matches(c, self.not_paths) for c in candidates))
+        return not ((self.not_paths or self.scratch_paths) and all(self._exempt(c) for c in candidates))
+
+    def _exempt(self, path: str) -> bool:
+        if globs.matches(path, self.not_paths):
+            return True
+        return globs.matches(path, self.scratch_paths) and not globs.matches(path, self.project_paths)
 
     def _targets_match(self, effect: Effect) -> bool:
         if self.targets and not any(fnmatch.fnmatchcase(effect.target, t) for t in self.targets):

@@ -1,0 +1,241 @@
+"""git: which sub-commands lose uncommitted work, delete refs, or rewrite shared history.
+
+Global options (`-C dir`, `-c k=v`, `--git-dir`) are skipped (and `-C` moves the cwd). Force pushes carry
+the remote and destination branch in their context, and `lease=true` for --force-with-lease, so the policy
+can let a leased push to a feature branch through while asking for anything onto a protected branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agentguard.analysis.paths import absolute
+from agentguard.analysis.types import Context, Handler, Invocation, Word, has_flag
+from agentguard.models import Effect, Kind
+
+_GLOBAL_VALUED = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path",
+                            "--config-env", "--super-prefix"})  # fmt: skip
+READ_SUBCOMMANDS = frozenset(
+    [
+        "status",
+        "log",
+        "diff",
+        "show",
+        "blame",
+        "annotate",
+        "shortlog",
+        "describe",
+        "rev-parse",
+        "rev-list",
+        "ls-files",
+        "ls-tree",
+        "ls-remote",
+        "cat-file",
+        "grep",
+        "reflog-show",
+        "whatchanged",
+        "show-ref",
+        "show-branch",
+        "name-rev",
+        "cherry",
+        "count-objects",
+        "fsck",
+        "check-ignore",
+        "check-attr",
+        "var",
+        "help",
+        "version",
+        "verify-commit",
+        "verify-tag",
+        "merge-base",
+        "range-diff",
+    ]
+)
+
+
+def git(inv: Invocation, ctx: Context) -> list[Effect]:
+    args, cwd = _skip_globals(inv)
+    if not args:
+        return [_effect(Kind.READ, "git", "shows git help", inv)]
+    sub, rest = args[0].text, args[1:]
+    inv = Invocation(inv.words, cwd, inv.source, inv.stdin, inv.assignments)
+    handler = _SUBCOMMANDS.get(sub)
+    if handler is not None:
+        return handler(rest, inv, ctx)
+    if sub in READ_SUBCOMMANDS:
+        return [_effect(Kind.READ, "repository", f"git {sub}", inv)]
+    return [_effect(Kind.GIT_WRITE, "repository", f"git {sub}", inv)]
+
+
+def _skip_globals(inv: Invocation) -> tuple[list[Word], str | None]:
+    args = list(inv.args)
+    cwd = inv.cwd
+    i = 0
+    while i < len(args) and args[i].text.startswith("-"):
+        text = args[i].text
+        if text == "-C" and i + 1 < len(args):
+            target = args[i + 1]
+            cwd = absolute(target.text, cwd) if target.known and cwd else None
+        i += 2 if text in _GLOBAL_VALUED else 1
+    return args[i:], cwd
+
+
+def _effect(kind: Kind, target: str, detail: str, inv: Invocation, **context: str) -> Effect:
+    return Effect.make(kind, target, detail, source=inv.source, context=context)
+
+
+def _texts(words: Sequence[Word]) -> list[str]:
+    return [w.text for w in words]
+
+
+def reset(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    if has_flag(rest, "--hard", "--merge", "--keep"):
+        return [_effect(Kind.GIT_DISCARD, "working tree", "git reset --hard discards uncommitted changes", inv)]
+    return [_effect(Kind.GIT_WRITE, "index", "git reset (keeps the working tree)", inv)]
+
+
+def checkout(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    texts = _texts(rest)
+    if has_flag(rest, "-b", "-B", "--orphan") and "--" not in texts:
+        return [_effect(Kind.GIT_WRITE, "branch", "git checkout -b creates a branch", inv)]
+    if "--" in texts or "." in texts or has_flag(rest, "-f", "--force", "-p", "--patch"):
+        paths = texts[texts.index("--") + 1 :] if "--" in texts else [t for t in texts if not t.startswith("-")]
+        target = " ".join(paths) or "working tree"
+        return [_effect(Kind.GIT_DISCARD, target, "git checkout over paths discards their changes", inv)]
+    return [_effect(Kind.GIT_WRITE, " ".join(texts) or "branch", "git checkout switches branches", inv)]
+
+
+def restore(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    texts = _texts(rest)
+    staged_only = has_flag(rest, "-S", "--staged") and not has_flag(rest, "-W", "--worktree")
+    if staged_only:
+        return [_effect(Kind.GIT_WRITE, "index", "git restore --staged unstages", inv)]
+    paths = [t for t in texts if not t.startswith("-")]
+    return [_effect(Kind.GIT_DISCARD, " ".join(paths) or "working tree", "git restore discards changes", inv)]
+
+
+def clean(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    if has_flag(rest, "-n", "--dry-run") or not has_flag(rest, "-f", "--force"):
+        return [_effect(Kind.READ, "untracked files", "git clean dry run", inv)]
+    return [_effect(Kind.GIT_DISCARD, "untracked files", "git clean -f deletes untracked files", inv)]
+
+
+def stash(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    verb = rest[0].text if rest else "push"
+    if verb in ("drop", "clear"):
+        return [_effect(Kind.GIT_DELETE, "stash", f"git stash {verb} deletes stashed work", inv)]
+    if verb in ("list", "show"):
+        return [_effect(Kind.READ, "stash", f"git stash {verb}", inv)]
+    return [_effect(Kind.GIT_WRITE, "stash", f"git stash {verb}", inv)]
+
+
+def branch(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    texts = _texts(rest)
+    names = [t for t in texts if not t.startswith("-")]
+    force_delete = "-D" in texts or (has_flag(rest, "-d", "--delete") and has_flag(rest, "-f", "--force"))
+    if force_delete:
+        return [_effect(Kind.GIT_DELETE, f"branch {n}", "git branch -D deletes an unmerged branch", inv,
+                        branch=n) for n in names or ["?"]]  # fmt: skip
+    if "-M" in texts or "-C" in texts:
+        return [_effect(Kind.GIT_DELETE, "branch", "git branch -M/-C overwrites a branch", inv)]
+    if not names or has_flag(rest, "-l", "--list", "-a", "-r", "-v", "--show-current", "--contains"):
+        return [_effect(Kind.READ, "branches", "git branch lists", inv)]
+    return [_effect(Kind.GIT_WRITE, "branch", "git branch", inv)]
+
+
+def push(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    texts = _texts(rest)
+    positional = [t for t in texts if not t.startswith("-")]
+    remote = positional[0] if positional else "origin"
+    refspecs = positional[1:]
+    lease = any(t.startswith("--force-with-lease") for t in texts)
+    force = has_flag(rest, "-f", "--force") or lease or any(t.startswith("--force-if-includes") for t in texts)
+    effects: list[Effect] = []
+    if has_flag(rest, "-d", "--delete"):
+        return [_effect(Kind.GIT_DELETE, f"{remote}/{r}", "git push --delete removes a remote branch", inv,
+                        remote=remote, branch=r) for r in refspecs or ["?"]]  # fmt: skip
+    if "--mirror" in texts or "--prune" in texts:
+        effects.append(_effect(Kind.GIT_REWRITE, remote, "git push --mirror/--prune overwrites the remote",
+                               inv, remote=remote))  # fmt: skip
+    for spec in refspecs:
+        dest = spec.split(":", 1)[1] if ":" in spec else spec.lstrip("+")
+        dest = dest.removeprefix("refs/heads/")
+        if spec.startswith(":"):
+            effects.append(_effect(Kind.GIT_DELETE, f"{remote}/{dest}", "git push :branch deletes it", inv,
+                                   remote=remote, branch=dest))  # fmt: skip
+        elif force or spec.startswith("+"):
+            effects.append(_force(inv, remote, dest, lease and not spec.startswith("+")))
+    if force and not refspecs:
+        effects.append(_force(inv, remote, None, lease))
+    return effects or [_effect(Kind.GIT_WRITE, remote, "git push", inv, remote=remote)]
+
+
+def _force(inv: Invocation, remote: str, branch_name: str | None, lease: bool) -> Effect:
+    context = {"remote": remote, "lease": "true" if lease else ""}
+    if branch_name and branch_name != "HEAD":
+        context["branch"] = branch_name
+    detail = "git push --force-with-lease rewrites remote history" if lease else "git push --force rewrites "
+    detail += "" if lease else "remote history"
+    return Effect.make(Kind.GIT_REWRITE, f"{remote}/{branch_name or '?'}", detail, source=inv.source,
+                       context=context)  # fmt: skip
+
+
+def history_rewrite(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    return [_effect(Kind.GIT_REWRITE, "history", "rewrites repository history", inv)]
+
+
+def reflog(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    if rest and rest[0].text in ("expire", "delete"):
+        return [_effect(Kind.GIT_REWRITE, "reflog", "git reflog expire drops the recovery log", inv)]
+    return [_effect(Kind.READ, "reflog", "git reflog", inv)]
+
+
+def gc(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    if any(t.startswith("--prune") and t not in ("--prune", "--no-prune") for t in _texts(rest)):
+        return [_effect(Kind.GIT_REWRITE, "objects", "git gc --prune=now deletes unreachable commits", inv)]
+    return [_effect(Kind.GIT_WRITE, "objects", "git gc", inv)]
+
+
+def update_ref(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    if has_flag(rest, "-d"):
+        return [_effect(Kind.GIT_DELETE, "ref", "git update-ref -d deletes a ref", inv)]
+    return [_effect(Kind.GIT_REWRITE, "ref", "git update-ref moves a ref", inv)]
+
+
+def worktree(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    if rest and rest[0].text == "remove" and has_flag(rest, "-f", "--force"):
+        return [_effect(Kind.GIT_DISCARD, "worktree", "git worktree remove --force drops its changes", inv)]
+    return [_effect(Kind.GIT_WRITE, "worktree", "git worktree", inv)]
+
+
+def tag(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    if has_flag(rest, "-d", "--delete"):
+        return [_effect(Kind.GIT_DELETE, "tag", "git tag -d deletes a tag", inv)]
+    if not rest or has_flag(rest, "-l", "--list"):
+        return [_effect(Kind.READ, "tags", "git tag lists", inv)]
+    return [_effect(Kind.GIT_WRITE, "tag", "git tag", inv)]
+
+
+def git_rm(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    if has_flag(rest, "--cached"):
+        return [_effect(Kind.GIT_WRITE, "index", "git rm --cached untracks", inv)]
+    recursive = has_flag(rest, "-r")
+    operands = [w for w in rest if not w.text.startswith("-")]
+    return [e for w in operands for e in ctx.file_effects(Kind.FILE_DELETE, w, inv, "git rm deletes",
+                                                          recursive=recursive)]  # fmt: skip
+
+
+def switch(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    if has_flag(rest, "--discard-changes", "-f", "--force"):
+        return [_effect(Kind.GIT_DISCARD, "working tree", "git switch --discard-changes", inv)]
+    return [_effect(Kind.GIT_WRITE, "branch", "git switch", inv)]
+
+
+_SUBCOMMANDS = {
+    "reset": reset, "checkout": checkout, "restore": restore, "clean": clean, "stash": stash,
+    "branch": branch, "push": push, "filter-branch": history_rewrite, "filter-repo": history_rewrite,
+    "reflog": reflog, "gc": gc, "update-ref": update_ref, "worktree": worktree, "tag": tag, "rm": git_rm,
+    "switch": switch, "replace": history_rewrite,
+}  # fmt: skip
+
+HANDLERS: dict[str, Handler] = {"git": git}
