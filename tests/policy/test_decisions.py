@@ -74,6 +74,8 @@ INCIDENTS = [
     pytest.param("git filter-branch --tree-filter 'rm x' HEAD", ASK, id="git-filter-branch"),
     pytest.param("git reflog expire --expire=now --all && git gc --prune=now", ASK, id="git-reflog-expire"),
     pytest.param("git -C /tmp/other reset --hard", ASK, id="git-dash-C"),
+    pytest.param("psql -c 'DROP TABLE users'", ASK, id="replit-drop-table-family-not-modelled-yet"),
+    pytest.param("aws s3 rb s3://prod-bucket --force", ASK, id="amazon-q-s3-rb-family-not-modelled-yet"),
     pytest.param("kill -9 -1", DENY, id="kill-everything"),
     pytest.param("shutdown -h now", DENY, id="shutdown"),
     pytest.param("crontab -r", DENY, id="crontab-remove"),

@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
-from agentguard.analysis.types import Handler
+from agentguard.analysis.types import Context, Handler, Invocation
+from agentguard.models import Effect
 
 _FAMILIES: dict[str, tuple[str, ...]] = {
     "agentguard.analysis.files": (
@@ -198,12 +199,6 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "railway",
         "render",
         "doppler",
-        "npm",
-        "yarn",
-        "pnpm",
-        "cargo",
-        "gem",
-        "twine",
         "s5cmd",
         "mc",
     ),
@@ -217,6 +212,10 @@ def _handlers(module: str) -> dict[str, Handler]:
     loaded = importlib.import_module(module)
     handlers: dict[str, Handler] = loaded.HANDLERS
     return handlers
+
+
+def _not_analysed(inv: Invocation, ctx: Context) -> list[Effect]:
+    return [Effect.unknown(f"agentguard does not analyse {inv.name} commands yet, so a human decides", inv.source)]
 
 
 def canonical(name: str) -> str:
@@ -240,4 +239,4 @@ def handler_for(name: str) -> Handler | None:
     except ModuleNotFoundError as exc:
         if exc.name != module:  # a dependency is missing: let the caller fail closed
             raise
-        return None  # a family not written yet: the command is then treated as unmodelled
+        return _not_analysed  # a family not written yet: fail closed rather than let it pass as ordinary
