@@ -88,15 +88,26 @@ def _reasons(effects: tuple[Effect, ...], matches: list[RuleMatch], verdict: Ver
             grouped[(match.rule, match.reason, effect.detail)].append(effect)
     lines = []
     for (rule, reason, detail), group in grouped.items():
-        lines.append(f"{detail} {_describe(group)} ({reason}) [{rule}]")
+        lines.append(f"{_what(detail, group)} ({reason}) [{rule}]")
     return tuple(dict.fromkeys(lines))
+
+
+def _what(detail: str, group: list[Effect]) -> str:
+    """File effects read "deletes 2 files: a.db, b.db"; others name their target after a colon, unless the
+    detail already names it ("drops table users" needs no ": table users")."""
+    described = _describe(group)
+    if not described or described in detail:
+        return detail
+    if group[0].kind != Kind.UNKNOWN and all(e.path is not None and e.kind.value.startswith("file.") for e in group):
+        return f"{detail} {described}"
+    return f"{detail}: {described}"
 
 
 def _describe(effects: list[Effect]) -> str:
     unique = list({(e.target, e.path): e for e in effects}.values())
     if unique[0].kind == Kind.UNKNOWN:
         return "" if len(unique) == 1 else f"({len(unique)} unknowns)"
-    files = [e for e in unique if e.path is not None]
+    files = [e for e in unique if e.path is not None and e.kind.value.startswith("file.")]
     if not files:
         return ", ".join(e.target for e in unique[:3]) + (f" and {len(unique) - 3} more" if len(unique) > 3 else "")
     dirs = sum(1 for e in files if e.is_dir)
