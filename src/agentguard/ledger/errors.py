@@ -1,0 +1,21 @@
+"""The ledger's errors: each message says what is wrong and what to do."""
+
+from __future__ import annotations
+
+from agentguard.errors import AgentGuardError
+
+
+class LedgerError(AgentGuardError):
+    """The ledger cannot be used as asked (bad input, missing key, unreadable database)."""
+
+    exit_code = 6
+
+
+class IntegrityError(LedgerError):
+    """The ledger's content does not check out: a link, signature, root or anchor is wrong."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, *, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.seq = seq

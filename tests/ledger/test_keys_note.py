@@ -1,0 +1,136 @@
+"""Ed25519 key files and C2SP signed-note checkpoints, against the published Go sumdb/note example."""
+
+from __future__ import annotations
+
+import base64
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agentguard.ledger.errors import LedgerError
+from agentguard.ledger.keys import KeyPair, load_key, load_or_create, replace_key
+from agentguard.ledger.note import (
+    Checkpoint,
+    key_hash,
+    open_checkpoint,
+    parse_note,
+    parse_verifier_key,
+    sign_note,
+    verifier_key,
+)
+
+# golang.org/x/mod/sumdb/note, note_test.go / example_test.go (BSD-3-Clause).
+GO_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
+GO_NOTE = (
+    GO_TEXT + "\n— PeterNeumann "
+    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+)
+# The example of the C2SP signed-note specification.
+SPEC_VKEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
+SPEC_NOTE = (
+    "This is an example message.\n\n— example.com/foo "
+    "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n"
+)
+
+
+def go_pair() -> KeyPair:
+    return KeyPair.from_seed(base64.b64decode(GO_SKEY.split("+", 4)[4])[1:])
+
+
+def test_go_signing_reproduces_the_published_note() -> None:
+    pair = go_pair()
+    assert verifier_key("PeterNeumann", pair.public.raw) == GO_VKEY
+    assert sign_note(GO_TEXT, "PeterNeumann", pair) == GO_NOTE  # Ed25519 is deterministic
+
+
+@pytest.mark.parametrize(("vkey", "note"), [(GO_VKEY, GO_NOTE), (SPEC_VKEY, SPEC_NOTE)], ids=["go", "c2sp-spec"])
+def test_published_notes_verify(vkey: str, note: str) -> None:
+    name, public = parse_verifier_key(vkey)
+    parsed = parse_note(note)
+    assert parsed.verified_by(name, public)
+    assert parsed.signatures[0].key_hash == key_hash(name, public.raw)
+    tampered = parse_note(note.replace("message", "massage").replace("answer", "question"))
+    assert not tampered.verified_by(name, public)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        pytest.param("no blank line\n— a b\n", id="no-blank"),
+        pytest.param("text\n\n", id="no-signature"),
+        pytest.param("text\n\n- name AAAA\n", id="hyphen-not-dash"),
+        pytest.param("text\n\n— name !!!\n", id="bad-base64"),
+        pytest.param("text\n\n— name AAAA\n", id="too-short"),
+        pytest.param("text\n\n— name AAAAAAAA", id="no-final-newline"),
+    ],
+)
+def test_malformed_notes_are_rejected(note: str) -> None:
+    with pytest.raises(LedgerError):
+        parse_note(note)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    origin=st.from_regex(r"[a-z0-9./-]{1,30}", fullmatch=True),
+    size=st.integers(0, 2**40),
+    root=st.binary(min_size=32, max_size=32),
+)
+def test_checkpoint_round_trip(origin: str, size: int, root: bytes) -> None:
+    pair = go_pair()
+    checkpoint = Checkpoint(origin, size, root)
+    note = sign_note(checkpoint.text(), "agentguard-test", pair)
+    assert open_checkpoint(note, "agentguard-test", pair.public) == checkpoint
+    with pytest.raises(LedgerError, match="not signed by"):
+        open_checkpoint(note, "agentguard-test", KeyPair.generate().public)
+    with pytest.raises(LedgerError, match="not signed by"):
+        open_checkpoint(note.replace(f"\n{size}\n", f"\n{size + 1}\n"), "agentguard-test", pair.public)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("origin\n12\n", id="no-root"),
+        pytest.param("origin\n012\n" + base64.b64encode(b"x" * 32).decode() + "\n", id="leading-zero"),
+        pytest.param("origin\n-1\n" + base64.b64encode(b"x" * 32).decode() + "\n", id="negative"),
+        pytest.param("origin\n1\n" + base64.b64encode(b"x" * 31).decode() + "\n", id="short-root"),
+    ],
+)
+def test_bad_checkpoint_bodies(text: str) -> None:
+    with pytest.raises(LedgerError):
+        Checkpoint.parse(text)
+
+
+def test_key_files_are_private_and_stable(tmp_path: Path) -> None:
+    path = str(tmp_path / "keys" / "agent.key")
+    first = load_or_create(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+    assert load_or_create(path) == first
+    assert len(first.key_id) == 16
+    new = KeyPair.generate()
+    replace_key(path, new)
+    assert load_key(path) == new
+    assert load_key(f"{path}.{first.key_id}.old") == first
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_signatures_check(tmp_path: Path) -> None:
+    pair = KeyPair.generate()
+    sig = pair.signer().sign(b"event")
+    assert pair.public.verifies(b"event", sig)
+    assert not pair.public.verifies(b"event!", sig)
+    assert not KeyPair.generate().public.verifies(b"event", sig)
+    assert not pair.public.verifies(b"event", sig[:-1])
+
+
+def test_broken_key_file_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "agent.key"
+    path.write_text("not base64!\n")
+    with pytest.raises(LedgerError, match="not valid base64"):
+        load_key(str(path))
