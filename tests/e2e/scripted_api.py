@@ -6,6 +6,10 @@ Bash tool) whose history holds n tool calls gets a `tool_use` for command n, or 
 command has had its turn. Any other request to /v1/messages (title, summary, topic checks on the small model)
 gets a short text. Every request is recorded, so a test reads back what the CLI sent: the tool results carry
 either a command's output or the hook's reason for not running it.
+
+What the CLI calls (claude-code 2.1.112 with CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1, seen by logging):
+`HEAD /` once as a reachability check, then only streaming `POST /v1/messages?beta=true` with the full tool
+list. count_tokens, the non-streaming form and small-model side requests are answered too, for other versions.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ class ScriptedApi:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
-        threading.Thread(target=server.serve_forever, name="scripted-api", daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), name="scripted-api", daemon=True).start()
         return self
 
     def __enter__(self) -> ScriptedApi:
