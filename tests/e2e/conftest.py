@@ -19,7 +19,7 @@ def claude_bin() -> Path:
     found = find_claude()
     if found is None:
         reason = "the claude CLI is not installed: run scripts/install-test-deps.sh (or set CLAUDE_BIN)"
-        if os.environ.get("CI"):
+        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):  # CI must run them, never skip
             pytest.fail(reason)
         pytest.skip(reason)
     return found
