@@ -124,8 +124,14 @@ def merge(layers: Sequence[Layer], places: Mapping[str, str]) -> Policy:
 
 def _check_top_keys(layer: Layer) -> None:
     allowed = {"version", "settings", "defaults", "paths", "environments", "rule"}
+    # [ledger] and [alerts] (read by agentguard.ledger.config) say where the evidence of a break goes: only the
+    # user file may set them, never the project file the agent can edit.
+    user_only = {"ledger", "alerts"}
     for key in layer.data:
-        if key not in allowed:
+        if key in user_only and layer.name == "project":
+            raise PolicyError(f"{_where(layer, key)}: [{key}] belongs in your user config (~/.config/agentguard/"
+                              "agentguard.toml), not in the project, which the agent can edit")  # fmt: skip
+        if key not in allowed and not (key in user_only and layer.name == "user"):
             raise PolicyError(f"{_where(layer, key)}: unknown section {key!r} "
                               f"(expected one of: {', '.join(sorted(allowed))})")  # fmt: skip
 
