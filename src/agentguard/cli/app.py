@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from agentguard import __version__
-from agentguard.cli import check, demo, mode, policy, setup
+from agentguard.cli import check, demo, mode, policy, setup, snapshots
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,5 +21,12 @@ def cli() -> None:
     """
 
 
-for command in (*check.COMMANDS, *mode.COMMANDS, *policy.COMMANDS, *setup.COMMANDS, *demo.COMMANDS):
+for command in (
+    *check.COMMANDS,
+    *mode.COMMANDS,
+    *policy.COMMANDS,
+    *setup.COMMANDS,
+    *demo.COMMANDS,
+    *snapshots.COMMANDS,
+):
     cli.add_command(command)

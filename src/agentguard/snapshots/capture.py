@@ -1,0 +1,193 @@
+"""Take a snapshot of paths: files by content-defined chunks, SQLite databases page by page, both deduplicated.
+
+Only chunks the store does not hold yet are written, so a second snapshot of a database after a small change
+costs about the pages that changed. Ignored and untracked files are included: git is not the backup.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from agentguard.snapshots.model import DIRECTORY, FILE, SQLITE, SYMLINK, Entry, Snapshot
+from agentguard.snapshots.packs import PackWriter, chunk_id
+from agentguard.snapshots.sqlite_copy import COMPANIONS, consistent_copy, is_sqlite, main_database
+from agentguard.snapshots.store import SnapshotError, Store, now
+
+# FastCDC sizes: small enough that an edit in a large file stores little, large enough to keep the index small.
+CDC_MIN, CDC_AVG, CDC_MAX = 16 * 1024, 64 * 1024, 256 * 1024
+RETRIES = 3  # a regular file that changes while it is read is read again
+
+Progress = Callable[[int, str], None]  # (bytes read so far, path being read)
+
+
+@dataclass
+class _Capture:
+    store: Store
+    writer: PackWriter
+    progress: Progress | None
+    entries: list[Entry] = field(default_factory=list)
+    done: int = 0
+    seen: set[str] = field(default_factory=set)
+
+    def advance(self, size: int, path: str) -> None:
+        self.done += size
+        if self.progress is not None:
+            self.progress(self.done, path)
+
+
+def take(
+    store: Store,
+    paths: list[str],
+    *,
+    reason: str = "",
+    pinned: bool = False,
+    origin: dict[str, str] | None = None,
+    progress: Progress | None = None,
+) -> Snapshot:
+    """Snapshot `paths` (absolute) under the store's lock. Raises SnapshotError when anything cannot be saved:
+    a snapshot that silently skipped a file would be a promise of an undo that does not exist."""
+    started = time.perf_counter()
+    sources = tuple(dict.fromkeys(_source(os.path.abspath(p)) for p in paths))
+    with store.lock():
+        capture = _Capture(store, store.writer(), progress)
+        missing = []
+        try:
+            for source in sources:
+                if os.path.lexists(source):
+                    _capture_path(capture, source)
+                else:
+                    missing.append(source)
+            blobs = capture.writer.close()
+        except SnapshotError:
+            capture.writer.abort()
+            raise
+        except Exception as exc:  # OSError, sqlite3.Error, a chunker error: all mean "not saved"
+            capture.writer.abort()
+            raise SnapshotError(f"NOT protected: could not snapshot ({type(exc).__name__}: {exc})") from None
+        stored = capture.writer.stored_bytes + sum(len(e.chunks) for e in capture.entries)
+        snapshot = Snapshot(
+            id=store.next_id(), created=now(), sources=sources, entries=tuple(capture.entries), reason=reason,
+            pinned=pinned, missing=tuple(missing), stored_bytes=stored, seconds=time.perf_counter() - started,
+            origin=tuple(sorted((origin or {}).items())),
+        )  # fmt: skip
+        store.commit(snapshot, blobs)
+    return snapshot
+
+
+def _source(path: str) -> str:
+    """Deleting `x.db-wal` loses the transactions in it: what needs saving then is the database `x.db`."""
+    return main_database(path) or path
+
+
+def _capture_path(capture: _Capture, path: str) -> None:
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        _add(capture, Entry(path, SYMLINK, stat.S_IMODE(info.st_mode), info.st_mtime_ns, link=os.readlink(path)))
+    elif stat.S_ISDIR(info.st_mode):
+        _capture_tree(capture, path, info)
+    elif stat.S_ISREG(info.st_mode):
+        _capture_file(capture, path)
+    # sockets, fifos and devices hold no data to save
+
+
+def _capture_tree(capture: _Capture, root: str, info: os.stat_result) -> None:
+    _add(capture, Entry(root, DIRECTORY, stat.S_IMODE(info.st_mode), info.st_mtime_ns))
+    for folder, dirs, files in os.walk(root, onerror=_raise):
+        dirs.sort()
+        for name in dirs:
+            path = os.path.join(folder, name)
+            sub = os.lstat(path)
+            if stat.S_ISLNK(sub.st_mode):
+                _capture_path(capture, path)  # os.walk does not descend into links; record the link itself
+            else:
+                _add(capture, Entry(path, DIRECTORY, stat.S_IMODE(sub.st_mode), sub.st_mtime_ns))
+        databases = {os.path.join(folder, f) for f in files if is_sqlite(os.path.join(folder, f))}
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            if any(path.endswith(s) and path[: -len(s)] in databases for s in COMPANIONS):
+                continue  # the database's consistent copy already holds what its -wal had
+            _capture_path(capture, path)
+
+
+def _raise(error: OSError) -> None:
+    raise error
+
+
+def _add(capture: _Capture, entry: Entry) -> None:
+    if entry.path not in capture.seen:
+        capture.seen.add(entry.path)
+        capture.entries.append(entry)
+
+
+def _capture_file(capture: _Capture, path: str) -> None:
+    if path in capture.seen:
+        return
+    if is_sqlite(path):
+        _capture_database(capture, path)
+        return
+    for _ in range(RETRIES):
+        before = os.stat(path)
+        chunks = _store_chunks(capture, _cdc(path), path)
+        after = os.stat(path)
+        if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns):
+            mode = stat.S_IMODE(after.st_mode)
+            _add(capture, Entry(path, FILE, mode, after.st_mtime_ns, after.st_size, chunks))
+            return
+    raise SnapshotError(f"NOT protected: {path} kept changing while it was read ({RETRIES} tries)")
+
+
+def _capture_database(capture: _Capture, path: str) -> None:
+    info = os.stat(path)
+    copy = consistent_copy(path, capture.store.scratch)
+    try:
+        chunks = _store_chunks(capture, _pages(copy.path, copy.page_size), path)
+        size = os.path.getsize(copy.path)
+    finally:
+        os.unlink(copy.path)
+    entry = Entry(path, SQLITE, stat.S_IMODE(info.st_mode), info.st_mtime_ns, size, chunks, None, copy.row_counts)
+    _add(capture, entry)
+
+
+def _store_chunks(capture: _Capture, pieces: Iterator[bytes], path: str) -> bytes:
+    """Write the chunks the store lacks; return the ids of all of them, in order, packed."""
+    ids: list[bytes] = []
+    batch: list[tuple[bytes, bytes]] = []
+    for data in pieces:
+        batch.append((chunk_id(data), data))
+        if len(batch) >= 2048:
+            _write_new(capture, batch, ids, path)
+            batch = []
+    _write_new(capture, batch, ids, path)
+    return b"".join(ids)
+
+
+def _write_new(capture: _Capture, batch: list[tuple[bytes, bytes]], ids: list[bytes], path: str) -> None:
+    known = capture.store.known(cid for cid, _ in batch)
+    for cid, data in batch:
+        ids.append(cid)
+        if cid not in known:
+            capture.writer.add(cid, data)
+        capture.advance(len(data), path)
+
+
+def _pages(path: str, page_size: int) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        while page := handle.read(page_size):
+            yield page
+
+
+def _cdc(path: str) -> Iterator[bytes]:
+    if os.path.getsize(path) <= CDC_MIN:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        if data:
+            yield data
+        return
+    import fastcdc
+
+    for chunk in fastcdc.fastcdc(path, min_size=CDC_MIN, avg_size=CDC_AVG, max_size=CDC_MAX, fat=True):
+        yield bytes(chunk.data)

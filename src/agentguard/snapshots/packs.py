@@ -1,0 +1,152 @@
+"""Append-only pack files of compressed blobs; each blob holds many chunks, each chunk verified when read.
+
+Why blobs and not one file per chunk: a 500 MB database is 125,000 pages, and as many files would cost more
+than the data. New chunks of one capture are gathered into blobs of about 4 MiB, compressed with zstd and
+appended to the current pack; the catalog (store.py) records where each chunk lives. A crash between the pack
+write and the catalog commit leaves unreferenced bytes at a pack's end, never a reference to missing bytes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+BLOB_TARGET = 4 * 1024 * 1024  # raw bytes gathered before a blob is compressed and written
+PACK_LIMIT = 256 * 1024 * 1024  # a pack file is closed after this many bytes
+ZSTD_LEVEL = 3
+
+
+class CorruptChunk(Exception):
+    """A chunk read back does not hash to its id: the store is damaged at that place."""
+
+
+def chunk_id(data: bytes) -> bytes:
+    import blake3
+
+    return blake3.blake3(data).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class BlobRecord:
+    """Where one written blob lives, and the chunks inside it as (id, offset in the raw blob, length)."""
+
+    pack: str
+    offset: int
+    length: int
+    raw_length: int
+    chunks: tuple[tuple[bytes, int, int], ...]
+
+
+class PackWriter:
+    """Gathers new chunks into blobs and appends them to pack files. `close` makes everything durable."""
+
+    def __init__(self, folder: str, next_pack: str) -> None:
+        self.folder = folder
+        self.pack_name = next_pack
+        self._buffer: list[bytes] = []
+        self._pending: list[tuple[bytes, int, int]] = []
+        self._raw = 0
+        self._handle: Any = None
+        self.written: list[BlobRecord] = []
+        self.stored_bytes = 0
+        self._seen: set[bytes] = set()
+
+    def add(self, cid: bytes, data: bytes) -> None:
+        if cid in self._seen:  # the same page twice in one capture (zero pages, repeated blocks)
+            return
+        self._seen.add(cid)
+        self._pending.append((cid, self._raw, len(data)))
+        self._buffer.append(data)
+        self._raw += len(data)
+        if self._raw >= BLOB_TARGET:
+            self._flush()
+
+    def close(self) -> list[BlobRecord]:
+        """Write what is gathered and fsync the pack (and its folder), so the catalog may point at it."""
+        self._flush()
+        if self._handle is not None:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            self._handle = None
+            _fsync_dir(self.folder)
+        return self.written
+
+    def abort(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        import zstandard
+
+        raw = b"".join(self._buffer)
+        packed = zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=-1).compress(raw)
+        handle = self._open()
+        offset = handle.tell()
+        handle.write(packed)
+        self.written.append(BlobRecord(self.pack_name, offset, len(packed), len(raw), tuple(self._pending)))
+        self.stored_bytes += len(packed)
+        self._buffer, self._pending, self._raw = [], [], 0
+
+    def _open(self) -> Any:
+        if self._handle is not None and self._handle.tell() >= PACK_LIMIT:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            self._handle = None
+            self.pack_name = _next_name(self.pack_name)
+        if self._handle is None:
+            self._handle = open(os.path.join(self.folder, self.pack_name), "ab")  # noqa: SIM115 (closed in close)
+        return self._handle
+
+
+class PackReader:
+    """Reads chunks back, decompressing each blob once and checking every chunk against its id."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self._cache_key: tuple[str, int] | None = None
+        self._cache: bytes = b""
+
+    def chunk(self, cid: bytes, pack: str, blob_offset: int, blob_length: int, offset: int, length: int) -> bytes:
+        raw = self._blob(pack, blob_offset, blob_length)
+        data = raw[offset : offset + length]
+        if len(data) != length or chunk_id(data) != cid:
+            raise CorruptChunk(f"chunk {cid.hex()[:16]} in {pack} at {blob_offset} does not match its hash")
+        return data
+
+    def _blob(self, pack: str, offset: int, length: int) -> bytes:
+        if self._cache_key == (pack, offset):
+            return self._cache
+        import zstandard
+
+        try:
+            with open(os.path.join(self.folder, pack), "rb") as handle:
+                handle.seek(offset)
+                packed = handle.read(length)
+            raw = zstandard.ZstdDecompressor().decompress(packed)
+        except (OSError, zstandard.ZstdError) as exc:
+            raise CorruptChunk(f"blob in {pack} at {offset} cannot be read: {exc}") from None
+        self._cache_key, self._cache = (pack, offset), raw
+        return raw
+
+
+def _next_name(name: str) -> str:
+    number = int(name.removeprefix("pack-").removesuffix(".pack")) + 1
+    return pack_name(number)
+
+
+def pack_name(number: int) -> str:
+    return f"pack-{number:06d}.pack"
+
+
+def _fsync_dir(folder: str) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,210 @@
+"""Put a snapshot back: verify, save what is there now, swap atomically, then check.
+
+Order matters, so that no step can leave the user worse off than before:
+1. every entry is written to a temporary file beside its target, each chunk checked against its BLAKE3 id —
+   a damaged store fails here, before anything live is touched;
+2. a pinned safety snapshot of the current state of every target is taken;
+3. each temporary file is renamed over its target (atomic on POSIX). For a SQLite database the old -wal and
+   -shm are removed first (the safety snapshot holds their transactions): frames of the old WAL would
+   otherwise be replayed onto the restored file;
+4. `PRAGMA integrity_check` and a per-table row-count diff for each database.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentguard.snapshots.capture import Progress, take
+from agentguard.snapshots.model import DIRECTORY, FILE, SQLITE, SYMLINK, Entry, Snapshot
+from agentguard.snapshots.packs import CorruptChunk, PackReader
+from agentguard.snapshots.sqlite_copy import COMPANIONS, integrity
+from agentguard.snapshots.store import SnapshotError, Store
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    path: str
+    action: str  # "create" | "overwrite" | "unchanged"
+    type: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseCheck:
+    path: str
+    integrity: str
+    rows_before: tuple[tuple[str, int], ...]
+    rows_after: tuple[tuple[str, int], ...]
+
+    def diff(self) -> list[tuple[str, int | None, int | None]]:
+        before, after = dict(self.rows_before), dict(self.rows_after)
+        return [(t, before.get(t), after.get(t)) for t in sorted(set(before) | set(after))]
+
+
+@dataclass
+class RestoreReport:
+    snapshot: str
+    changes: list[Change]
+    dry_run: bool
+    safety_snapshot: str | None = None
+    databases: list[DatabaseCheck] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(db.integrity == "ok" for db in self.databases)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "message_type": "restore",
+            "snapshot": self.snapshot,
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "safety_snapshot": self.safety_snapshot,
+            "changes": [_change(c) for c in self.changes],
+            "databases": [
+                {"path": d.path, "integrity": d.integrity, "rows": [list(r) for r in d.diff()]} for d in self.databases
+            ],
+        }
+
+
+def _change(change: Change) -> dict[str, Any]:
+    return {"path": change.path, "action": change.action, "type": change.type, "size": change.size}
+
+
+def restore(
+    store: Store,
+    snapshot_id: str,
+    *,
+    to: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> RestoreReport:
+    snapshot = store.get(snapshot_id)
+    mapping = _mapper(snapshot, to)
+    changes = [_plan(entry, mapping(entry.path)) for entry in snapshot.entries]
+    report = RestoreReport(snapshot.id, changes, dry_run)
+    if dry_run:
+        return report
+    staged = _stage(store, snapshot, mapping, progress)
+    try:
+        targets = [mapping(e.path) for e in snapshot.entries]
+        present = [t for t in targets if os.path.lexists(t)]
+        before = {t: integrity(t)[1] for t in present if _is_db(snapshot, mapping, t)}
+        if present:
+            safety = take(store, present, reason=f"safety snapshot before restoring {snapshot.id}", pinned=True)
+            report.safety_snapshot = safety.id
+        _swap(snapshot, mapping, staged)
+    finally:
+        for temp in staged.values():
+            if os.path.lexists(temp):
+                os.unlink(temp)
+    for entry in snapshot.entries:
+        if entry.type == SQLITE:
+            target = mapping(entry.path)
+            result, after = integrity(target)
+            report.databases.append(DatabaseCheck(target, result, before.get(target, ()), after))
+    return report
+
+
+def _mapper(snapshot: Snapshot, to: str | None) -> Callable[[str], str]:
+    """Where each saved path goes: its own place, or under `--to` (one source: onto it; several: by name)."""
+    if to is None:
+        return lambda path: path
+    to = os.path.abspath(to)
+    roots = list(snapshot.sources)
+
+    def mapped(path: str) -> str:
+        for root in roots:
+            if path == root or path.startswith(root.rstrip("/") + "/"):
+                base = to if len(roots) == 1 else os.path.join(to, os.path.basename(root))
+                return base + path[len(root) :]
+        return os.path.join(to, path.lstrip("/"))
+
+    return mapped
+
+
+def _plan(entry: Entry, target: str) -> Change:
+    if not os.path.lexists(target):
+        return Change(target, "create", entry.type, entry.size)
+    if entry.type in (FILE, SQLITE):
+        info = os.stat(target)
+        same = info.st_size == entry.size and info.st_mtime_ns == entry.mtime_ns and entry.type == FILE
+        return Change(target, "unchanged" if same else "overwrite", entry.type, entry.size)
+    if entry.type == SYMLINK:
+        same = os.path.islink(target) and os.readlink(target) == entry.link
+        return Change(target, "unchanged" if same else "overwrite", entry.type, entry.size)
+    return Change(target, "unchanged" if os.path.isdir(target) else "overwrite", entry.type, entry.size)
+
+
+def _stage(
+    store: Store, snapshot: Snapshot, mapping: Callable[[str], str], progress: Progress | None
+) -> dict[str, str]:
+    """Write every file entry to a temporary file beside its target; nothing live is touched yet."""
+    staged: dict[str, str] = {}
+    reader = PackReader(store.packs)
+    done = 0
+    try:
+        for entry in snapshot.entries:
+            target = mapping(entry.path)
+            if entry.type == DIRECTORY:
+                os.makedirs(target, exist_ok=True)
+            elif entry.type in (FILE, SQLITE):
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                fd, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".agentguard-restore-")
+                staged[entry.path] = temp
+                with os.fdopen(fd, "wb") as handle:
+                    for data in store.read(entry, reader):
+                        handle.write(data)
+                        done += len(data)
+                        if progress is not None:
+                            progress(done, target)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.chmod(temp, entry.mode)
+                os.utime(temp, ns=(entry.mtime_ns, entry.mtime_ns))
+    except (CorruptChunk, SnapshotError, OSError) as exc:
+        for temp in staged.values():
+            if os.path.lexists(temp):
+                os.unlink(temp)
+        raise SnapshotError(f"restore of {snapshot.id} stopped before touching anything: {exc}") from None
+    return staged
+
+
+def _swap(snapshot: Snapshot, mapping: Callable[[str], str], staged: dict[str, str]) -> None:
+    for entry in snapshot.entries:
+        target = mapping(entry.path)
+        if entry.type in (FILE, SQLITE):
+            if entry.type == SQLITE:
+                _remove_companions(target)
+            if os.path.isdir(target) and not os.path.islink(target):
+                raise SnapshotError(f"{target} is a directory now; move it away and restore again")
+            os.replace(staged[entry.path], target)
+        elif entry.type == SYMLINK and entry.link is not None:
+            temp = target + ".agentguard-link"
+            if os.path.lexists(temp):
+                os.unlink(temp)
+            os.symlink(entry.link, temp)
+            os.replace(temp, target)
+    for entry in reversed(snapshot.entries):  # directories last, deepest first, so their mtimes stick
+        if entry.type == DIRECTORY:
+            target = mapping(entry.path)
+            os.chmod(target, entry.mode)
+            os.utime(target, ns=(entry.mtime_ns, entry.mtime_ns))
+
+
+def _remove_companions(database: str) -> None:
+    """Remove the old -wal/-shm/-journal (their content is in the safety snapshot) before the swap."""
+    for suffix in COMPANIONS:
+        path = database + suffix
+        if os.path.lexists(path):
+            os.unlink(path)
+
+
+def _is_db(snapshot: Snapshot, mapping: Callable[[str], str], target: str) -> bool:
+    from agentguard.snapshots.sqlite_copy import is_sqlite
+
+    return any(e.type == SQLITE and mapping(e.path) == target for e in snapshot.entries) and is_sqlite(target)
