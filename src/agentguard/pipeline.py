@@ -7,10 +7,14 @@ reason, because a guard that crashes lets the host run the tool anyway.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from agentguard.errors import AgentGuardError
 from agentguard.models import Action, Decision, Effect, Verdict
 from agentguard.state import Places, find_project_root, read_mode
+
+if TYPE_CHECKING:
+    from agentguard.policy.model import Policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +42,13 @@ class Gate:
         effects = analyze(action, home=self.places.home, project_root=project_root)
         return evaluate(policy, effects, mode=mode)
 
-    def policy(self, project_root: str):  # type: ignore[no-untyped-def]
-        from agentguard.policy.examples import checked_policy
+    def policy(self, project_root: str) -> Policy:
+        from agentguard.policy.cache import cached_policy
+
+        return cached_policy(project_root, self.places, lambda: self._load_policy(project_root))
+
+    def _load_policy(self, project_root: str) -> Policy:
+        from agentguard.policy.examples import checked_policy  # tomllib and the merge: only on a cache miss
 
         return checked_policy(project_root, self.places)
 

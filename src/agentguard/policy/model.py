@@ -7,7 +7,6 @@ applies only where no rule matches.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -40,9 +39,9 @@ class Rule:
 
     def applies_to(self, effect: Effect) -> bool:
         kind = effect.kind.value
-        if self.kinds and not any(fnmatch.fnmatchcase(kind, k) for k in self.kinds):
+        if self.kinds and not any(globs.name_matches(kind, k) for k in self.kinds):
             return False
-        if self.not_kinds and any(fnmatch.fnmatchcase(kind, k) for k in self.not_kinds):
+        if self.not_kinds and any(globs.name_matches(kind, k) for k in self.not_kinds):
             return False
         if self.recursive is not None and effect.recursive != self.recursive:
             return False
@@ -65,18 +64,18 @@ class Rule:
         return globs.matches(path, self.scratch_paths) and not globs.matches(path, self.project_paths)
 
     def _targets_match(self, effect: Effect) -> bool:
-        if self.targets and not any(fnmatch.fnmatchcase(effect.target, t) for t in self.targets):
+        if self.targets and not any(globs.name_matches(effect.target, t) for t in self.targets):
             return False
-        return not (self.not_targets and any(fnmatch.fnmatchcase(effect.target, t) for t in self.not_targets))
+        return not (self.not_targets and any(globs.name_matches(effect.target, t) for t in self.not_targets))
 
     def _context_match(self, effect: Effect) -> bool:
         for key, patterns in self.context:
             value = effect.ctx(key)
-            if value is None or not any(fnmatch.fnmatchcase(value, p) for p in patterns):
+            if value is None or not any(globs.name_matches(value, p) for p in patterns):
                 return False
         for key, patterns in self.not_context:
             value = effect.ctx(key)
-            if value is not None and any(fnmatch.fnmatchcase(value, p) for p in patterns):
+            if value is not None and any(globs.name_matches(value, p) for p in patterns):
                 return False
         return True
 
@@ -109,6 +108,6 @@ class Policy:
         """`key=value` of the context entry that marks the effect's resource as production, if any."""
         for key, value in effect.context:
             patterns = self.production.get(key, ())
-            if any(fnmatch.fnmatchcase(value.lower(), p.lower()) for p in patterns):
+            if any(globs.name_matches(value.lower(), p.lower()) for p in patterns):
                 return f"{key}={value}"
         return None
