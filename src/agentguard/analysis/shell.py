@@ -12,13 +12,11 @@ import base64
 import binascii
 import os
 from collections.abc import Callable, Iterable
-from functools import cache
 
 import tree_sitter
-import tree_sitter_bash
 from tree_sitter import Node
 
-from agentguard.analysis import paths, programs, registry, wrappers
+from agentguard.analysis import grammar, paths, programs, registry, wrappers
 from agentguard.analysis.types import Invocation, Stdin, Target, Word
 from agentguard.analysis.words import Expander
 from agentguard.models import Effect, Kind
@@ -33,9 +31,8 @@ DEV_SINKS = frozenset(
 NO_STDIN = Stdin()
 
 
-@cache
 def _parser() -> tree_sitter.Parser:
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+    return grammar.parser()  # built once; skips tree_sitter_bash's costly __init__
 
 
 def parse(script: str) -> tree_sitter.Tree:
