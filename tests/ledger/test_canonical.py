@@ -66,3 +66,24 @@ def test_canonical_round_trips(value: object) -> None:
     data = canonical(value)
     assert json.loads(data) == value
     assert canonical(json.loads(data)) == data
+
+
+unicode_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(st.characters(codec="utf-8")),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(st.characters(codec="utf-8"), max_size=3), inner, max_size=5)
+    ),
+    max_leaves=25,
+)
+
+
+@given(unicode_values)
+def test_fast_path_equals_rfc8785(value: object) -> None:
+    # canonical() takes json.dumps when every key is below U+E000; it must match the reference bytes always.
+    assert canonical(value) == canonical_any(value)
+
+
+def test_fast_path_covers_control_characters_and_high_keys() -> None:
+    value = {"\x00\x1f\x7f\u2028": '\b\t\n\f\r"\\\x01\u2029', "\ue000": 1, "\U00010000": 2, "z": [True, None]}
+    assert canonical(value) == canonical_any(value)

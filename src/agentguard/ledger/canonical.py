@@ -4,6 +4,13 @@ The `rfc8785` package implements the scheme (UTF-16 key order, ES6 number and st
 `json.dumps(sort_keys=True)` does not. The ledger allows no floats at all: an IEEE double's text is where
 implementations disagree, and nothing the gate records needs one. Integers must fit in ±(2**53 - 1), the range
 RFC 8785 (via I-JSON, RFC 7493) keeps exact.
+
+Speed (the hook appends on every tool call): without floats, RFC 8785 differs from
+`json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":"))` only in key order, and only for keys
+holding characters at or above U+E000 (code-point order and UTF-16 order agree below the surrogate range).
+String escapes already agree (short forms for backspace, tab, newline, form feed, return, quote and
+backslash; other controls as a lowercase 4-digit escape; nothing else escaped). So values whose keys are all
+below U+E000 take json.dumps; the rest go through `rfc8785`. Hypothesis checks the two paths give the same bytes.
 """
 
 from __future__ import annotations
@@ -17,7 +24,13 @@ MAX_INT = 2**53 - 1
 
 def canonical(value: Any) -> bytes:
     """The canonical bytes of a JSON value made of dicts (str keys), lists, str, int, bool and None."""
-    check_value(value)
+    if check_value(value):
+        import json
+
+        try:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+        except UnicodeEncodeError:
+            raise LedgerError("a string holds a lone surrogate, which is not Unicode text") from None
     return canonical_any(value)
 
 
@@ -31,24 +44,29 @@ def canonical_any(value: Any) -> bytes:
         raise LedgerError(f"cannot canonicalize this value as RFC 8785 JSON: {exc}") from None
 
 
-def check_value(value: Any, where: str = "$") -> None:
-    """Raise LedgerError naming the first place that is not ledger JSON (float, NaN, non-string key…)."""
+def check_value(value: Any, where: str = "$") -> bool:
+    """Raise LedgerError naming the first place that is not ledger JSON (float, NaN, non-string key…).
+
+    Returns whether every object key is below U+E000 (so code-point key order is RFC 8785 order).
+    """
     if value is None or isinstance(value, (bool, str)):
-        return
+        return True
     if isinstance(value, int):
         if not -MAX_INT <= value <= MAX_INT:
             raise LedgerError(f"{where}: integer {value} is outside ±(2**53-1); store it as a string")
-        return
+        return True
     if isinstance(value, float):
         raise LedgerError(f"{where}: floats are not allowed in ledger events ({value!r}); use an integer or a string")
     if isinstance(value, dict):
+        simple = True
         for key, item in value.items():
             if not isinstance(key, str):
                 raise LedgerError(f"{where}: object key {key!r} is not a string")
-            check_value(item, f"{where}.{key}")
-        return
+            simple = check_value(item, f"{where}.{key}") and simple and (key.isascii() or max(key) < "\ue000")
+        return simple
     if isinstance(value, (list, tuple)):
+        simple = True
         for i, item in enumerate(value):
-            check_value(item, f"{where}[{i}]")
-        return
+            simple = check_value(item, f"{where}[{i}]") and simple
+        return simple
     raise LedgerError(f"{where}: {type(value).__name__} is not JSON; convert it to a string, number, list or object")

@@ -79,13 +79,14 @@ class Signer:
     """A key ready to sign many messages (the nacl object is built once)."""
 
     def __init__(self, pair: KeyPair) -> None:
-        from nacl.signing import SigningKey
+        from nacl.bindings import crypto_sign, crypto_sign_seed_keypair
 
         self.pair = pair
-        self._key = SigningKey(pair.seed)
+        self._secret = crypto_sign_seed_keypair(pair.seed)[1]
+        self._sign = crypto_sign
 
     def sign(self, data: bytes) -> bytes:
-        return bytes(self._key.sign(data).signature)
+        return bytes(self._sign(data, self._secret)[:SIG_SIZE])
 
 
 def verify(public: bytes, data: bytes, sig: bytes) -> bool:

@@ -1,0 +1,161 @@
+"""One ledger event: the signed bytes are the RFC 8785 canonical JSON of every field but the signature.
+
+The bytes are stored verbatim and verified as stored; the parsed fields are a view of them. An event's hash is
+its RFC 6962 leaf hash, so the link to the previous event and the Merkle tree use the same 32 bytes.
+Top-level keys in canonical order are actor, key_id, kind, payload, prev, seq, time: `prev` and `seq` come
+after the only nested field, which lets the structure check read them without parsing the whole event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from agentguard.ledger.canonical import canonical
+from agentguard.ledger.errors import IntegrityError, LedgerError
+from agentguard.ledger.merkle import leaf_hash
+
+GENESIS_PREV = "0" * 64
+ACTOR_TYPES = ("agent", "human", "system")
+FIELDS = ("actor", "key_id", "kind", "payload", "prev", "seq", "time")
+_PREV = b',"prev":"'
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    type: str
+    id: str
+
+    def __post_init__(self) -> None:
+        if self.type not in ACTOR_TYPES:
+            raise LedgerError(f"an actor is one of {', '.join(ACTOR_TYPES)}, not {self.type!r}")
+        if not isinstance(self.id, str) or not self.id:
+            raise LedgerError("an actor needs a non-empty string id (session id, user name, component)")
+
+    @classmethod
+    def agent(cls, session_id: str) -> Actor:
+        return cls("agent", session_id)
+
+    @classmethod
+    def human(cls, name: str) -> Actor:
+        return cls("human", name)
+
+    @classmethod
+    def system(cls, component: str = "agentguard") -> Actor:
+        return cls("system", component)
+
+    def to_json(self) -> dict[str, str]:
+        return {"type": self.type, "id": self.id}
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    seq: int
+    time: str | int
+    kind: str
+    actor: Actor
+    payload: Mapping[str, Any]
+    prev: str
+    key_id: str
+    body: bytes
+    sig: bytes
+
+    @property
+    def hash(self) -> bytes:
+        return leaf_hash(self.body)
+
+    @classmethod
+    def from_row(cls, seq: int, body: bytes, sig: bytes) -> Event:
+        """Parse stored bytes; IntegrityError (naming seq) when they are not a well-formed event."""
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise IntegrityError(f"event {seq} is not valid JSON: {exc}", seq=seq) from None
+        problem = _shape_problem(data, seq)
+        if problem:
+            raise IntegrityError(f"event {seq} {problem}", seq=seq)
+        actor = data["actor"]
+        try:
+            who = Actor(actor["type"], actor["id"])
+        except (LedgerError, KeyError, TypeError):
+            raise IntegrityError(f"event {seq} has a malformed actor {actor!r}", seq=seq) from None
+        return cls(seq, data["time"], data["kind"], who, data["payload"], data["prev"], data["key_id"], body, sig)
+
+    def to_json(self) -> dict[str, Any]:
+        import base64
+
+        return {
+            "seq": self.seq,
+            "time": self.time,
+            "kind": self.kind,
+            "actor": self.actor.to_json(),
+            "payload": self.payload,
+            "prev": self.prev,
+            "key_id": self.key_id,
+            "hash": self.hash.hex(),
+            "sig": base64.b64encode(self.sig).decode(),
+        }
+
+
+def _shape_problem(data: Any, seq: int) -> str | None:
+    if not isinstance(data, dict) or sorted(data) != list(FIELDS):
+        return f"does not have exactly the fields {', '.join(FIELDS)}"
+    if data["seq"] != seq or isinstance(data["seq"], bool):
+        return f"claims sequence number {data['seq']!r}"
+    if isinstance(data["time"], bool) or not isinstance(data["time"], (str, int)):
+        return "has a time that is neither a UTC string nor an integer"
+    if not isinstance(data["kind"], str) or not data["kind"]:
+        return "has no kind"
+    if not isinstance(data["payload"], dict) or not isinstance(data["actor"], dict):
+        return "has a payload or actor that is not an object"
+    if not isinstance(data["prev"], str) or len(data["prev"]) != 64:
+        return "has a malformed prev hash"
+    if not isinstance(data["key_id"], str):
+        return "has a malformed key id"
+    return None
+
+
+def signed_bytes(
+    seq: int, time: str | int, kind: str, actor: Actor, payload: Mapping[str, Any], prev: str, key_id: str
+) -> bytes:
+    if not kind or not isinstance(kind, str):
+        raise LedgerError("an event needs a kind, e.g. 'decision'")
+    if not isinstance(payload, Mapping):
+        raise LedgerError("an event payload is a JSON object (a dict)")
+    value = {
+        "actor": actor.to_json(),
+        "key_id": key_id,
+        "kind": kind,
+        "payload": dict(payload),
+        "prev": prev,
+        "seq": seq,
+        "time": time,
+    }
+    return canonical(value)
+
+
+def link_of(body: bytes) -> tuple[bytes, int] | None:
+    """(prev hex, seq) read from the tail of canonical event bytes, without a JSON parse; None if malformed.
+
+    A `,"prev":"` whose quotes are not escaped is a key, never string content, and the last one is the top
+    level's: the only nested value (payload) sorts before it, and seq/time after it are scalars.
+    """
+    at = body.rfind(_PREV)
+    if at < 0:
+        return None
+    start = at + len(_PREV)
+    prev, rest = body[start : start + 64], body[start + 64 : start + 72]
+    if rest != b'","seq":':
+        return None
+    end = body.find(b",", start + 72)
+    digits = body[start + 72 : end]
+    if end < 0 or not digits.isdigit() or (len(digits) > 1 and digits[:1] == b"0"):
+        return None
+    return prev, int(digits)

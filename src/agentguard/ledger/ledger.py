@@ -1,0 +1,416 @@
+"""The ledger's public API: open (with the O(1) start-up check), append, checkpoint, rotate keys, read.
+
+    Ledger.open(places).append("decision", Actor.agent(session_id), {"command": ..., "verdict": "deny"})
+
+Every append links to a head this process has verified (re-hashed and signature-checked), inside the same
+write transaction that stores the event, so concurrent hook processes cannot fork the chain. With
+`group=True` appends share a transaction until 100 events or 10 ms have gathered (for busy hosts); `flush()`
+or `close()` commits the rest. Checkpoints (C2SP signed notes) are made every N events or T seconds and the
+newest is copied to an anchor file outside the database.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from agentguard.ledger import keyring as kr
+from agentguard.ledger.errors import IntegrityError, LedgerError
+from agentguard.ledger.event import GENESIS_PREV, Actor, Event, signed_bytes, utc_now
+from agentguard.ledger.keys import ADMIN, AGENT, KeyPair, Signer, load_key, load_or_create
+from agentguard.ledger.merkle import Frontier, leaf_hash
+from agentguard.ledger.note import Checkpoint, open_checkpoint, sign_note
+from agentguard.ledger.paths import LedgerPaths, read_text, write_text_atomic
+from agentguard.ledger.store import Head, Row, Store, StoredCheckpoint
+from agentguard.state import Places
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    group: bool = False  # share commits: ≤ group_max events or ≤ group_seconds
+    group_max: int = 100
+    group_seconds: float = 0.010
+    checkpoint_every: int = 1000  # events between automatic checkpoints
+    checkpoint_seconds: float = 60.0  # or this long, whichever comes first (checked on append)
+    readonly: bool = False  # read and verify only: no key is loaded, nothing is written
+
+
+class Ledger:
+    def __init__(self, paths: LedgerPaths, store: Store, options: Options) -> None:
+        self.paths, self.options, self._store = paths, options, store
+        self._lock = threading.RLock()
+        self._signer: Signer | None = None
+        self._head: Head | None = None  # what this process wrote last (may be uncommitted when grouping)
+        self._committed: Head | None = None
+        self._pending = 0
+        self._group_started = 0.0
+        self._flusher: threading.Thread | None = None
+        self._group_open = threading.Event()
+        self._closed = False
+        self.ring = kr.KeyRing(())
+        self.origin = ""
+        self._last_checkpoint: StoredCheckpoint | None = None
+
+    # -- opening --
+    @classmethod
+    def open(cls, places: Places | None = None, **options: Any) -> Ledger:
+        return cls.at(LedgerPaths.from_places(places or Places.from_env()), **options)
+
+    @classmethod
+    def at(cls, paths: LedgerPaths | str, **options: Any) -> Ledger:
+        paths = LedgerPaths(paths) if isinstance(paths, str) else paths
+        opts = Options(**options)
+        if opts.readonly and not os.path.exists(paths.db):
+            raise LedgerError(f"there is no ledger at {paths.db} yet: it is created by the first recorded event")
+        ledger = cls(paths, Store(paths.db, readonly=opts.readonly), opts)
+        try:
+            ledger._start()
+        except BaseException:
+            ledger._store.close()
+            raise
+        return ledger
+
+    def _start(self) -> None:
+        head = self._store.head()
+        if head is None and not self.options.readonly:
+            self._create()
+            head = self._store.head()
+        if head is None:
+            raise LedgerError(f"the ledger at {self.paths.db} is empty")
+        self.ring = kr.KeyRing.from_declarations(self._store.keys())
+        self._check_head(head)
+        self._head = self._committed = head
+        self.origin = self._origin()
+        self._last_checkpoint = self._store.latest_checkpoint()
+        self.check_anchor(read_text(self.paths.anchor))
+        if not self.options.readonly:
+            self._signer = self._load_signer(AGENT, self.paths.agent_key)
+
+    def _create(self) -> None:
+        """Genesis: event 0 declares the origin and both public keys, signed by the new agent key."""
+        agent = load_or_create(self.paths.agent_key)
+        admin = load_or_create(self.paths.admin_key)
+        origin = f"agentguard.local/ledger/{os.urandom(8).hex()}"
+        payload = {"origin": origin, "keys": {AGENT: agent.public.b64, ADMIN: admin.public.b64}}
+        self._store.begin()
+        try:
+            if self._store.head() is None:  # another process may have created it while we waited
+                for role, start, public in kr.declarations(0, kr.GENESIS, payload):
+                    self._store.add_key(role, start, public)
+                self._write(0, kr.GENESIS, Actor.system(), payload, GENESIS_PREV, Frontier(), agent.signer())
+                assert self._head is not None
+                self._store.set_head(self._head)
+            self._store.commit()
+        finally:
+            self._store.rollback()
+
+    def _origin(self) -> str:
+        row = self._store.row(0)
+        origin = Event.from_row(0, row.body, row.sig).payload.get("origin") if row else None
+        if not isinstance(origin, str):
+            raise IntegrityError("the genesis event (0) is missing or names no origin", seq=0)
+        return origin
+
+    def _check_head(self, head: Head) -> None:
+        """O(1): the head event is there, hashes to the head, is the last row and carries a valid signature."""
+        row = self._store.row(head.seq)
+        if row is None:
+            raise IntegrityError(f"the head names event {head.seq}, which is missing", seq=head.seq)
+        if leaf_hash(row.body) != head.hash:
+            raise IntegrityError(f"event {head.seq} (the head) does not hash to the recorded head", seq=head.seq)
+        last = self._store.max_seq()
+        if last != head.seq:
+            raise IntegrityError(f"events after the head ({head.seq}) exist up to {last}", seq=head.seq + 1)
+        event = Event.from_row(row.seq, row.body, row.sig)
+        span, problem = self.ring.problem(event.seq, event.kind, event.payload, event.key_id)
+        if problem or span is None:
+            raise IntegrityError(f"event {head.seq} (the head) {problem}", seq=head.seq)
+        if not span.key.verifies(row.body, row.sig):
+            raise IntegrityError(f"event {head.seq} (the head) has a bad signature", seq=head.seq)
+
+    def check_anchor(self, note: str | None) -> Checkpoint | None:
+        """The local tree must contain the anchored checkpoint: same root at its size, and not be shorter."""
+        if note is None:
+            return None
+        checkpoint = self._open_note(note)
+        size = self.size
+        if checkpoint.size > size:
+            raise IntegrityError(f"rollback: the anchored checkpoint has {checkpoint.size} events but the ledger "
+                                 f"has {size}; events {size}..{checkpoint.size - 1} are gone", seq=size)  # fmt: skip
+        committed = self._committed
+        assert committed is not None
+        local = committed.frontier.root() if checkpoint.size == size else None
+        if local is None:
+            stored = self._store.checkpoint(checkpoint.size)
+            local = stored.root if stored else None
+        if local != checkpoint.root:
+            raise IntegrityError(f"the ledger's tree at size {checkpoint.size} is not the anchored one "
+                                 "(history was rewritten or replaced)", seq=None)  # fmt: skip
+        return checkpoint
+
+    def _open_note(self, note: str) -> Checkpoint:
+        for key in reversed(self.ring.agent_keys()):
+            try:
+                checkpoint = open_checkpoint(note, self.origin, key)
+            except LedgerError:
+                continue
+            if checkpoint.origin != self.origin:
+                break
+            return checkpoint
+        raise IntegrityError(f"the anchored checkpoint is not a checkpoint of {self.origin} signed by its keys")
+
+    def _load_signer(self, role: str, path: str) -> Signer:
+        pair = self._finish_rotation(path, role) or load_key(path)
+        current = self.ring.current(role)
+        if current is None or current.key != pair.public:
+            want = current.key.key_id if current else "none"
+            raise LedgerError(f"the {role} key at {path} ({pair.key_id}) is not the ledger's current {role} key "
+                              f"({want}): give the right key with --{role}-key or restore it")  # fmt: skip
+        return pair.signer()
+
+    def _finish_rotation(self, path: str, role: str) -> KeyPair | None:
+        """A rotation committed but not yet installed (crash in between): install the staged key now."""
+        staged = path + ".next"
+        current = self.ring.current(role)
+        if current is None or not os.path.exists(staged):
+            return None
+        pair = load_key(staged)
+        if pair.public != current.key:
+            return None
+        from agentguard.ledger.keys import replace_key
+
+        replace_key(path, pair)
+        os.unlink(staged)
+        return pair
+
+    # -- appending --
+    def append(self, kind: str, actor: Actor, payload: Mapping[str, Any]) -> Event:
+        if kind in (kr.GENESIS, kr.ROTATION) or kind in kr.ADMIN_KINDS:
+            raise LedgerError(f"{kind} events are written by their own method, not append()")
+        return self._append(kind, actor, payload, self._agent_signer())
+
+    def _agent_signer(self) -> Signer:
+        if self._signer is None:
+            raise LedgerError("this ledger was opened read-only")
+        return self._signer
+
+    def _append(self, kind: str, actor: Actor, payload: Mapping[str, Any], signer: Signer,
+                declare: tuple[str, bytes] | None = None) -> Event:  # fmt: skip
+        with self._lock:
+            self._begin()
+            try:
+                head = self._head
+                assert head is not None
+                if declare is not None:
+                    self._store.add_key(declare[0], head.seq + 2, declare[1])
+                event = self._write(head.seq + 1, kind, actor, payload, head.hash.hex(), head.frontier, signer)
+            except BaseException:
+                self._abort()
+                raise
+            self._pending += 1
+            opts = self.options
+            full = self._pending >= opts.group_max or time.monotonic() - self._group_started >= opts.group_seconds
+            if not opts.group or declare or full:
+                self._commit()
+            elif self._pending == 1:
+                self._wake_flusher()
+        return event
+
+    def _wake_flusher(self) -> None:
+        """One daemon thread per grouped ledger commits a group that is still open after group_seconds."""
+        if self._flusher is None:
+            self._flusher = threading.Thread(target=self._flush_loop, name="ledger-flush", daemon=True)
+            self._flusher.start()
+        self._group_open.set()
+
+    def _flush_loop(self) -> None:
+        while not self._closed:
+            self._group_open.wait()
+            self._group_open.clear()
+            time.sleep(self.options.group_seconds)
+            with self._lock:
+                if (
+                    not self._closed
+                    and self._store.in_transaction
+                    and (time.monotonic() - self._group_started >= self.options.group_seconds)
+                ):
+                    self._commit()
+
+    def _begin(self) -> None:
+        if self._store.in_transaction:
+            return
+        self._store.begin()
+        head = self._store.head()
+        if head != self._committed:  # another process appended: verify its head before linking to it
+            if head is None:
+                self._store.rollback()
+                raise IntegrityError("the ledger head disappeared")
+            try:
+                self.ring = kr.KeyRing.from_declarations(self._store.keys())
+                self._check_head(head)
+            except BaseException:
+                self._store.rollback()
+                raise
+            self._head = self._committed = head
+        self._group_started = time.monotonic()
+
+    def _write(self, seq: int, kind: str, actor: Actor, payload: Mapping[str, Any], prev: str,
+               frontier: Frontier, signer: Signer) -> Event:  # fmt: skip
+        when, key_id = utc_now(), signer.pair.key_id
+        body = signed_bytes(seq, when, kind, actor, payload, prev, key_id)
+        sig = signer.sign(body)
+        digest = leaf_hash(body)
+        head = Head(seq, digest, frontier.append(digest))
+        # Grouped appends write the head once, at commit: still in the same transaction as the events.
+        self._store.append(Row(seq, kind, body, sig), None if self.options.group else head)
+        self._head = head
+        return Event(seq, when, kind, actor, dict(payload), prev, key_id, body, sig)
+
+    def _commit(self) -> None:
+        if self._store.in_transaction:
+            if self.options.group and self._head is not None and self._head != self._committed:
+                self._store.set_head(self._head)
+            self._store.commit()
+        self._committed, self._pending = self._head, 0
+        self._maybe_checkpoint()
+
+    def _abort(self) -> None:
+        self._store.rollback()
+        self._head, self._pending = self._committed, 0
+
+    def flush(self) -> None:
+        """Commit grouped appends now (durable when this returns)."""
+        with self._lock:
+            if self._store.in_transaction:
+                self._commit()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self.flush()
+            self._closed = True
+            self._group_open.set()
+            self._store.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- checkpoints --
+    def _maybe_checkpoint(self) -> None:
+        if self._signer is None or self._committed is None:
+            return
+        last, size = self._last_checkpoint, self._committed.size
+        due = last is None or size - last.size >= self.options.checkpoint_every
+        if due or (size > last.size and _age(last.made) >= self.options.checkpoint_seconds):  # type: ignore[union-attr]
+            self.checkpoint()
+
+    def checkpoint(self) -> str:
+        """Sign a checkpoint of the committed tree now, store it, and copy it to the anchor file."""
+        with self._lock:
+            self.flush()
+            head, signer = self._committed, self._agent_signer()
+            assert head is not None
+            root = head.frontier.root()
+            note = sign_note(Checkpoint(self.origin, head.size, root).text(), self.origin, signer.pair)
+            stored = StoredCheckpoint(head.size, root, note, utc_now())
+            self._store.begin()
+            try:
+                self._store.add_checkpoint(stored)
+                self._store.commit()
+            finally:
+                self._store.rollback()
+            self._last_checkpoint = stored
+            self._write_anchor(stored)
+            return note
+
+    def _write_anchor(self, stored: StoredCheckpoint) -> None:
+        old = read_text(self.paths.anchor)
+        if old is not None:
+            try:
+                if self._open_note(old).size >= stored.size:
+                    return  # never move the anchor backwards (a concurrent process wrote a newer one)
+            except IntegrityError:
+                pass
+        write_text_atomic(self.paths.anchor, stored.note)
+
+    # -- keys --
+    def rotate_key(self, role: str = AGENT, *, admin: KeyPair | None = None) -> Event:
+        """Replace a role's key: a `key_rotated` event signed by the old key names the new one."""
+        path = self.paths.agent_key if role == AGENT else self.paths.admin_key
+        old = self._agent_signer() if role == AGENT else self._admin_signer(admin)
+        new = KeyPair.generate()
+        staged = path + ".next"
+        write_text_atomic(staged, _seed_text(new))
+        os.chmod(staged, 0o600)
+        payload = {"role": role, "public_key": new.public.b64, "key_id": new.key_id}
+        event = self._append(kr.ROTATION, Actor.human(_user()), payload, old, declare=(role, new.public.raw))
+        self.ring = self.ring.with_key(role, event.seq + 1, new.public)
+        self._finish_rotation(path, role)
+        if role == AGENT:
+            self._signer = new.signer()
+        return event
+
+    def _admin_signer(self, admin: KeyPair | None) -> Signer:
+        pair = admin or load_key(self.paths.admin_key)
+        current = self.ring.current(ADMIN)
+        if current is None or current.key != pair.public:
+            raise LedgerError("that is not the ledger's current admin key: give it with --admin-key")
+        return pair.signer()
+
+    # -- reading --
+    @property
+    def size(self) -> int:
+        return 0 if self._committed is None else self._committed.size
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    def head(self) -> Event:
+        assert self._committed is not None
+        return self.event(self._committed.seq)
+
+    def event(self, seq: int) -> Event:
+        row = self._store.row(seq)
+        if row is None:
+            raise LedgerError(f"there is no event {seq}: the ledger has events 0..{self.size - 1}")
+        return Event.from_row(row.seq, row.body, row.sig)
+
+    def events(self, start: int = 0, end: int | None = None, kind: str | None = None) -> Iterator[Event]:
+        for row in self._store.rows(start, end, kind):
+            yield Event.from_row(row.seq, row.body, row.sig)
+
+    def last(self, count: int, kind: str | None = None) -> list[Event]:
+        return [Event.from_row(r.seq, r.body, r.sig) for r in self._store.last_rows(count, kind)]
+
+
+def _age(made: str) -> float:
+    try:
+        return time.time() - datetime.fromisoformat(made).timestamp()
+    except ValueError:
+        return float("inf")
+
+
+def _seed_text(pair: KeyPair) -> str:
+    import base64
+
+    return base64.b64encode(pair.seed).decode("ascii") + "\n"
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
