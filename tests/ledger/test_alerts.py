@@ -88,6 +88,12 @@ def test_failures_do_not_leak_the_secret_in_the_url() -> None:
     assert "hunter2" not in repr(Alerter([f"json://admin:hunter2@127.0.0.1:{port}/x"]))
 
 
+def test_invalid_urls_are_found_without_sending(hook: Receiver) -> None:
+    alerter = Alerter([apprise_url("json", hook, "/x"), "nonsense://what", "no scheme at all"])
+    assert [(f.index, f.url) for f in alerter.invalid()] == [(1, "nonsense://…"), (2, "…")]
+    assert hook.requests == []
+
+
 def test_no_urls_sends_nothing() -> None:
     result = Alerter([]).send("t", "b")
     assert result.sent == () and result.failed == () and result.ok

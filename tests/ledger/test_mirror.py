@@ -217,6 +217,18 @@ def test_http_latest_failures(receiver: Receiver, status: int, stored: bytes | N
         HttpMirror(receiver.url + "/cp").latest()
 
 
+def test_http_follows_no_redirect(receiver: Receiver) -> None:
+    receiver.stored["/elsewhere"] = make_note(9).encode()
+    receiver.status, receiver.location = 302, "/elsewhere"
+    mirror = HttpMirror(receiver.url + "/cp", {"Authorization": "Bearer s3cret"})
+    # Followed, the POST would come back as a GET of the stored note, and the token would travel along.
+    with pytest.raises(MirrorError, match="POST answered 302"):
+        mirror.publish(make_note(1), 1)
+    with pytest.raises(MirrorError, match="GET answered 302"):
+        mirror.latest()
+    assert [r.path for r in receiver.requests] == ["/cp", "/cp"]
+
+
 def test_http_unreachable_is_a_mirror_error() -> None:
     with Receiver() as hook:
         url = hook.url  # the port is closed once the receiver stops
@@ -365,7 +377,7 @@ def write_user_config(text: str) -> str:
 
 
 def test_settings_default_when_there_is_no_user_file() -> None:
-    settings = config.load_settings(Places.from_env().config)
+    settings = config.user_settings()
     assert settings == config.Settings()
     assert settings.ledger.mirrors == () and settings.alerts.urls == ()
     assert settings.ledger.break_timeout.total_seconds() == 72 * 3600
@@ -393,7 +405,8 @@ first_after_minutes = 5
 dashboard = "https://admin.example/breaks"
 """
     )
-    settings = config.load_settings(folder)
+    settings = config.user_settings(Places.from_env())
+    assert settings == config.load_settings(folder)
     assert settings.source == os.path.join(folder, "agentguard.toml")
     dir_spec, http_spec = settings.ledger.mirrors
     assert (dir_spec.type, dir_spec.path) == ("dir", str(tmp_path / "backup"))

@@ -41,6 +41,7 @@ class Request:
 class Receiver:
     status: int = 200  # answer to POST (and to GET when it is not 200)
     require: dict[str, str] = field(default_factory=dict)  # headers a request must carry, else 401
+    location: str = ""  # sent as Location with a 3xx status, to test redirects
     requests: list[Request] = field(default_factory=list)
     stored: dict[str, bytes] = field(default_factory=dict)  # path → last body POSTed with a 2xx answer
     _lock: threading.Condition = field(default_factory=threading.Condition)
@@ -109,6 +110,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             status, reply = receiver._record(Request(method, self.path, headers, body))
             self.send_response(status)
             self.send_header("Content-Type", "text/plain; charset=utf-8")
+            if 300 <= status < 400 and receiver.location:
+                self.send_header("Location", receiver.location)
             self.send_header("Content-Length", str(len(reply)))
             self.end_headers()
             self.wfile.write(reply)

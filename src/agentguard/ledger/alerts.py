@@ -56,6 +56,19 @@ class Alerter:
         """ConfigError (naming the key and variable) when an `{ env = … }` URL is not set."""
         return cls([config.resolve(u, f"alerts.urls[{i}]", environ) for i, u in enumerate(settings.urls)])
 
+    def invalid(self) -> tuple[AlertFailure, ...]:
+        """The URLs apprise cannot use, found without sending anything (for `doctor` and start-up checks)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import apprise
+
+            asset = apprise.AppriseAsset(storage_mode="memory")
+            return tuple(
+                AlertFailure(index=i, url=_masked(None, url), error="apprise cannot use this URL")
+                for i, url in enumerate(self._urls)
+                if apprise.Apprise.instantiate(url, asset=asset) is None
+            )
+
     def send(self, title: str, body: str) -> AlertResult:
         with warnings.catch_warnings():  # apprise loads plugins that import the deprecated imghdr module
             warnings.simplefilter("ignore", DeprecationWarning)

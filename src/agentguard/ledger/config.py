@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from agentguard.errors import PolicyError
+from agentguard.state import Places
 
 CONFIG_NAME = "agentguard.toml"
 MIRROR_TYPES = ("dir", "git", "http")
@@ -108,6 +109,11 @@ def load_settings(config_dir: str) -> Settings:
         alerts=parse_alerts(_table(data, "alerts", path), path),
         source=path,
     )
+
+
+def user_settings(places: Places | None = None) -> Settings:
+    """The settings of this user (AGENTGUARD_HOME or the platform's config dir)."""
+    return load_settings((places or Places.from_env()).config)
 
 
 def parse_ledger(table: Mapping[str, Any], source: str = "<config>") -> LedgerSettings:

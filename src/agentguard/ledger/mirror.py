@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from agentguard.errors import AgentGuardError
 from agentguard.ledger import config
+from agentguard.ledger.errors import LedgerError
 
 _SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
 _FILE = re.compile(r"([0-9]{20})\.note")
@@ -30,7 +31,7 @@ LATEST = "latest"  # pointer file naming the newest checkpoint file, for people 
 MAX_NOTE = 1 << 16  # a note is a few hundred bytes; anything far bigger is not one
 
 
-class MirrorError(AgentGuardError):
+class MirrorError(LedgerError):
     """A mirror could not store or return a checkpoint; the message names the mirror."""
 
 
@@ -295,17 +296,30 @@ class HttpMirror:
         return note
 
     def _request(self, method: str, data: bytes | None, headers: Mapping[str, str]) -> tuple[int, bytes]:
+        # Imported here: urllib.request costs some 60 ms, kept off the hook's path.
         import urllib.error
         import urllib.request
 
         request = urllib.request.Request(self.url, data=data, method=method, headers=dict(headers))
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+            with _opener().open(request, timeout=self._timeout) as response:
                 return int(response.status), response.read(MAX_NOTE)
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read(MAX_NOTE)
         except (OSError, ValueError) as exc:  # URLError, timeouts, refused connections, bad responses
             raise MirrorError(f"{self.name}: {method} failed: {exc}") from None
+
+
+def _opener() -> Any:
+    """An opener that follows no redirect: following one would turn a POST into a GET that "succeeds", and
+    carry the Authorization header to whatever host the redirect names. A 3xx is reported as it is."""
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return urllib.request.build_opener(NoRedirect)
 
 
 @dataclass(frozen=True, slots=True)
