@@ -1,0 +1,377 @@
+"""What the node, perl, ruby and php analysers share: finding calls in a token stream, reading their literal
+arguments, and turning a modelled API (`Api`) into effects through the handler `Context`.
+
+An argument is literal when it is a string without interpolation, a concatenation of such strings, or a
+variable assigned exactly once from one; anything else is computed at run time and makes an unknown effect.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from agentguard.analysis.interpreters.lexer import Tok
+from agentguard.analysis.types import Context, Invocation, Word
+from agentguard.models import Effect, Kind
+
+ACCESSORS = frozenset({".", "::", "->", "?."})
+STOP_WORDS = frozenset({"if", "unless", "while", "until", "or", "and", "do", "for", "foreach", "then"})
+GLOB_FUNCTIONS = frozenset({"glob", "Dir.glob", "Dir.[]", "bsd_glob"})
+RUNTIME = "computed at run time"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call found in the code: `chain` is the receiver as names (`fs.promises` → ("fs", "promises");
+    a call in the chain is written `require(fs)`), `args` the top-level comma-separated argument tokens."""
+
+    chain: tuple[str, ...]
+    name: str
+    args: tuple[tuple[Tok, ...], ...]
+
+    @property
+    def qualified(self) -> str:
+        return ".".join((*self.chain, self.name))
+
+
+@dataclass(frozen=True, slots=True)
+class Api:
+    """How a modelled function acts: `op` is delete, overwrite, write, move, copy, perms, shell, argv or
+    system (one string → shell, several → argv); `path`/`dest` are argument indexes; `every` makes every
+    argument a path (perl's unlink LIST)."""
+
+    op: str
+    detail: str
+    path: int = 0
+    dest: int = 1
+    recursive: bool = False
+    every: bool = False
+
+
+# ---- finding calls -----------------------------------------------------------------------------------
+
+
+def matching(tokens: Sequence[Tok], start: int) -> int:
+    """Index of the bracket closing the one at `start` (or len(tokens) when unbalanced)."""
+    opener = tokens[start].text
+    closer = {"(": ")", "[": "]", "{": "}"}[opener]
+    depth = 0
+    for i in range(start, len(tokens)):
+        tok = tokens[i]
+        if tok.kind == "op" and tok.text == opener:
+            depth += 1
+        elif tok.kind == "op" and tok.text == closer:
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(tokens)
+
+
+def split_args(tokens: Sequence[Tok]) -> tuple[tuple[Tok, ...], ...]:
+    """Top-level comma-separated parts (perl's `=>` separates too)."""
+    parts: list[tuple[Tok, ...]] = []
+    current: list[Tok] = []
+    depth = 0
+    for tok in tokens:
+        if tok.kind == "op" and tok.text in "([{":
+            depth += 1
+        elif tok.kind == "op" and tok.text in ")]}":
+            depth -= 1
+        if depth == 0 and tok.kind == "op" and tok.text == ",":
+            parts.append(tuple(current))
+            current = []
+            continue
+        current.append(tok)
+    if current:
+        parts.append(tuple(current))
+    return tuple(parts)
+
+
+def find_calls(
+    tokens: Sequence[Tok], bare: frozenset[str] = frozenset(), accessors: frozenset[str] = ACCESSORS
+) -> list[Call]:
+    """Every `name(…)` call, and `name arg, …` without parentheses for the names in `bare` (perl, ruby).
+    `accessors` are the operators that reach a member (php and perl use `.` to join strings)."""
+    calls: list[Call] = []
+    for i, tok in enumerate(tokens):
+        if tok.kind != "name":
+            continue
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt is not None and nxt.kind == "op" and nxt.text == "(":
+            end = matching(tokens, i + 1)
+            calls.append(Call(receiver(tokens, i, accessors), tok.text, split_args(tokens[i + 2 : end])))
+        elif tok.text in bare and nxt is not None and _starts_value(nxt):
+            calls.append(Call(receiver(tokens, i, accessors), tok.text, split_args(_bare_args(tokens, i + 1))))
+        elif tok.text in bare and (nxt is None or nxt.kind == "nl" or nxt.text in (";", "}")):
+            calls.append(Call(receiver(tokens, i, accessors), tok.text, ()))
+    return calls
+
+
+def _starts_value(tok: Tok) -> bool:
+    if tok.kind in ("str", "cmd", "words", "num", "regex"):
+        return True
+    if tok.kind == "name":
+        return tok.text not in STOP_WORDS
+    return tok.text in ("[", "<", "\\", "@", "%", "$")
+
+
+def _bare_args(tokens: Sequence[Tok], start: int) -> list[Tok]:
+    out: list[Tok] = []
+    depth = 0
+    for tok in tokens[start:]:
+        if depth == 0 and (tok.kind == "nl" or tok.text in (";", "}", ")") or tok.text in STOP_WORDS):
+            break
+        if tok.kind == "op" and tok.text in "([{":
+            depth += 1
+        elif tok.kind == "op" and tok.text in ")]}":
+            depth -= 1
+        out.append(tok)
+    return out
+
+
+def receiver(tokens: Sequence[Tok], i: int, accessors: frozenset[str] = ACCESSORS) -> tuple[str, ...]:
+    """The names before `tokens[i]` joined by accessors: `require('fs').promises.rm` → (require(fs), promises)."""
+    chain: list[str] = []
+    j = i - 1
+    while j >= 1 and tokens[j].kind == "op" and tokens[j].text in accessors:
+        prev = tokens[j - 1]
+        if prev.kind == "name":
+            chain.insert(0, prev.text)
+            j -= 2
+        elif prev.kind == "op" and prev.text == ")":
+            k = _opening(tokens, j - 1)
+            callee = tokens[k - 1] if k >= 1 and tokens[k - 1].kind == "name" else None
+            inner = split_args(tokens[k + 1 : j - 1])
+            value = str_value(inner[0]) if len(inner) == 1 else None
+            chain.insert(0, f"{callee.text if callee else '?'}({value if value is not None else '?'})")
+            j = k - 2 if callee else -1
+        else:
+            chain.insert(0, "?")
+            break
+    return tuple(chain)
+
+
+def _opening(tokens: Sequence[Tok], close: int) -> int:
+    depth = 0
+    for k in range(close, -1, -1):
+        if tokens[k].kind == "op" and tokens[k].text == ")":
+            depth += 1
+        elif tokens[k].kind == "op" and tokens[k].text == "(":
+            depth -= 1
+            if depth == 0:
+                return k
+    return 0
+
+
+# ---- literal values ----------------------------------------------------------------------------------
+
+
+def constants(tokens: Sequence[Tok], concat: str = "+") -> dict[str, str]:
+    """Variables assigned exactly once, from a literal: `const dir = 'dist'`, `$f = "a.db";`, `my $d = 'x';`."""
+    values: dict[str, str] = {}
+    assigned: dict[str, int] = {}
+    for i, tok in enumerate(tokens[:-1]):
+        if tok.kind != "name" or tokens[i + 1].text not in ("=", "+=", ".=", "||=", "??="):
+            continue
+        name = tok.text
+        assigned[name] = assigned.get(name, 0) + 1
+        end = i + 2
+        while end < len(tokens) and tokens[end].kind != "nl" and tokens[end].text not in (";", ","):
+            end += 1
+        value = str_value(tokens[i + 2 : end], values, concat) if tokens[i + 1].text == "=" else None
+        if value is not None:
+            values[name] = value
+    return {name: value for name, value in values.items() if assigned.get(name) == 1}
+
+
+def str_value(arg: Sequence[Tok], consts: dict[str, str] | None = None, concat: str = "+") -> str | None:
+    """The value of a literal argument (strings joined by `concat`, known variables), else None."""
+    parts: list[str] = []
+    expect_value = True
+    for tok in arg:
+        if expect_value:
+            if tok.kind == "str" and tok.value is not None:
+                parts.append(tok.value)
+            elif tok.kind == "name" and consts is not None and tok.text in consts:
+                parts.append(consts[tok.text])
+            else:
+                return None
+        elif not (tok.kind == "op" and tok.text == concat):
+            return None
+        expect_value = not expect_value
+    return "".join(parts) if parts and not expect_value else None
+
+
+def words_of(arg: Sequence[Tok], consts: dict[str, str], concat: str = "+") -> list[Word]:
+    """The paths an argument names: one literal, a list literal, %w[]/qw(), or a glob('…') call. A part that
+    is computed at run time is an unknown word, so the caller reports it."""
+    if len(arg) == 1 and arg[0].kind == "words":
+        return [Word.literal(item) for item in arg[0].items]
+    value = str_value(arg, consts, concat)
+    if value is not None:
+        return [Word.literal(value)]
+    if arg and arg[0].kind == "op" and arg[0].text == "[" and arg[-1].text == "]":
+        return [w for part in split_args(arg[1:-1]) for w in words_of(part, consts, concat)]
+    pattern = _glob_pattern(arg, consts, concat)
+    if pattern is not None:
+        return [Word(pattern, glob=pattern)]
+    return [Word("?", known=False, why=f"{RUNTIME}: {' '.join(t.text for t in arg)[:60]}")]
+
+
+def _glob_pattern(arg: Sequence[Tok], consts: dict[str, str], concat: str) -> str | None:
+    texts = [t.text for t in arg]
+    if len(arg) >= 2 and arg[0].kind == "name":
+        name, rest = arg[0].text, list(arg[1:])
+        if len(arg) >= 4 and texts[1] in (".", "::") and arg[2].kind == "name":
+            name, rest = f"{arg[0].text}.{arg[2].text}", list(arg[3:])
+        if rest and rest[0].text in ("(", "[") and rest[-1].text in (")", "]"):
+            name = name + ".[]" if rest[0].text == "[" else name
+            rest = rest[1:-1]
+        if name in GLOB_FUNCTIONS:
+            return str_value(rest, consts, concat)
+    if len(arg) >= 3 and texts[0] == "<" and texts[-1] == ">":  # perl's <*.db>
+        return "".join(texts[1:-1])
+    return None
+
+
+def has_option(arg: Sequence[Tok], name: str) -> bool:
+    """`{recursive: true}` / `recursive => 1` / `recursive: true` inside an options argument."""
+    texts = [t.text if t.kind != "str" else (t.value or "") for t in arg]
+    for i, text in enumerate(texts[:-2]):
+        if text == name and texts[i + 1] in (":", "=>", "=") and texts[i + 2] in ("true", "1", "True"):
+            return True
+    return False
+
+
+# ---- effects -----------------------------------------------------------------------------------------
+
+
+def apply(
+    api: Api,
+    call: Call,
+    inv: Invocation,
+    ctx: Context,
+    consts: dict[str, str],
+    concat: str = "+",
+    *,
+    recursive: bool = False,
+    label: str = "",
+) -> list[Effect]:
+    """The effects of calling `api` with `call`'s arguments."""
+    detail = f"{label} {api.detail}".strip()
+    args = call.args
+    if api.op in ("shell", "argv", "system"):
+        return _process(api, args, inv, ctx, consts, concat, detail)
+    if api.every:
+        words = [w for arg in args for w in words_of(arg, consts, concat)]
+    else:
+        words = words_of(args[api.path], consts, concat) if api.path < len(args) else []
+    if not words:
+        return [Effect.unknown(f"{detail}: no path given", inv.source)]
+    recursive = recursive or api.recursive
+    if api.op in ("move", "copy"):
+        dest = words_of(args[api.dest], consts, concat) if api.dest < len(args) else []
+        effects = [] if api.op == "copy" else file_effects(ctx, Kind.FILE_MOVE, words, inv, detail)
+        return effects + (
+            file_effects(ctx, Kind.FILE_OVERWRITE, dest, inv, detail, writes=True)
+            if dest
+            else [Effect.unknown(f"{detail}: no destination given", inv.source)]
+        )
+    kind = {"delete": Kind.FILE_DELETE, "perms": Kind.FILE_PERMS, "write": Kind.FILE_WRITE}.get(
+        api.op, Kind.FILE_OVERWRITE
+    )
+    return file_effects(ctx, kind, words, inv, detail, recursive=recursive, writes=api.op == "overwrite")
+
+
+def file_effects(
+    ctx: Context,
+    kind: Kind,
+    words: Sequence[Word],
+    inv: Invocation,
+    detail: str,
+    *,
+    recursive: bool = False,
+    writes: bool = False,
+) -> list[Effect]:
+    """`ctx.file_effects` for each word; with `writes`, a file that does not exist yet is created, not
+    overwritten (the same rule as the shell's `>`)."""
+    effects = [e for w in words for e in ctx.file_effects(kind, w, inv, detail, recursive=recursive)]
+    if writes:
+        return [dataclasses.replace(e, kind=Kind.FILE_WRITE) if e.exists is False else e for e in effects]
+    return effects
+
+
+def _process(
+    api: Api,
+    args: Sequence[Sequence[Tok]],
+    inv: Invocation,
+    ctx: Context,
+    consts: dict[str, str],
+    concat: str,
+    detail: str,
+) -> list[Effect]:
+    if not args:
+        return [Effect.unknown(f"{detail}: no command given", inv.source)]
+    shell_option = any(has_option(arg, "shell") for arg in args[1:])  # spawn('rm -rf x', {shell: true})
+    if api.op == "shell" or shell_option or (api.op == "system" and len(args) == 1 and not _is_list(args[0])):
+        parts = [str_value(args[0], consts, concat)]
+        if shell_option and len(args) > 1 and _is_list(args[1]):
+            parts += [w.text if w.known else None for w in words_of(args[1], consts, concat)]
+        if any(part is None for part in parts):
+            return [Effect.unknown(f"{detail}: the shell command is {RUNTIME}", inv.source)]
+        return ctx.shell(" ".join(p for p in parts if p is not None), inv)
+    if _is_list(args[0]):  # Bun.spawn(['rm', '-rf', 'x']), system(['rm', 'x'])
+        words = words_of(args[0], consts, concat)
+    elif api.op == "argv":  # spawn(program, [args…], {options})
+        rest = args[1] if len(args) > 1 and _is_list(args[1]) else ()
+        words = words_of(args[0], consts, concat) + (words_of(rest, consts, concat) if rest else [])
+    else:  # system('rm', '-rf', 'x')
+        words = [w for arg in args for w in words_of(arg, consts, concat)]
+    if not words or not words[0].known:
+        return [Effect.unknown(f"{detail}: the program is {RUNTIME}", inv.source)]
+    return ctx.run(inv.with_words(words))
+
+
+def _is_list(arg: Sequence[Tok]) -> bool:
+    return bool(arg) and (arg[0].kind == "words" or arg[0].text == "[")
+
+
+def read_only(inv: Invocation, language: str) -> list[Effect]:
+    return [Effect.make(Kind.READ, inv.name, f"{language} code that only computes or prints", source=inv.source)]
+
+
+def inline_code(words: Sequence[Word]) -> Word:
+    """Several -e parts run as one program, a line each."""
+    if len(words) == 1:
+        return words[0]
+    unknown = next((w for w in words if not w.known), None)
+    if unknown is not None:
+        return unknown
+    return Word.literal("\n".join(w.text for w in words))
+
+
+def unknown_code(inv: Invocation, code: Word) -> Effect:
+    return Effect.unknown(f"{inv.name} code not known before it runs ({code.why})", inv.source)
+
+
+def stdin_code(inv: Invocation, ctx: Context, language: str, analyse: Callable[[str], list[Effect]]) -> list[Effect]:
+    """Code the interpreter reads on stdin (`node < x.js`, `curl … | perl`)."""
+    from agentguard.analysis.shell import Walker
+
+    if isinstance(ctx, Walker):
+        return ctx.code_from_stdin(inv, language, analyse)
+    return [Effect.unknown(f"{language} code from stdin", inv.source)]
+
+
+def script(
+    word: Word, inv: Invocation, ctx: Context, language: str, analyse: Callable[[str], list[Effect]]
+) -> list[Effect]:
+    """A script named on the command line: it runs, and when small and readable its code is analysed too."""
+    if not word.known:
+        return [Effect.unknown(f"runs a {language} script whose name is not known ({word.why})", inv.source)]
+    if word.text.startswith(("http://", "https://")):
+        return [Effect.make(Kind.EXEC_REMOTE, word.text, f"runs {language} code from the network", source=inv.source)]
+    effects = [Effect.make(Kind.EXEC_PROGRAM, word.text, f"runs a {language} script", source=inv.source)]
+    text = ctx.read_text(word.text, inv.cwd)
+    return effects + ([e for e in analyse(text) if e.kind != Kind.READ] if text is not None else [])

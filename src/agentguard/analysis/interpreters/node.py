@@ -1,0 +1,344 @@
+"""node / deno / bun: `-e` code and small scripts, analysed by their fs and child_process calls.
+
+Module bindings are followed (`require('fs')`, `import fs from 'node:fs'`, `const {rmSync} = require('fs')`,
+`fs.promises`), so `fs.rmSync('dist', {recursive: true})` becomes a recursive delete of dist that policy can
+judge by path. A modelled call with an argument computed at run time is unknown; `eval` of code fetched from
+the network is remote execution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agentguard.analysis.interpreters import common
+from agentguard.analysis.interpreters.common import Call
+from agentguard.analysis.interpreters.lexer import Lexer, LexError, Tok
+from agentguard.analysis.interpreters.node_api import (
+    DISTINCTIVE,
+    EVALUATORS,
+    GLOBALS,
+    MODULES,
+    NETWORK,
+    NETWORK_MODULES,
+    TABLES,
+)
+from agentguard.analysis.types import Context, Invocation, Word
+from agentguard.models import Effect, Kind
+
+CODE_FLAGS = ("-e", "--eval", "-p", "--print")
+VALUED = frozenset(
+    {
+        "-r",
+        "--require",
+        "--import",
+        "--loader",
+        "--experimental-loader",
+        "--input-type",
+        "--title",
+        "--env-file",
+        "--conditions",
+        "-C",
+        "--cwd",
+        "--config",
+        "-c",
+        "--import-map",
+        "--lock",
+        "--location",
+        "--cert",
+        "--preload",
+    }
+)
+TEST_SUBCOMMANDS = frozenset({"test", "lint", "check", "bench"})
+BUILD_SUBCOMMANDS = frozenset(
+    {
+        "install",
+        "i",
+        "add",
+        "remove",
+        "rm",
+        "update",
+        "upgrade",
+        "link",
+        "unlink",
+        "build",
+        "pm",
+        "create",
+        "init",
+        "fmt",
+        "compile",
+        "cache",
+        "bundle",
+        "outdated",
+        "doc",
+        "vendor",
+        "uninstall",
+        "publish",
+    }
+)
+SCRIPT_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx")
+
+
+class JsLexer(Lexer):
+    """JavaScript: '…' and "…" strings, `…` templates (unknown with `${…}`), // and /* */ comments."""
+
+    def special(self, i: int) -> int | None:
+        char = self.src[i]
+        if char in "'\"`":
+            raw, end = self.delimited(i + 1, char)
+            self.add_str("str", raw, self.src[i:end], char == "`" and "${" in raw)
+            return end
+        return None
+
+
+def handler(inv: Invocation, ctx: Context) -> list[Effect]:
+    args = list(inv.args)
+    if inv.name in ("deno", "bun") and args and not args[0].text.startswith("-"):
+        return _subcommand(inv, ctx, args)
+    return _node(inv, ctx, args)
+
+
+def _node(inv: Invocation, ctx: Context, args: list[Word]) -> list[Effect]:
+    i = 0
+    while i < len(args):
+        text = args[i].text
+        if text in CODE_FLAGS and i + 1 < len(args):
+            code = args[i + 1]
+            return analyse(code.text, inv, ctx) if code.known else [common.unknown_code(inv, code)]
+        if text.startswith(("--eval=", "--print=")):
+            return analyse(text.split("=", 1)[1], inv, ctx) if args[i].known else [common.unknown_code(inv, args[i])]
+        if text in ("-v", "--version", "-h", "--help", "-c", "--check") and inv.name == "node":
+            return [Effect.make(Kind.READ, inv.name, "checks syntax or prints its version", source=inv.source)]
+        if text == "--test":
+            return [Effect.make(Kind.EXEC_TEST, inv.name, "runs tests", source=inv.source)]
+        if text == "-" or text == "--":
+            i += 1
+            break
+        if not text.startswith("-"):
+            break
+        i += 2 if text in VALUED else 1
+    if i >= len(args):
+        return common.stdin_code(inv, ctx, "node", lambda text: analyse(text, inv, ctx))
+    return common.script(args[i], inv, ctx, "node", lambda text: analyse(text, inv, ctx))
+
+
+def _subcommand(inv: Invocation, ctx: Context, args: list[Word]) -> list[Effect]:
+    sub = args[0].text
+    if sub == "eval" and len(args) > 1:
+        code = args[-1]
+        return analyse(code.text, inv, ctx) if code.known else [common.unknown_code(inv, code)]
+    if sub in TEST_SUBCOMMANDS:
+        return [Effect.make(Kind.EXEC_TEST, inv.name, f"runs {sub}", source=inv.source)]
+    if sub in BUILD_SUBCOMMANDS:
+        return [Effect.make(Kind.EXEC_BUILD, inv.name, f"runs {sub}", source=inv.source)]
+    if sub == "run":
+        rest = args[1:]
+        while rest and rest[0].text.startswith("-"):
+            rest = rest[2:] if rest[0].text in VALUED else rest[1:]
+        if not rest:
+            return [Effect.make(Kind.EXEC_PROGRAM, inv.name, "runs a package script", source=inv.source)]
+        args = rest
+    target = args[0]
+    if not (target.text.endswith(SCRIPT_SUFFIXES) or "/" in target.text):
+        return [Effect.make(Kind.EXEC_PROGRAM, target.text, "runs a package script or task", source=inv.source)]
+    return common.script(target, inv, ctx, inv.name, lambda text: analyse(text, inv, ctx))
+
+
+# ---- code --------------------------------------------------------------------------------------------
+
+
+def analyse(code: str, inv: Invocation, ctx: Context, depth: int = 0) -> list[Effect]:
+    try:
+        tokens = JsLexer(code).run()
+    except LexError as exc:
+        return [Effect.unknown(f"{inv.name}: could not read the code ({exc})", inv.source)]
+    aliases, imported = bindings(tokens)
+    consts = common.constants(tokens)
+    effects: list[Effect] = []
+    names = {t.text for t in tokens if t.kind == "name"}
+    network = bool(names & NETWORK) or any(m in NETWORK_MODULES for m in _required(tokens))
+    if network and names & EVALUATORS:
+        return [Effect.make(Kind.EXEC_REMOTE, inv.name, "evaluates code fetched from the network", source=inv.source)]
+    for call in common.find_calls(tokens) + _tagged_templates(tokens):
+        effects.extend(_call_effects(call, inv, ctx, aliases, imported, consts, depth))
+    return effects or common.read_only(inv, inv.name)
+
+
+def _call_effects(
+    call: Call,
+    inv: Invocation,
+    ctx: Context,
+    aliases: dict[str, str],
+    imported: dict[str, tuple[str, str]],
+    consts: dict[str, str],
+    depth: int,
+) -> list[Effect]:
+    if call.name in EVALUATORS and call.chain[:1] != ("JSON",):
+        code = common.str_value(call.args[0], consts) if len(call.args) == 1 else None
+        if code is None or depth > 2:
+            return [Effect.unknown(f"{inv.name}: {call.name}() of code {common.RUNTIME}", inv.source)]
+        return [e for e in analyse(code, inv, ctx, depth + 1) if e.kind != Kind.READ]
+    if call.name in ("require", "import") and not call.chain and call.args:
+        if common.str_value(call.args[0], consts) is None:
+            return [Effect.unknown(f"{inv.name}: loads a module whose name is {common.RUNTIME}", inv.source)]
+        return []
+    if call.name == "chdir" and call.chain[-1:] in (("process",), ("Deno",)):
+        return [Effect.unknown(f"{inv.name}: changes directory, so relative paths are not known", inv.source)]
+    resolved = resolve(call, aliases, imported)
+    if resolved is None:
+        return []
+    module, name = resolved
+    table, reads = TABLES[module]
+    api = table.get(name)
+    label = f"{module}.{name}()" if name != "default" else f"{module}()"
+    if api is None:
+        if name in reads or not name[:1].isalpha():
+            return []
+        return [Effect.unknown(f"{inv.name}: {label} is not modelled", inv.source)]
+    if name == "Command":
+        call = _command_call(call)
+    options = call.args[-1] if call.args else ()
+    recursive = api.op == "delete" and (api.recursive or common.has_option(options, "recursive"))
+    return common.apply(api, call, inv, ctx, consts, recursive=recursive, label=label)
+
+
+def resolve(call: Call, aliases: dict[str, str], imported: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
+    """(module key, function) of a call, or None when it is not on a modelled module."""
+    if not call.chain:
+        if call.name in imported:
+            return imported[call.name]
+        if call.name in aliases:
+            return aliases[call.name], "default"
+        return None
+    head, rest = call.chain[0], call.chain[1:]
+    module = aliases.get(head) or GLOBALS.get(head) or _required_module(head)
+    if module is None and head in imported and imported[head][1] == "promises":
+        module = imported[head][0]
+    if module is not None and all(part in ("promises", "default") for part in rest):
+        return module, call.name
+    if call.name in DISTINCTIVE and call.chain != ("?",):
+        return DISTINCTIVE[call.name], call.name
+    return None
+
+
+def _required_module(head: str) -> str | None:
+    for prefix in ("require(", "import("):
+        if head.startswith(prefix):
+            return MODULES.get(head[len(prefix) : -1])
+    return None
+
+
+def bindings(tokens: Sequence[Tok]) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """Names bound to modelled modules (`fs` → "fs") and to their functions (`rmSync` → ("fs", "rmSync"))."""
+    aliases: dict[str, str] = {}
+    imported: dict[str, tuple[str, str]] = {}
+    for i in range(len(tokens)):
+        spec = _module_at(tokens, i)
+        if spec is None:
+            continue
+        module, start, end = spec
+        member = _member_after(tokens, end)
+        binding = _binding_before(tokens, start)
+        if isinstance(binding, str):
+            if member in (None, "promises", "default"):
+                aliases[binding] = module
+            else:
+                imported[binding] = (module, member)
+        elif binding is not None:
+            for local, original in binding:
+                if original in ("promises", "default") or original is None:
+                    aliases[local] = module
+                else:
+                    imported[local] = (module, original)
+    return aliases, imported
+
+
+def _module_at(tokens: Sequence[Tok], i: int) -> tuple[str, int, int] | None:
+    """`require('fs')` / `import('fs')` / `from 'fs'` at i: (module key, first token, last token)."""
+    tok = tokens[i]
+    nxt = tokens[i + 1 : i + 4]
+    if tok.kind == "name" and tok.text in ("require", "import") and len(nxt) == 3 and nxt[0].text == "(":
+        module = MODULES.get(nxt[1].value or "") if nxt[1].kind == "str" else None
+        return (module, i, i + 3) if module and nxt[2].text == ")" else None
+    if tok.kind == "name" and tok.text == "from" and nxt and nxt[0].kind == "str":
+        module = MODULES.get(nxt[0].value or "")
+        start = next((j for j in range(i - 1, -1, -1) if tokens[j].text == "import"), None)
+        return (module, start, i + 1) if module and start is not None else None
+    return None
+
+
+def _member_after(tokens: Sequence[Tok], end: int) -> str | None:
+    if end + 2 < len(tokens) and tokens[end + 1].text == "." and tokens[end + 2].kind == "name":
+        return tokens[end + 2].text
+    return None
+
+
+def _binding_before(tokens: Sequence[Tok], start: int) -> str | list[tuple[str, str | None]] | None:
+    if tokens[start].text == "import" and start + 1 < len(tokens) and tokens[start + 1].text != "(":
+        return _import_clause(tokens[start + 1 :])
+    j = start - 1
+    if j >= 0 and tokens[j].text == "await":
+        j -= 1
+    if j < 1 or tokens[j].text != "=":
+        return None
+    if tokens[j - 1].kind == "name":
+        return tokens[j - 1].text
+    if tokens[j - 1].text == "}":
+        opening = max((k for k in range(j - 1) if tokens[k].text == "{"), default=None)
+        return _destructured(tokens[opening + 1 : j - 1]) if opening is not None else None
+    return None
+
+
+def _import_clause(tokens: Sequence[Tok]) -> str | list[tuple[str, str | None]] | None:
+    texts = [t.text for t in tokens]
+    if texts[:2] == ["*", "as"] and len(texts) > 2:
+        return texts[2]
+    out: list[tuple[str, str | None]] = []
+    if tokens and tokens[0].kind == "name" and texts[0] != "from":
+        out.append((texts[0], None))
+    if "{" in texts:
+        close = texts.index("}") if "}" in texts else len(texts)
+        for part in common.split_args(tokens[texts.index("{") + 1 : close]):
+            words = [t.text for t in part]
+            if words:
+                out.append((words[-1], words[0]))  # `a as b` binds b to a
+    return out
+
+
+def _destructured(tokens: Sequence[Tok]) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+    for part in common.split_args(tokens):
+        words = [t.text for t in part if t.kind == "name"]
+        if words:
+            out.append((words[-1], words[0]))  # `rmSync: remove` binds remove to rmSync
+    return out
+
+
+def _required(tokens: Sequence[Tok]) -> list[str]:
+    """Module names the code loads: `require('x')`, `import('x')`, `from 'x'`."""
+    out = []
+    for i, tok in enumerate(tokens):
+        before = [t.text for t in tokens[max(0, i - 2) : i]]
+        if tok.kind == "str" and (before[-1:] == ["from"] or before in (["require", "("], ["import", "("])):
+            out.append(tok.value or "")
+    return out
+
+
+def _tagged_templates(tokens: Sequence[Tok]) -> list[Call]:
+    """Bun's shell: $`rm -rf dist` is a call of $ with the template as its argument."""
+    return [
+        Call(common.receiver(tokens, i), tok.text, ((tokens[i + 1],),))
+        for i, tok in enumerate(tokens[:-1])
+        if tok.kind == "name" and tokens[i + 1].kind == "str" and tokens[i + 1].text.startswith("`")
+    ]
+
+
+def _command_call(call: Call) -> Call:
+    """`new Deno.Command('rm', {args: ['-rf', 'x']})` as spawn('rm', ['-rf', 'x'])."""
+    options = call.args[1] if len(call.args) > 1 else ()
+    texts = [t.text for t in options]
+    if "args" in texts:
+        start = texts.index("args") + 2
+        if start < len(options) and options[start].text == "[":
+            end = common.matching(options, start)
+            return Call(call.chain, call.name, (call.args[0], tuple(options[start : end + 1])))
+    return Call(call.chain, call.name, call.args[:1])

@@ -1,0 +1,252 @@
+"""ruby: `-e` code, `-i` in-place edits and small scripts, by their File / FileUtils / Dir calls and processes.
+
+File.delete, FileUtils.rm_rf / rm_r / rm / remove_dir / mv, File.write, File.open(…, 'w'), system / exec /
+spawn / backticks / %x are followed to the paths and commands they name.
+"""
+
+from __future__ import annotations
+
+from agentguard.analysis.interpreters import common
+from agentguard.analysis.interpreters.common import Api, Call
+from agentguard.analysis.interpreters.lexer import Lexer, LexError, Tok
+from agentguard.analysis.types import Context, Invocation, Word
+from agentguard.models import Effect, Kind
+
+_RM = Api("delete", "deletes", every=True)
+_RM_R = Api("delete", "deletes", every=True, recursive=True)
+FILE: dict[str, Api] = {
+    "delete": _RM,
+    "unlink": _RM,
+    "write": Api("overwrite", "writes"),
+    "binwrite": Api("overwrite", "writes"),
+    "rename": Api("move", "renames"),
+    "truncate": Api("overwrite", "truncates"),
+    "symlink": Api("write", "links", path=1),
+}
+FILEUTILS: dict[str, Api] = {
+    "rm": _RM,
+    "rm_f": _RM,
+    "remove": _RM,
+    "safe_unlink": _RM,
+    "rmdir": _RM,
+    "remove_file": _RM,
+    "rm_r": _RM_R,
+    "rm_rf": _RM_R,
+    "rmtree": _RM_R,
+    "remove_dir": _RM_R,
+    "remove_entry": _RM_R,
+    "remove_entry_secure": _RM_R,
+    "mv": Api("move", "moves"),
+    "move": Api("move", "moves"),
+    "cp": Api("copy", "copies over"),
+    "cp_r": Api("copy", "copies over"),
+    "copy": Api("copy", "copies over"),
+    "copy_file": Api("copy", "copies over"),
+    "install": Api("copy", "installs over"),
+    "touch": Api("write", "touches", every=True),
+    "ln_s": Api("write", "links", path=1),
+    "ln_sf": Api("overwrite", "links over", path=1),
+}
+DIR: dict[str, Api] = {"rmdir": _RM, "delete": _RM, "unlink": _RM}
+PATHNAME: dict[str, Api] = {
+    "delete": _RM,
+    "unlink": _RM,
+    "rmtree": _RM_R,
+    "rmdir": _RM,
+    "write": Api("overwrite", "writes"),
+    "binwrite": Api("overwrite", "writes"),
+}
+KERNEL: dict[str, Api] = {
+    "system": Api("system", "runs"),
+    "exec": Api("system", "runs"),
+    "spawn": Api("system", "runs"),
+}
+RECEIVERS = {
+    "File": FILE,
+    "IO": {"write": FILE["write"], "binwrite": FILE["write"]},
+    "FileUtils": FILEUTILS,
+    "Dir": DIR,
+    "Process": {"spawn": KERNEL["spawn"]},
+    "Kernel": KERNEL,
+    "Open3": {n: KERNEL["system"] for n in ("capture2", "capture2e", "capture3", "popen3", "popen2")},
+}
+# FileUtils functions called without a receiver after `include FileUtils`.
+DISTINCTIVE = frozenset({"rm_rf", "rm_r", "rm_f", "remove_dir", "remove_entry", "cp_r", "mv"})
+BARE = frozenset({*KERNEL, *FILEUTILS, *FILE, "eval", "open"})
+NETWORK = ("Net::HTTP", "open-uri", "URI.open", "URI.parse", "HTTParty", "Faraday", "RestClient")
+
+
+class RubyLexer(Lexer):
+    line_comment = ("#",)
+    block_comment = False
+    newlines = True
+    regex_after_names = frozenset(
+        {
+            "if",
+            "unless",
+            "and",
+            "or",
+            "not",
+            "return",
+            "when",
+            "split",
+            "scan",
+            "gsub",
+            "sub",
+            "match",
+            "grep",
+            "while",
+            "until",
+            "puts",
+            "p",
+        }
+    )
+
+    def name(self, i: int) -> int:
+        end = super().name(i)
+        if end < len(self.src) and self.src[end] in "?!" and not self.src.startswith("!=", end):
+            self.tokens[-1] = Tok("name", self.tokens[-1].text + self.src[end])
+            return end + 1
+        return end
+
+    def special(self, i: int) -> int | None:
+        src, char = self.src, self.src[i]
+        if char == "'":
+            raw, end = self.delimited(i + 1, "'")
+            self.add_literal("str", raw, src[i:end], "'")
+            return end
+        if char in '"`':
+            raw, end = self.delimited(i + 1, char)
+            self.add_str("str" if char == '"' else "cmd", raw, src[i:end], "#{" in raw)
+            return end
+        after_name = i > 0 and src[i - 1] == " " and self.tokens[-1:] != [] and self.tokens[-1].kind == "name"
+        if char == "%" and i + 1 < len(src) and (self.regex_allowed() or after_name):
+            return self.percent(i)
+        if char == ":" and i + 1 < len(src) and (src[i + 1].isalpha() or src[i + 1] == "_"):
+            end = self.name(i + 1)  # a symbol: :force
+            self.tokens[-1] = Tok("str", ":" + self.tokens[-1].text, self.tokens[-1].text)
+            return end
+        return None
+
+    def percent(self, i: int) -> int | None:
+        src = self.src
+        kind = src[i + 1] if src[i + 1].isalpha() else ""
+        at = i + 1 + len(kind)
+        if (
+            at >= len(src)
+            or src[at].isalnum()
+            or src[at].isspace()
+            or kind not in ("", "q", "Q", "w", "W", "x", "r", "i", "I")
+        ):
+            return None
+        raw, end = self.quoted(at + 1, src[at])
+        text = src[i:end]
+        if kind == "q":
+            self.add_literal("str", raw, text, src[at])
+        elif kind in ("w", "W", "i", "I"):
+            self.tokens.append(Tok("words", text, items=tuple(raw.split())))
+        elif kind == "r":
+            self.tokens.append(Tok("regex", text, raw))
+        else:
+            self.add_str("cmd" if kind == "x" else "str", raw, text, "#{" in raw)
+        return end
+
+
+def handler(inv: Invocation, ctx: Context) -> list[Effect]:
+    args = list(inv.args)
+    codes: list[Word] = []
+    inplace = False
+    i = 0
+    while i < len(args) and args[i].text.startswith("-") and args[i].text not in ("-", "--"):
+        text = args[i].text
+        i += 1
+        if text in ("-e", "-E") and i < len(args):
+            codes.append(args[i])
+            i += 1
+        elif text in ("-r", "-I", "-C", "-F", "-W") and i < len(args):
+            i += 1
+        elif text in ("-v", "--version", "-c", "-h", "--help", "-y"):
+            return [Effect.make(Kind.READ, inv.name, "checks syntax or prints its version", source=inv.source)]
+        elif not text.startswith("--"):
+            inplace = inplace or "i" in text[1:2] or (text[1:].rstrip("e").endswith("i"))
+            if text.endswith("e") and i < len(args):
+                codes.append(args[i])
+                i += 1
+    operands = args[i + 1 :] if i < len(args) and args[i].text == "--" else args[i:]
+    if inplace:
+        effects = [e for w in operands for e in ctx.file_effects(Kind.FILE_OVERWRITE, w, inv, "ruby -i edits in place")]
+        return effects or [Effect.unknown("ruby -i without a file to edit", inv.source)]
+    if codes:
+        code = common.inline_code(codes)
+        return analyse(code.text, inv, ctx) if code.known else [common.unknown_code(inv, code)]
+    if not operands:
+        return common.stdin_code(inv, ctx, "ruby", lambda text: analyse(text, inv, ctx))
+    return common.script(operands[0], inv, ctx, "ruby", lambda text: analyse(text, inv, ctx))
+
+
+def analyse(code: str, inv: Invocation, ctx: Context) -> list[Effect]:
+    try:
+        tokens = RubyLexer(code).run()
+    except LexError as exc:
+        return [Effect.unknown(f"ruby: could not read the code ({exc})", inv.source)]
+    consts = common.constants(tokens)
+    names = {t.text for t in tokens if t.kind == "name"}
+    if names & {"eval", "instance_eval", "class_eval"} and any(marker in code for marker in NETWORK):
+        return [Effect.make(Kind.EXEC_REMOTE, inv.name, "evaluates code fetched from the network", source=inv.source)]
+    effects: list[Effect] = []
+    for tok in tokens:
+        if tok.kind == "cmd":
+            effects.extend(
+                ctx.shell(tok.value, inv)
+                if tok.value is not None
+                else [Effect.unknown(f"ruby runs a shell command {common.RUNTIME}: {tok.text[:80]}", inv.source)]
+            )
+    for call in common.find_calls(tokens, BARE):
+        effects.extend(_call(call, inv, ctx, consts))
+    return effects or common.read_only(inv, "ruby")
+
+
+def _call(call: Call, inv: Invocation, ctx: Context, consts: dict[str, str]) -> list[Effect]:
+    chain, name = call.chain, call.name
+    label = f"ruby {'.'.join((*chain, name))}"
+    if not chain and name in ("eval", "instance_eval") and call.args:
+        return [Effect.unknown(f"ruby eval of a string {common.RUNTIME}", inv.source)]
+    if name == "open" and chain in ((), ("File",), ("Kernel",), ("IO",)):
+        return _open(call, inv, ctx, consts, label)
+    if name in ("chmod", "chmod_R", "chown", "chown_R") and chain in (("File",), ("FileUtils",)):
+        skip = 1 if name.startswith("chmod") else 2
+        words = [w for arg in call.args[skip:] for w in common.words_of(arg, consts)]
+        return common.file_effects(ctx, Kind.FILE_PERMS, words, inv, label)
+    api = _api(chain, name)
+    if api is None:
+        return []
+    if chain[-1:] and chain[-1].startswith(("new(", "Pathname(")):  # Pathname.new('x').rmtree
+        target = chain[-1].split("(", 1)[1][:-1]
+        if target == "?":
+            return [Effect.unknown(f"{label}: path {common.RUNTIME}", inv.source)]
+        call = Call(chain, name, ((Tok("str", repr(target), target),), *call.args))
+    return common.apply(api, call, inv, ctx, consts, label=label)
+
+
+def _api(chain: tuple[str, ...], name: str) -> Api | None:
+    if not chain:
+        return KERNEL.get(name) or (FILEUTILS.get(name) if name in DISTINCTIVE else None)
+    if chain[0] == "Pathname" or chain[-1].startswith("Pathname("):
+        return PATHNAME.get(name)
+    table = RECEIVERS.get(chain[-1]) or RECEIVERS.get(chain[0])
+    return table.get(name) if table is not None else None
+
+
+def _open(call: Call, inv: Invocation, ctx: Context, consts: dict[str, str], label: str) -> list[Effect]:
+    if not call.args:
+        return []
+    path = common.str_value(call.args[0], consts)
+    if path is not None and path.startswith("|"):
+        return ctx.shell(path[1:], inv)
+    mode = common.str_value(call.args[1], consts) if len(call.args) > 1 else "r"
+    if mode is not None and not any(c in mode for c in "wa+"):
+        return []
+    if path is None:
+        return [Effect.unknown(f"{label}: path {common.RUNTIME}", inv.source)]
+    kind = Kind.FILE_WRITE if mode is not None and "a" in mode else Kind.FILE_OVERWRITE
+    return common.file_effects(ctx, kind, [Word.literal(path)], inv, label, writes=kind == Kind.FILE_OVERWRITE)
