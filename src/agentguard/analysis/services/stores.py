@@ -1,0 +1,351 @@
+"""Secret stores, queues, backups, payments and object stores: vault, consul, doppler, kafka-topics, restic,
+borg, stripe, s5cmd and mc (MinIO client; `mc` with no MinIO verb is Midnight Commander, a file manager).
+
+Deleting secrets, keys, topics, snapshots, archives, objects and buckets is `service.destroy`; forgetting
+backups is too, because a backup is what the other rules rely on to undo a mistake.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from agentguard.analysis.infra.cli import effect, parse, unknown_words, with_context
+from agentguard.analysis.infra.inside import relocate
+from agentguard.analysis.services.common import Tool, analyse, read, target
+from agentguard.analysis.services.platforms import command_after
+from agentguard.analysis.types import Context, Invocation, Word
+from agentguard.models import Effect, Kind
+
+W, R, D = Kind.CLOUD_WRITE, Kind.READ, Kind.SERVICE_DESTROY
+BUILD, X = Kind.EXEC_BUILD, Kind.EXEC_PROGRAM
+
+VAULT = Tool(
+    name="vault",
+    depth=3,
+    valued=frozenset(
+        "-address -namespace -ns -mount -field -format -versions -path -type -description -policy "
+        "-ttl -method -ca-cert -client-cert -client-key -tls-server-name -wrap-ttl -header "
+        "-agent-address -role -plugin-name -version".split()
+    ),
+    context={"host": ("-address",), "namespace": ("-namespace", "-ns")},
+    env={"host": "VAULT_ADDR", "namespace": "VAULT_NAMESPACE"},
+    table={
+        ("secrets", "disable"): (D, "disables a secrets engine and deletes its data"),
+        ("auth", "disable"): (D, "disables an auth method and revokes its tokens"),
+        ("audit", "disable"): (D, "disables an audit device"),
+        ("operator", "seal"): (D, "seals Vault: every client loses access"),
+        ("operator", "raft", "remove-peer"): (D, "removes a Raft peer"),
+        ("kv", "undelete"): (W, "restores deleted secret versions"),
+        ("login",): (W, "logs in"),
+    },
+)
+CONSUL = Tool(
+    name="consul",
+    valued=frozenset(
+        "-http-addr -datacenter -token -namespace -partition -ca-file -client-cert -client-key "
+        "-tls-server-name -separator -flags -modify-index -name -id -type -key -prefix -service "
+        "-node".split()
+    ),
+    context={"host": ("-http-addr",), "region": ("-datacenter",), "namespace": ("-namespace",)},
+    env={"host": "CONSUL_HTTP_ADDR"},
+    table={
+        ("snapshot", "restore"): (D, "restores a snapshot over the cluster's state"),
+        ("snapshot", "save"): (R, "saves a snapshot"),
+        ("force-leave",): (D, "forces a node out"),
+        ("leave",): (W, "leaves the cluster"),
+        ("kv", "export"): (R, "exports keys"),
+        ("watch",): (R, "watches for changes"),
+    },
+)
+DOPPLER = Tool(
+    name="doppler",
+    valued=frozenset(
+        "-p --project -c --config -t --token --scope --command --name-transformer --format --mount --fallback".split()
+    ),
+    context={"project": ("-p", "--project"), "env": ("-c", "--config")},
+    env={"project": "DOPPLER_PROJECT", "env": "DOPPLER_CONFIG"},
+    table={
+        ("me",): (R, "shows the token's identity"),
+        ("secrets",): (R, "lists secrets"),
+        ("secrets", "download"): (R, "downloads secrets"),
+        ("login",): (W, "logs in"),
+        ("setup",): (W, "setup"),
+    },
+)
+STRIPE = Tool(
+    name="stripe",
+    valued=frozenset(
+        "--api-key -p --project-name -d --data --stripe-account --stripe-version -e --expand "
+        "--events --forward-to --limit".split()
+    ),
+    flags={"--live": ("env", "production")},
+    destroys=frozenset({"cancel", "void", "reject", "close", "refund"}),
+    table={
+        ("get",): (R, "GET request"),
+        ("post",): (W, "POST request"),
+        ("delete",): (D, "DELETE request"),
+        ("listen",): (X, "forwards webhooks"),
+        ("trigger",): (W, "creates test events"),
+        ("samples",): (BUILD, "downloads a sample"),
+        ("fixtures",): (W, "creates fixtures"),
+        ("serve",): (X, "serves files"),
+        ("open",): (R, "opens the dashboard"),
+        ("login",): (W, "logs in"),
+        ("resources",): (R, "lists resources"),
+        ("config",): (W, "edits config"),
+    },
+)
+
+
+def vault(inv: Invocation, ctx: Context) -> list[Effect]:
+    return analyse(VAULT, inv)
+
+
+def consul(inv: Invocation, ctx: Context) -> list[Effect]:
+    r = read(CONSUL, inv)
+    if r.verbs[:1] == ("exec",):
+        words = command_after(inv, "exec", CONSUL.valued)
+        if words:
+            return relocate(ctx.run(inv.with_words(words)), "consul nodes", destroy_kind=D, context=r.context)
+    if r.verbs[:1] == ("lock",):
+        words = command_after(inv, "lock", CONSUL.valued)[1:]
+        return with_context(ctx.run(inv.with_words(words)), r.context) if words else []
+    effects = analyse(CONSUL, inv, reading=r)
+    if r.verbs[:2] == ("kv", "delete") and r.parsed.flag("-recurse"):
+        prefix = " ".join(r.operands) or "(every key)"
+        return [
+            effect(D, f"consul keys under {prefix}", "consul kv delete -recurse", inv, r.context) if e.kind == D else e
+            for e in effects
+        ]
+    return effects
+
+
+def doppler(inv: Invocation, ctx: Context) -> list[Effect]:
+    r = read(DOPPLER, inv)
+    if r.verbs[:1] == ("run",):
+        command = r.parsed.opt_word("--command")
+        if command is not None:
+            return unknown_words([command], "the command", inv) or with_context(ctx.shell(command.text, inv), r.context)
+        words = command_after(inv, "run", DOPPLER.valued)
+        if words:
+            return with_context(ctx.run(inv.with_words(words)), r.context)
+    return analyse(DOPPLER, inv, reading=r)
+
+
+def stripe(inv: Invocation, ctx: Context) -> list[Effect]:
+    r = read(STRIPE, inv)
+    key = r.parsed.opt("--api-key") or ""
+    if key.startswith(("sk_live", "rk_live")):
+        r.context["env"] = "production"
+    if r.verbs[:1] == ("delete",):
+        return [
+            effect(D, f"stripe object {' '.join(r.verbs[1:] + r.operands)}", "stripe DELETE request", inv, r.context)
+        ]
+    return analyse(STRIPE, inv, reading=r)
+
+
+def kafka_topics(inv: Invocation, ctx: Context) -> list[Effect]:
+    p = parse(
+        inv.args,
+        {
+            "--bootstrap-server",
+            "--zookeeper",
+            "--topic",
+            "--partitions",
+            "--replication-factor",
+            "--config",
+            "--command-config",
+            "--delete-config",
+            "--replica-assignment",
+        },
+    )
+    env = {"host": p.opt("--bootstrap-server", "--zookeeper")}
+    topic = p.opt_word("--topic")
+    pattern = topic is not None and bool(re.search(r"[*+?\[\]|^$]|\.\*", topic.text))
+    shown = f"topics matching {topic.text}" if topic and pattern else f"topic {topic.text if topic else '(all)'}"
+    if p.flag("--delete"):
+        return unknown_words([topic], "the topic", inv) or [
+            effect(D, shown, "deletes Kafka topics and their messages", inv, env)
+        ]
+    if p.flag("--create", "--alter"):
+        return [effect(W, shown, "creates or alters a topic", inv, env)]
+    return [effect(R, shown, "lists or describes topics", inv, env)]
+
+
+RESTIC_VALUED = frozenset(
+    """-r --repo --repository-file -p --password-file --password-command --cache-dir --key-hint -o --option
+    --limit-upload --limit-download --tls-client-cert --cacert --pack-size --compression --tag --host --path
+    --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --keep-within
+    --keep-within-daily --keep-within-weekly --keep-within-monthly --keep-within-yearly --keep-tag -t --target
+    --include -i --exclude -e --iinclude --iexclude --files-from --group-by --max-unused --max-repack-size
+    --exclude-file --read-data-subset""".split()
+)
+RESTIC_READS = frozenset("snapshots ls check stats diff find cat dump version list help cache features".split())
+
+
+def restic(inv: Invocation, ctx: Context) -> list[Effect]:
+    p = parse(inv.args, RESTIC_VALUED)
+    verb = p.verb(0)
+    env = {"repo": p.opt("-r", "--repo") or _env(inv, "RESTIC_REPOSITORY")}
+    repo = f"restic repository {env['repo'] or '(from the environment)'}"
+    if not verb or verb in RESTIC_READS or p.flag("-n", "--dry-run"):
+        return [effect(R, repo, f"restic {verb or 'help'}", inv, env)]
+    if verb in ("forget", "prune") or p.words[:2] == ("key", "remove") or (verb == "rewrite" and p.flag("--forget")):
+        detail = {
+            "forget": "forgets snapshots" + (" and deletes their data (--prune)" if p.flag("--prune") else ""),
+            "prune": "deletes data no snapshot references",
+        }.get(verb, f"restic {' '.join(p.words[:2])}")
+        snapshots = " ".join(p.words[1:]) if verb == "forget" else ""
+        return [effect(D, f"{repo}{': snapshots ' + snapshots if snapshots else ''}", detail, inv, env)]
+    if verb == "restore":
+        dest = p.opt_word("-t", "--target")
+        if dest is None:
+            return [Effect.unknown("restic restore without --target", inv.source)]
+        kind = Kind.FILE_DELETE if p.flag("--delete") else Kind.FILE_OVERWRITE
+        return ctx.file_effects(kind, dest, inv, "restores files from a backup over", recursive=True)
+    if verb == "mount":
+        return [effect(X, repo, "mounts the repository", inv, env)]
+    return [effect(W, repo, f"restic {verb}", inv, env)]
+
+
+BORG_VALUED = frozenset(
+    "-e --exclude --exclude-from -a --glob-archives --match-archives --prefix --comment -C "
+    "--compression --remote-path --rsh --lock-wait --keep-last --keep-secondly --keep-minutely "
+    "--keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --keep-within "
+    "--keep -r --repo --sort-by --first --last --format --pattern --patterns-from".split()
+)
+BORG_READS = frozenset("list info diff rlist rinfo version help benchmark export-tar key serve umount".split())
+
+
+def borg(inv: Invocation, ctx: Context) -> list[Effect]:
+    p = parse(inv.args, BORG_VALUED)
+    verb = p.verb(0)
+    where = p.verb(1) or p.opt("-r", "--repo") or _env(inv, "BORG_REPO") or ""
+    env = {"repo": where.split("::", 1)[0] or None}
+    archive = where.split("::", 1)[1] if "::" in where else ""
+    shown = f"borg archive {archive}" if archive else f"borg repository {where or '(from the environment)'}"
+    if not verb or verb in BORG_READS or p.flag("-n", "--dry-run") or (verb == "check" and not p.flag("--repair")):
+        return [effect(R, shown, f"borg {verb or 'help'}", inv, env)]
+    if verb in ("delete", "rdelete", "prune", "recreate"):
+        bad = unknown_words(p.positionals[1:2], "the repository or archive", inv)
+        detail = {
+            "delete": "deletes archives"
+            if archive or p.opt("-a", "--glob-archives", "--match-archives")
+            else "deletes the whole repository",
+            "rdelete": "deletes the whole repository",
+            "prune": "deletes archives outside the retention rules",
+            "recreate": "rewrites archives (excluded data is lost)",
+        }[verb]
+        return bad or [effect(D, shown, detail, inv, env)]
+    if verb == "extract":
+        here = Word(".")
+        return ctx.file_effects(Kind.FILE_OVERWRITE, here, inv, "extracts a backup over the working directory")
+    if verb in ("mount", "with-lock"):
+        return [effect(X, shown, f"borg {verb}", inv, env)]
+    return [effect(W, shown, f"borg {verb}", inv, env)]
+
+
+def _env(inv: Invocation, name: str) -> str | None:
+    return next((v or None for k, v in inv.assignments if k == name), None)
+
+
+S5CMD_READS = frozenset("ls cat du head version help".split())
+
+
+def s5cmd(inv: Invocation, ctx: Context, depth: int = 0) -> list[Effect]:
+    g = parse(
+        inv.args,
+        {
+            "--endpoint-url",
+            "--profile",
+            "--credentials-file",
+            "--numworkers",
+            "-r",
+            "--retry-count",
+            "--log",
+            "--request-payer",
+        },
+        stop_after=1,
+    )
+    env = {"profile": g.opt("--profile") or _env(inv, "AWS_PROFILE"), "host": g.opt("--endpoint-url")}
+    verb = g.verb(0)
+    p = parse(
+        g.rest,
+        {
+            "--storage-class",
+            "--content-type",
+            "--cache-control",
+            "--expires",
+            "--sse",
+            "--sse-kms-key-id",
+            "--acl",
+            "--exclude",
+            "--include",
+            "--concurrency",
+            "--part-size",
+        },
+    )
+    objects = ", ".join(p.words) or "objects"
+    if g.flag("--dry-run") or p.flag("--dry-run") or not verb or verb in S5CMD_READS:
+        return [effect(R, objects, f"s5cmd {verb or 'help'}", inv, env)]
+    if verb == "run":
+        return _s5cmd_run(p.positionals, inv, ctx, env, depth)
+    if verb in ("rm", "rb") or (verb == "sync" and p.flag("--delete")):
+        what = "bucket " if verb == "rb" else ""
+        detail = {"rm": "deletes objects", "rb": "deletes a bucket"}.get(
+            verb, "sync --delete deletes objects missing from the source"
+        )
+        return unknown_words(p.positionals, "the objects", inv) or [effect(D, f"{what}{objects}", detail, inv, env)]
+    return [effect(W, objects, f"s5cmd {verb}", inv, env)]
+
+
+def _s5cmd_run(
+    files: tuple[Word, ...], inv: Invocation, ctx: Context, env: dict[str, str | None], depth: int
+) -> list[Effect]:
+    """`s5cmd run commands.txt`: every line is an s5cmd command; read the file when it is small."""
+    text = ctx.read_text(files[0].text, inv.cwd) if files and files[0].known and depth == 0 else None
+    if text is None:
+        return [Effect.unknown("s5cmd run: the commands come from a file or stdin agentguard cannot read", inv.source)]
+    effects: list[Effect] = []
+    for line in text.splitlines():
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError:
+            return [Effect.unknown(f"s5cmd run: cannot parse line {line!r}", inv.source)]
+        if words:
+            effects += s5cmd(inv.with_words([Word("s5cmd"), *map(Word, words)]), ctx, depth + 1)
+    return with_context(effects, env)
+
+
+MC_VERBS = frozenset(
+    """alias admin anonymous batch cp cat diff du encrypt event find get head idp ilm legalhold license ls mb
+    mirror mv od ping pipe put quota rb ready replicate retention rm share sql stat support tag tree undo update
+    version watch cors""".split()
+)
+MC = Tool(
+    name="mc",
+    depth=4,
+    valued=frozenset(
+        "--older-than --newer-than --rewind --version-id --encrypt-key --region --storage-class --attr".split()
+    ),
+)
+
+
+def mc(inv: Invocation, ctx: Context) -> list[Effect]:
+    r = read(MC, inv)
+    if not r.verbs or r.verbs[0] not in MC_VERBS:
+        return [effect(X, "files", "Midnight Commander (file manager) or an unknown mc command", inv, {})]
+    paths = [w for w in r.parsed.words[1:] if "/" in w]
+    r.context["host"] = paths[0].split("/", 1)[0] if paths else None
+    verb = r.verbs[0]
+    if verb in ("rm", "rb") or (verb == "mirror" and r.parsed.flag("--remove", "--overwrite")):
+        detail = {
+            "rm": "deletes objects" + (" recursively" if r.parsed.flag("--recursive", "-r") else ""),
+            "rb": "deletes a bucket" + (" and everything in it" if r.parsed.flag("--force") else ""),
+        }.get(verb, "mirror --remove deletes objects missing from the source")
+        bad = unknown_words(r.parsed.positionals[1:], "the objects", inv)
+        return bad or [effect(D, ", ".join(r.parsed.words[1:]) or "objects", detail, inv, r.context)]
+    if verb in ("ls", "cat", "diff", "du", "find", "head", "stat", "tree", "ping", "ready", "version", "get", "od"):
+        return [effect(R, target(MC, r), f"mc {verb}", inv, r.context)]
+    return analyse(MC, inv, reading=r)
