@@ -62,10 +62,13 @@ def test_progress_is_reported(folder: LedgerPaths) -> None:
     assert seen[-1] == ("signatures", 4, 4)
 
 
+SCALARS = st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=8)
+STEPS = st.tuples(st.sampled_from(["decision", "outcome", "mode_change", "rotate"]),
+                  st.dictionaries(st.text(max_size=5), SCALARS, max_size=3))  # fmt: skip
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.sampled_from(["decision", "outcome", "mode_change", "rotate"]),
-                          st.dictionaries(st.text(max_size=5), st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=8), max_size=3)),
-                max_size=25))  # fmt: skip
+@given(st.lists(STEPS, max_size=25))
 def test_any_sequence_of_appends_verifies(tmp_path_factory: pytest.TempPathFactory, steps: list) -> None:
     folder = LedgerPaths(str(tmp_path_factory.mktemp("ledger")))
     with Ledger.at(folder, checkpoint_every=4) as ledger:

@@ -13,7 +13,8 @@ from agentguard.models import Effect, Kind
 READ_ONLY = {
     ("check",), ("explain",), ("doctor",), ("policy", "test"), ("policy", "show"), ("mode", "show"),
     ("ledger", "verify"), ("ledger", "list"), ("ledger", "show"), ("ledger", "breaks"),
-    ("ledger", "verify-proof"), ("ledger", "prove"), ("snapshots", "list"), ("snapshots", "show"),
+    ("ledger", "verify-proof"), ("ledger", "prove"), ("ledger", "consistency"), ("snapshots", "list"),
+    ("snapshots", "show"),
     ("snapshots", "verify"), ("version",), ("--version",), ("--help",), ("help",), ("demo",),
 }  # fmt: skip
 
@@ -23,7 +24,9 @@ def agentguard(inv: Invocation, ctx: Context) -> list[Effect]:
     if any(not w.known for w in inv.args):
         return [Effect.make(Kind.GUARD_TAMPER, "agentguard", "runs agentguard with arguments not known "
                             "before it runs", source=inv.source)]  # fmt: skip
-    if not words or tuple(words[:1]) in READ_ONLY or tuple(words[:2]) in READ_ONLY:
+    # `ledger prove -o FILE` writes wherever it is told: only its stdout form is a pure read.
+    writes = words[:2] == ["ledger", "prove"] and any(w.text.startswith(("-o", "--output")) for w in inv.args)
+    if not writes and (not words or tuple(words[:1]) in READ_ONLY or tuple(words[:2]) in READ_ONLY):
         return [Effect.make(Kind.READ, "agentguard", "asks agentguard for information", source=inv.source)]
     if words[:1] == ["mode"] and len(words) == 1:
         return [Effect.make(Kind.READ, "agentguard", "shows the mode", source=inv.source)]

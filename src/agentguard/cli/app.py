@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from agentguard import __version__
-from agentguard.cli import check, demo, mode, policy, setup, snapshots
+from agentguard.cli import check, demo, ledger, mode, policy, setup, snapshots
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,5 +28,6 @@ for command in (
     *setup.COMMANDS,
     *demo.COMMANDS,
     *snapshots.COMMANDS,
+    *ledger.COMMANDS,
 ):
     cli.add_command(command)

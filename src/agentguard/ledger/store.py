@@ -37,6 +37,10 @@ CREATE TRIGGER IF NOT EXISTS checkpoints_append_only_d BEFORE DELETE ON checkpoi
 """
 
 
+# CAST: a value edited behind our back may come back as TEXT; verification must read it as bytes, not crash.
+_ROWS = "SELECT seq, kind, CAST(body AS BLOB), CAST(sig AS BLOB) FROM events"
+
+
 @dataclass(frozen=True, slots=True)
 class Head:
     seq: int
@@ -131,11 +135,11 @@ class Store:
             raise LedgerError(f"the ledger head is corrupt: {exc}") from None
 
     def row(self, seq: int) -> Row | None:
-        found = self._db.execute("SELECT seq, kind, body, sig FROM events WHERE seq = ?", (seq,)).fetchone()
+        found = self._db.execute(_ROWS + " WHERE seq = ?", (seq,)).fetchone()
         return None if found is None else Row(found[0], found[1], bytes(found[2]), bytes(found[3]))
 
     def rows(self, start: int = 0, end: int | None = None, kind: str | None = None) -> Iterator[Row]:
-        sql, args = "SELECT seq, kind, body, sig FROM events WHERE seq >= ?", list[object]([start])
+        sql, args = _ROWS + " WHERE seq >= ?", list[object]([start])
         if end is not None:
             sql, args = sql + " AND seq < ?", [*args, end]
         if kind is not None:
@@ -145,11 +149,11 @@ class Store:
 
     def raw_rows(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:
         """(seq, body) only, for the structure pass over millions of rows."""
-        return iter(self._db.execute("SELECT seq, body FROM events WHERE seq >= ? AND seq < ? ORDER BY seq",
-                                     (start, end)))  # fmt: skip
+        sql = "SELECT seq, CAST(body AS BLOB) FROM events WHERE seq >= ? AND seq < ? ORDER BY seq"
+        return iter(self._db.execute(sql, (start, end)))
 
     def last_rows(self, count: int, kind: str | None = None) -> list[Row]:
-        sql, args = "SELECT seq, kind, body, sig FROM events", list[object]()
+        sql, args = _ROWS, list[object]()
         if kind is not None:
             sql, args = sql + " WHERE kind = ?", [kind]
         found = self._db.execute(sql + " ORDER BY seq DESC LIMIT ?", [*args, count]).fetchall()

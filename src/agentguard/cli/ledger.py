@@ -1,0 +1,238 @@
+"""`agentguard ledger …`: verify, list, show, prove, verify-proof, checkpoint, consistency, rotate-key.
+
+verify, list, show, prove, verify-proof and consistency only read (the gate lets an agent run them);
+checkpoint and rotate-key sign with the ledger's keys and are for a human in their own terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from agentguard.cli.output import emit_json, fail
+from agentguard.errors import AgentGuardError
+from agentguard.state import Places
+
+
+def _paths(agent_key: str | None = None, admin_key: str | None = None) -> Any:
+    from agentguard.ledger.paths import LedgerPaths
+
+    return LedgerPaths.from_places(Places.from_env(), agent_key=agent_key, admin_key=admin_key)
+
+
+def _reader() -> Any:
+    from agentguard.ledger.ledger import Ledger
+
+    return Ledger.at(_paths(), readonly=True)
+
+
+@click.group()
+def ledger() -> None:
+    """The signed, hash-chained record of every gate decision.
+
+    \b
+    Examples:
+      agentguard ledger verify
+      agentguard ledger list --last 20 --kind decision
+      agentguard ledger prove 42 -o proof.json && agentguard ledger verify-proof proof.json
+    """
+
+
+@ledger.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--structure-only", is_flag=True, help="Links, roots and checkpoints, without signatures (fast).")
+@click.option("--workers", type=click.IntRange(1, 64), help="Processes for the signature pass (default: cores).")
+def verify(as_json: bool, structure_only: bool, workers: int | None) -> None:
+    """Check every link, signature, Merkle root, checkpoint and key range; exit 7 on any problem."""
+    from agentguard.ledger.errors import IntegrityError
+    from agentguard.ledger.verify import verify as run
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if total >= 100_000:
+            click.echo(f"{phase}: {done}/{total}", err=True)
+
+    try:
+        report = run(_paths(), signatures=not structure_only, workers=workers, progress=progress)
+    except AgentGuardError as exc:
+        fail(exc)
+        return
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        what = "structure" if structure_only else "structure and signatures"
+        if report.ok:
+            click.echo(f"OK: {report.events} events, {report.checkpoints} checkpoints ({what}) in "
+                       f"{report.seconds:.2f}s")  # fmt: skip
+        first = report.first
+        if first is not None:
+            where = "no single event" if first.seq is None else f"first bad event: {first.seq}"
+            click.echo(f"BROKEN ({where}): {first.what}")
+            if first.expected or first.actual:
+                click.echo(f"  expected {first.expected or '-'}\n  actual   {first.actual or '-'}")
+            for other in report.problems:
+                if other is not first:
+                    click.echo(f"  also: {other.what}")
+    if not report.ok:
+        sys.exit(IntegrityError.exit_code)
+
+
+@ledger.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per event, one per line.")
+@click.option("--kind", help="Only events of this kind (decision, outcome, mode_change, …).")
+@click.option("--last", "last", type=click.IntRange(1), default=20, show_default=True, help="How many.")
+def list_events(as_json: bool, kind: str | None, last: int) -> None:
+    """The latest events, oldest first."""
+    try:
+        with _reader() as reader:
+            events = reader.last(last, kind)
+    except AgentGuardError as exc:
+        fail(exc)
+        return
+    for event in events:
+        if as_json:
+            emit_json({"message_type": "ledger_event", **event.to_json()})
+        else:
+            summary = " ".join(f"{k}={_short(v)}" for k, v in list(event.payload.items())[:4])
+            click.echo(f"{event.seq:>8} {event.time} {event.kind:<20} {event.actor.type}:{event.actor.id} {summary}")
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+@ledger.command()
+@click.argument("seq", type=click.IntRange(0))
+@click.option("--json", "as_json", is_flag=True, help="Print the event as JSON.")
+def show(seq: int, as_json: bool) -> None:
+    """One event in full, with its hash, key id and signature."""
+    try:
+        with _reader() as reader:
+            event = reader.event(seq)
+    except AgentGuardError as exc:
+        fail(exc)
+        return
+    data = event.to_json()
+    if as_json:
+        emit_json({"message_type": "ledger_event", **data})
+        return
+    for key in ("seq", "time", "kind", "prev", "hash", "key_id", "sig"):
+        click.echo(f"{key + ':':<8} {data[key]}")
+    click.echo(f"actor:   {event.actor.type}:{event.actor.id}")
+    click.echo("payload: " + json.dumps(event.payload, indent=2, ensure_ascii=False).replace("\n", "\n         "))
+
+
+@ledger.command()
+@click.argument("seq", type=click.IntRange(0))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the bundle here (default: stdout).")
+def prove(seq: int, output: str | None) -> None:
+    """Write an offline proof that event SEQ is in the ledger (event, inclusion proof, checkpoint, keys)."""
+    from agentguard.ledger.proofs import prove as make
+
+    try:
+        with _reader() as reader:
+            bundle = make(reader, seq)
+    except AgentGuardError as exc:
+        fail(exc)
+        return
+    text = json.dumps(bundle, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with open(output, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    click.echo(f"wrote the proof of event {seq} under checkpoint {bundle['tree_size']} to {output}", err=True)
+
+
+@ledger.command(name="verify-proof")
+@click.argument("bundle", type=click.File("r", encoding="utf-8"))
+@click.option("--expect-key", help="Trust the bundle only if this key id signed it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def verify_proof(bundle: Any, expect_key: str | None, as_json: bool) -> None:
+    """Check a proof bundle offline (no database needed); exit 7 if it does not hold."""
+    from agentguard.ledger.errors import IntegrityError, LedgerError
+    from agentguard.ledger.proofs import verify_bundle
+
+    try:
+        result = verify_bundle(json.load(bundle), expect_key)
+    except (ValueError, LedgerError) as exc:
+        message = exc.message if isinstance(exc, LedgerError) else f"not JSON: {exc}"
+        if as_json:
+            emit_json({"message_type": "ledger_proof_check", "ok": False, "error": message})
+        else:
+            click.echo(f"agentguard: the proof does NOT hold: {message}", err=True)
+        sys.exit(IntegrityError.exit_code)
+    if as_json:
+        emit_json(result)
+    else:
+        click.echo(f"OK: event {result['seq']} ({result['kind']}, {result['time']}) is in {result['origin']} "
+                   f"under checkpoint {result['tree_size']}; keys {result['event_key_id']}, "
+                   f"{result['checkpoint_key_id']}")  # fmt: skip
+
+
+@ledger.command()
+@click.option("--agent-key", type=click.Path(dir_okay=False), help="The agent key file (default: state dir).")
+@click.option("--json", "as_json", is_flag=True, help="Print the checkpoint as JSON.")
+def checkpoint(agent_key: str | None, as_json: bool) -> None:
+    """Sign a checkpoint of the ledger now (a human's command)."""
+    from agentguard.ledger.ledger import Ledger
+
+    try:
+        with Ledger.at(_paths(agent_key=agent_key)) as opened:
+            note = opened.checkpoint()
+            size = opened.size
+    except AgentGuardError as exc:
+        fail(exc)
+        return
+    if as_json:
+        emit_json({"message_type": "ledger_checkpoint", "size": size, "checkpoint": note})
+    else:
+        click.echo(note, nl=False)
+
+
+@ledger.command()
+@click.argument("old", type=click.IntRange(1))
+@click.argument("new", type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True, help="Print the proof as JSON.")
+def consistency(old: int, new: int, as_json: bool) -> None:
+    """Prove that checkpoint NEW extends checkpoint OLD (no event of OLD changed or removed)."""
+    from agentguard.ledger.proofs import consistency as make
+
+    try:
+        with _reader() as reader:
+            result = make(reader, old, new)
+    except AgentGuardError as exc:
+        fail(exc)
+        return
+    if as_json:
+        emit_json(result)
+    else:
+        click.echo(f"OK: checkpoint {new} extends checkpoint {old} ({len(result['proof'])} proof hashes)")
+
+
+@ledger.command(name="rotate-key")
+@click.option("--role", type=click.Choice(["agent", "admin"]), default="agent", show_default=True)
+@click.option("--agent-key", type=click.Path(dir_okay=False), help="The agent key file (default: state dir).")
+@click.option("--admin-key", type=click.Path(dir_okay=False), help="The admin key file (default: state dir).")
+@click.option("--json", "as_json", is_flag=True, help="Print the rotation event as JSON.")
+def rotate_key(role: str, agent_key: str | None, admin_key: str | None, as_json: bool) -> None:
+    """Replace a signing key: the old key signs an event naming the new one; the old file is kept as .old."""
+    from agentguard.ledger.ledger import Ledger
+
+    try:
+        with Ledger.at(_paths(agent_key, admin_key)) as opened:
+            event = opened.rotate_key(role)
+    except AgentGuardError as exc:
+        fail(exc)
+        return
+    if as_json:
+        emit_json({"message_type": "ledger_key_rotated", **event.to_json()})
+    else:
+        click.echo(f"rotated the {role} key at event {event.seq}: new key {event.payload['key_id']} "
+                   f"(signed by the old key {event.key_id})")  # fmt: skip
+
+
+COMMANDS = (ledger,)
