@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agentguard.analysis import analyze_command
 from agentguard.models import Decision, Effect, Kind, Verdict
@@ -22,6 +24,8 @@ def cwd(tmp_path: Path) -> Path:
     (tmp_path / "k.txt").write_text("old\n")
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "index.html").write_text("<p>hi</p>\n")
+    (tmp_path / "stack.json").write_text('{"StackName": "prod-api", "RetainResources": ["bucket"]}')
+    (tmp_path / "dry.json").write_text('{"InstanceIds": ["i-9"], "DryRun": true}')
     return tmp_path
 
 
@@ -99,6 +103,10 @@ DESTRUCTIVE = [
     row("aws iam delete-policy --policy-arn arn:aws:iam::123456789012:policy/p", DESTROY,
         "iam policy arn:aws:iam::123456789012:policy/p", "aws-arn-account", account="123456789012"),
     row("sudo -u ops aws s3 rb s3://b", DESTROY, "s3://b", "aws-under-sudo"),
+    row("aws cloudformation delete-stack --cli-input-json file://stack.json", DESTROY, "cloudformation stack prod-api",
+        "aws-cli-input-json", stack="prod-api"),
+    row("""aws rds delete-db-instance --cli-input-json '{"DBInstanceIdentifier": "db9"}'""", DESTROY,
+        "rds db instance db9", "aws-cli-input-json-inline"),
     # gcloud / gsutil
     row("gcloud projects delete prod-123", DESTROY, "projects prod-123", "gcloud-projects-delete", project="prod-123"),
     row("gcloud sql instances delete db1 --project my-proj", DESTROY, "sql instances db1", "gcloud-sql-delete",
@@ -217,6 +225,8 @@ BENIGN = [
     row("aws ec2 terminate-instances --dry-run --instance-ids i-1", READ, "ec2 terminate-instances",
         "aws-ec2-dry-run"),
     row("aws ec2 run-instances --generate-cli-skeleton", READ, "aws", "aws-cli-skeleton"),
+    row("aws ec2 terminate-instances --cli-input-json file://dry.json", READ, "ec2 terminate-instances",
+        "aws-dry-run-in-input-json"),
     row("aws s3 help", READ, "aws", "aws-s3-help"),
     row("aws ec2 terminate-instances help", READ, "aws", "aws-op-help"),
     row("aws --version", READ, "aws", "aws-version"),
@@ -240,6 +250,7 @@ BENIGN = [
         "rds tags from resource arn:x", "aws-remove-tags-is-write"),
     row("aws lambda invoke --function-name f out.json", WRITE, "lambda invoke f", "aws-lambda-invoke"),
     row("aws s3 cp s3://b/new.txt .", Kind.FILE_WRITE, "./new.txt", "aws-s3-download-new"),
+    row("aws s3 cp s3://b/k.txt -", READ, "standard output", "aws-s3-cat-to-stdout"),
     # gcloud / gsutil
     row("gcloud config list", READ, "config", "gcloud-config-list"),
     row("gcloud compute instances list", READ, "compute instances", "gcloud-instances-list"),
@@ -344,6 +355,8 @@ UNKNOWN = [
     pytest.param("aws ssm send-command --instance-ids i-1 --document-name AWS-RunShellScript --parameters file://p.json",
                  id="ssm-commands-not-visible"),
     pytest.param("aws s3 cp", id="aws-s3-cp-missing-operands"),
+    pytest.param("aws ec2 terminate-instances --cli-input-json file://missing.json", id="aws-input-json-missing"),
+    pytest.param("aws ec2 terminate-instances --cli-input-yaml file://t.yaml", id="aws-input-yaml-not-read"),
 ]  # fmt: skip
 
 
@@ -425,3 +438,27 @@ def test_decisions(command: str, verdict: Verdict, decide: Callable[[str], Decis
 def test_table_sizes() -> None:
     assert len(DESTRUCTIVE) >= 60
     assert len(BENIGN) >= 60
+
+
+# ---- robustness --------------------------------------------------------------------------------------------
+
+TOOLS = ["aws", "gcloud", "gsutil", "az", "azcopy", "doctl", "s3cmd", "rclone", "oci", "ibmcloud", "linode-cli",
+         "hcloud"]  # fmt: skip
+TOKENS = """delete rm rb ls list get s3 s3api ec2 terminate-instances sync cp mv ssh invoke run-command send-command
+    configure storage compute instances projects group vm s3://b s3://b/k gs://b gs://b/k r: r:x ./a . - -- = ''
+    --profile --region --project --subscription -g -n --ids --name --command --scripts --dry-run --dryrun -r -d -f
+    --delete --recursive --force --x= "$X" $X $(id) help --help --generate-cli-skeleton dedupe purge kubeconfig
+    --delete-destination=true https://a.blob.core.windows.net/c?sig=s --parameters commands=[ls] --mode complete
+    --cli-input-json file://x.json {"A":1}""".split()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(TOOLS), st.lists(st.sampled_from(TOKENS), max_size=8))
+def test_handlers_never_raise(tool: str, words: list[str]) -> None:
+    effects = run_plain(" ".join([tool, *words]))
+    assert effects
+    assert not [e for e in effects if "could not analyse" in e.detail], effects
+
+
+def run_plain(command: str) -> tuple[Effect, ...]:
+    return analyze_command(command, "/tmp", home="/tmp/agentguard-test-home")

@@ -8,6 +8,7 @@ The high-level `aws s3` commands are modelled on their own: downloads are file w
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -57,6 +58,8 @@ EXCEPTIONS: dict[tuple[str, str], Kind] = {
 # Candidate option suffixes that name what an operation acts on, most specific first.
 _ID_SUFFIXES = ("-ids", "-id", "-names", "-name", "-identifier", "-identifiers", "-arn", "-arns", "-url", "")
 _GENERIC_IDS = ("--name", "--names", "--id", "--ids", "--arn", "--bucket", "--cluster", "--service", "--resource-arn")
+_ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_KEBAB = re.compile(r"([a-z0-9])([A-Z])")
 _ARN_ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12}):")
 
 
@@ -117,9 +120,9 @@ def _scope(inv: Invocation, ctx: Context, globals_: dict[str, Word], words: list
 
 
 def operation(inv: Invocation, ctx: Context, service: str, op: str, rest: list[Word], scope: Scope) -> list[Effect]:
-    args = parse(rest, OPERATIONS)
+    args, problem = _with_input(parse(rest, OPERATIONS), inv, ctx)
     kind = EXCEPTIONS.get((service, op)) or verb_kind(op)
-    if args.has("--dry-run"):
+    if args.has("--dry-run") and (args.text("--dry-run") or "true").lower() == "true":
         return read(inv, f"{service} {op}", f"aws {service} {op} --dry-run (checks permissions only)", scope)
     if op in ("batch-write-item", "change-resource-record-sets", "execute-statement", "batch-execute-statement"):
         kind = _by_request(args, kind)
@@ -127,7 +130,35 @@ def operation(inv: Invocation, ctx: Context, service: str, op: str, rest: list[W
     target = _target(service, op, operands, args)
     if service == "cloudformation" and "stack" in op:
         scope = scope.with_("stack", joined(operands))
-    return effects(inv, kind, [target], f"aws {service} {op}", scope, operands=operands, args=args)
+    out = effects(inv, kind, [target], f"aws {service} {op}", scope, operands=operands, args=args)
+    return out + unknown(inv, problem) if problem and kind.destructive else out
+
+
+def _with_input(args: Args, inv: Invocation, ctx: Context) -> tuple[Args, str | None]:
+    """`--cli-input-json file://x.json` (or inline JSON) holds the parameters: read them as if given as options
+    (`"StackName"` is `--stack-name`), after those on the command line."""
+    given = args.value("--cli-input-json")
+    if given is None:
+        yaml = args.value("--cli-input-yaml")
+        return args, None if yaml is None else f"the parameters in --cli-input-yaml are not read ({yaml.text})"
+    text: str | None = given.text
+    if given.known and given.text.startswith(("file://", "fileb://")):
+        text = ctx.read_text(given.text.split("://", 1)[1], inv.cwd)
+    try:
+        data = json.loads(text) if given.known and text is not None else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return args, f"the parameters in --cli-input-json cannot be read ({given.text})"
+    extra: list[tuple[str, tuple[Word, ...]]] = []
+    for key, value in data.items():
+        name = "--" + _KEBAB.sub(r"\1-\2", _ACRONYM.sub(r"\1-\2", str(key))).lower()
+        values = value if isinstance(value, list) else [value]
+        if isinstance(value, bool):
+            extra.append((name if value else "--no-" + name[2:], ()))
+        elif all(isinstance(v, (str, int)) for v in values):
+            extra.append((name, tuple(Word(str(v)) for v in values)))
+    return Args(args.positional, args.options + tuple(extra), args.loose), None
 
 
 def _by_request(args: Args, kind: Kind) -> Kind:

@@ -136,6 +136,9 @@ def _rest(inv: Invocation, args: Args, scope: Scope) -> list[Effect]:
 def _special(inv: Invocation, ctx: Context, words: list[str], args: Args, scope: Scope) -> list[Effect] | None:
     """Remote commands and downloads: the calls whose effect is not on the named resource alone."""
     detail = "az " + " ".join(words)
+    if words[-2:] == ["command", "invoke"]:  # `az aks command invoke --command "kubectl …"` runs in the cluster
+        host = f"aks {args.text('--name') or '?'}"
+        return remote_shell(inv, ctx, host, args.value("--command"), scope)
     if words[-2:] == ["run-command", "invoke"] or words[:1] == ["ssh"] or words[-1] == "ssh":
         script = args.values("--scripts")
         command = Word(" ".join(w.text for w in script), all(w.known for w in script)) if script else None

@@ -250,7 +250,7 @@ def remote_shell(inv: Invocation, ctx: Context, host: str, command: Word | None,
 def local_write(inv: Invocation, ctx: Context, word: Word, detail: str, *, recursive: bool = False) -> list[Effect]:
     """A download onto a local path: an overwrite when something is there already, else a new file."""
     if word.text == "-":
-        return []
+        return [Effect.make(Kind.READ, "standard output", "prints to standard output", source=inv.source)]
     found = ctx.targets(word, inv.cwd)
     kind = Kind.FILE_OVERWRITE if found and any(t.exists for t in found) else Kind.FILE_WRITE
     return ctx.file_effects(kind, word, inv, detail, recursive=recursive)

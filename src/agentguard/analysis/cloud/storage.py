@@ -64,8 +64,10 @@ def s3cmd(inv: Invocation, ctx: Context) -> list[Effect]:
             operands.append(Word("."))
         delete = args.has("--delete-removed") and verb == "sync"
         tree = args.has("-r", "--recursive") or verb == "sync"
-        copy = Copy(detail, operands[:-1], operands[-1], tree=tree, delete=delete, move=verb == "mv")
-        return copy_or_unknown(inv, ctx, copy if len(operands) >= 2 else None, scope, is_s3)
+        copy = (
+            Copy(detail, operands[:-1], operands[-1], tree=tree, delete=delete, move=verb == "mv") if operands else None
+        )
+        return copy_or_unknown(inv, ctx, copy, scope, is_s3)
     kind = Kind.CLOUD_DESTROY if verb in S3CMD_DESTROY else Kind.CLOUD_WRITE
     if verb in ("del", "rm") and args.has("-r", "--recursive"):
         detail += " --recursive: deletes every object under the prefix"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from agentguard.analysis.cloud.common import Scope, effects, local_delete, local_write, unknown
+from agentguard.analysis.cloud.common import Scope, effects, local_delete, local_write, read, unknown
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
 
@@ -50,7 +50,7 @@ def transfer(inv: Invocation, ctx: Context, copy: Copy, scope: Scope, remote: Ca
             else:
                 out += ctx.file_effects(Kind.FILE_MOVE, source, inv, f"{copy.tool} moves the local file away",
                                         recursive=copy.tree)  # fmt: skip
-    return out
+    return out or read(inv, ",".join(_name(w) for w in copy.sources), f"{copy.tool} to standard output", scope)
 
 
 def copy_or_unknown(
