@@ -73,11 +73,13 @@ def parse(
     *,
     stop_after: int | None = None,
     optional_value: Iterable[str] = (),
+    clusters: bool = True,
 ) -> Parsed:
     """Split `args`. Options in `valued` take the next word unless given as `--opt=value` or `-nvalue`.
 
     `stop_after`: after that many positionals, everything else is `rest` (docker run IMAGE CMD…).
     `optional_value`: options whose value is only ever attached (`--dry-run=client`).
+    `clusters`: `-it` is `-i -t`; off for Go-style tools where `-check` is one option, not `-c -h -e -c -k`.
     """
     takes = frozenset(valued)
     attached_only = frozenset(optional_value)
@@ -101,11 +103,24 @@ def parse(
             else:
                 options.append((name, None))
         elif text.startswith("-") and len(text) > 1 and word.known:
-            i += _short(args, i, takes, options)
+            i += _short(args, i, takes, options) if clusters else _single(args, i, takes, options)
         else:
             positionals.append(word)
         i += 1
     return Parsed(tuple(positionals), tuple(options))
+
+
+def _single(args: Sequence[Word], i: int, takes: frozenset[str], options: list[tuple[str, Word | None]]) -> int:
+    """A Go-style option: `-name`, `-name=value` or `-name value` (when it takes one); never a cluster."""
+    name, eq, value = args[i].text.partition("=")
+    if eq:
+        options.append((name, Word(value, args[i].known, args[i].why)))
+        return 0
+    if name in takes and i + 1 < len(args):
+        options.append((name, args[i + 1]))
+        return 1
+    options.append((name, None))
+    return 0
 
 
 def _short(args: Sequence[Word], i: int, takes: frozenset[str], options: list[tuple[str, Word | None]]) -> int:

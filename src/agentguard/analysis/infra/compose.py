@@ -22,7 +22,7 @@ GLOBAL_VALUED = frozenset(
 VERB_VALUED = frozenset(
     "--rmi -t --timeout -e --env -u --user -w --workdir --index --name --entrypoint -l "
     "--label -p --publish -v --volume --scale --pull --exit-code-from --attach "
-    "--no-attach --wait-timeout --signal -s --format".split()
+    "--no-attach --wait-timeout --signal --format".split()
 )
 READS = frozenset("ps logs config images ls top version port events convert stats wait".split())
 BUILDS = frozenset("build pull create".split())

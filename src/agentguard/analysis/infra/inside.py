@@ -84,7 +84,7 @@ def _move(effect: Effect, where: str, mounts: Mapping[str, str], persistent: boo
         )
     target = f"{effect.path} (in {where})"
     moved = dataclasses.replace(effect, target=target, path=None, real_path=None, exists=None, size=None)
-    if persistent and effect.kind == Kind.FILE_DELETE and effect.recursive and not _scratch(effect.path):
+    if persistent and effect.kind == Kind.FILE_DELETE and _recursive(effect) and not _scratch(effect.path):
         detail = f"deletes a directory tree inside {where} (it may hold a data volume)"
         return dataclasses.replace(moved, kind=destroy_kind, detail=detail)
     return moved
@@ -109,3 +109,9 @@ def _host_path(path: str, mounts: Mapping[str, str]) -> str | None:
 
 def _scratch(path: str) -> bool:
     return any(path == s or path.startswith(s + "/") for s in SCRATCH)
+
+
+def _recursive(effect: Effect) -> bool:
+    """The host cannot tell whether a container path is a directory (it looked at its own file system), so the
+    command's own words decide: `rm -r` says "recursively" whatever the host has at that path."""
+    return effect.recursive or "recursive" in effect.detail

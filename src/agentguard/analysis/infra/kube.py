@@ -79,6 +79,7 @@ ALIASES = {
     "sa": "serviceaccount",
     "serviceaccounts": "serviceaccount",
 }
+TYPED = frozenset({"create", "patch", "label", "annotate", "set", "expose", "autoscale", "edit"})
 CONFIG_READS = frozenset({"view", "get-contexts", "current-context", "get-clusters", "get-users"})
 
 
@@ -98,12 +99,19 @@ def kubectl(inv: Invocation, ctx: Context) -> list[Effect]:
     if verb in READS:
         return [effect(Kind.READ, "cluster", f"{inv.name} {verb}", inv, env)]
     if verb in WRITES:
-        return [
-            effect(Kind.CLOUD_WRITE, _objects(p, 1) or "cluster", f"{inv.name} {verb} changes the cluster", inv, env)
-        ]
+        return [effect(Kind.CLOUD_WRITE, _written(p, verb, env), f"{inv.name} {verb} changes the cluster", inv, env)]
     if verb in LOCAL:
         return [effect(Kind.EXEC_PROGRAM, "cluster", LOCAL[verb], inv, env)]
     return [Effect.unknown(f"{inv.name} {verb}: a plugin or sub-command agentguard does not know", inv.source)]
+
+
+def _written(p: Parsed, verb: str, env: dict[str, str | None]) -> str:
+    """What an ordinary write names: `deployment api` for TYPE NAME verbs, nodes for cordon, else the cluster."""
+    if verb in TYPED:
+        return _described(p, 2 if verb == "set" else 1, env)
+    if verb in ("cordon", "uncordon"):
+        return ", ".join(f"node {n}" for n in p.words[1:]) or "nodes"
+    return "cluster"
 
 
 def _context(p: Parsed) -> dict[str, str | None]:
@@ -121,7 +129,7 @@ def _guard(p: Parsed, inv: Invocation, operands: tuple[Word, ...]) -> list[Effec
 
 def _objects(p: Parsed, start: int) -> str:
     """`deployment api, deployment web` from `deploy api web` or `deploy/api svc/web`."""
-    words = p.words[start:]
+    words = tuple(w for w in p.words[start:] if "=" not in w and not w.endswith("-"))  # not key=value:Effect
     if not words:
         return ""
     if any("/" in w for w in words):

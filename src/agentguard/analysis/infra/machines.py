@@ -196,10 +196,10 @@ def _tabled(
     words = p.words
     found = match_table(words, table)
     verb = " ".join(words[:2]) or "help"
-    if found is None:
-        return [effect(R if not words else fallback, tool, f"{tool} {verb}", inv, env)]
+    if found is None:  # a verb the table does not name: ordinary work on the operands
+        found = (fallback, f"{tool} {words[0]}") if words else (R, f"{tool} help")
     kind, detail = found
-    depth = next(n for n in range(4, 0, -1) if tuple(words[:n]) in table)
+    depth = next((n for n in range(4, 0, -1) if tuple(words[:n]) in table), 1)
     names = list(p.positionals[depth:])
     if kind.destructive:
         bad = unknown_words(names, f"what {tool} {verb} acts on", inv)

@@ -48,7 +48,7 @@ ENVIRONMENTS = frozenset(
 def terraform(inv: Invocation, ctx: Context) -> list[Effect]:
     words = [Word("-" + w.text[2:], w.known, w.why) if w.text.startswith("--") and len(w.text) > 2 else w
              for w in inv.args]  # fmt: skip  # Go's flag package takes -x and --x alike
-    p = parse(words, VALUED)
+    p = parse(words, VALUED, clusters=False)
     positionals = list(p.words)
     modules = ""
     if inv.name == "terragrunt":

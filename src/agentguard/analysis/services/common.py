@@ -28,6 +28,12 @@ READ_VERBS = frozenset(
     checks watch ping capabilities audit-list current get-contexts""".split()
 )
 
+ACTION_VERBS = frozenset(
+    """create set put add update edit merge clone restore cancel checkout deploy close reopen apply import push
+    pull trigger enable disable rename sync fork archive comment review approve rerun upload scale write patch
+    install""".split()
+)
+
 Table = Mapping[tuple[str, ...], tuple[Kind, str]]
 
 
@@ -43,6 +49,7 @@ class Tool:
     destroy_kind: Kind = Kind.SERVICE_DESTROY
     flags: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # flag -> (context key, value)
     destroys: frozenset[str] = frozenset()  # this tool's own destroying verbs (stripe's cancel, void)
+    go_flags: bool = False  # `-address=x`, `-recurse`: single-dash long options, never letter clusters
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +63,7 @@ class Reading:
 
 
 def read(tool: Tool, inv: Invocation) -> Reading:
-    p = parse(inv.args, tool.valued, optional_value=("--dry-run",))
+    p = parse(inv.args, tool.valued, optional_value=("--dry-run",), clusters=not tool.go_flags)
     words = p.words
     verbs = tuple(words[0].split(":")) if tool.colon and words else tuple(words[: tool.depth])
     consumed = 1 if tool.colon and words else len(verbs)
@@ -106,7 +113,8 @@ def analyse(tool: Tool, inv: Invocation, noun: str = "", reading: Reading | None
 
 def target(tool: Tool, r: Reading, noun: str = "") -> str:
     """`release v1.2 (repo o/r)`: the resource named by the verb path's noun and the operands, and where."""
-    nouns = [v for v in r.verbs if v not in DESTROY_VERBS and v not in READ_VERBS]
+    verbs = DESTROY_VERBS | READ_VERBS | ACTION_VERBS | tool.destroys
+    nouns = [v for v in r.verbs if v not in verbs]
     what = noun or " ".join(nouns) or tool.name
     names = " ".join(r.operands)
     where = ", ".join(f"{k} {v}" for k, v in r.context.items() if v and v not in r.operands)

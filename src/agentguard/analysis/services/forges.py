@@ -37,6 +37,7 @@ GH = Tool(
         ("extension",): (BUILD, "manages gh extensions"),
         ("codespace", "ssh"): (X, "opens a shell in a codespace"),
         ("auth",): (W, "gh auth"),
+        ("auth", "status"): (R, "gh auth status"),
         ("status",): (R, "gh status"),
         ("completion",): (R, "gh completion"),
     },

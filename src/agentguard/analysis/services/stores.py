@@ -22,6 +22,7 @@ BUILD, X = Kind.EXEC_BUILD, Kind.EXEC_PROGRAM
 
 VAULT = Tool(
     name="vault",
+    go_flags=True,
     depth=3,
     valued=frozenset(
         "-address -namespace -ns -mount -field -format -versions -path -type -description -policy "
@@ -42,6 +43,7 @@ VAULT = Tool(
 )
 CONSUL = Tool(
     name="consul",
+    go_flags=True,
     valued=frozenset(
         "-http-addr -datacenter -token -namespace -partition -ca-file -client-cert -client-key "
         "-tls-server-name -separator -flags -modify-index -name -id -type -key -prefix -service "
@@ -336,7 +338,7 @@ def mc(inv: Invocation, ctx: Context) -> list[Effect]:
     r = read(MC, inv)
     if not r.verbs or r.verbs[0] not in MC_VERBS:
         return [effect(X, "files", "Midnight Commander (file manager) or an unknown mc command", inv, {})]
-    paths = [w for w in r.parsed.words[1:] if "/" in w]
+    paths = [w for w in r.parsed.words[1:] if "/" in w and not w.startswith((".", "/", "~"))]  # alias/bucket
     r.context["host"] = paths[0].split("/", 1)[0] if paths else None
     verb = r.verbs[0]
     if verb in ("rm", "rb") or (verb == "mirror" and r.parsed.flag("--remove", "--overwrite")):
