@@ -145,7 +145,9 @@ def replace_key(path: str, pair: KeyPair) -> None:
         os.fsync(handle.fileno())
     os.chmod(tmp, 0o600)
     if os.path.exists(path):
-        os.link(path, f"{path}.{load_key(path).key_id}.old")
+        old = f"{path}.{load_key(path).key_id}.old"
+        if not os.path.exists(old):  # already there when a crash interrupted an earlier install
+            os.link(path, old)
     os.replace(tmp, path)
 
 

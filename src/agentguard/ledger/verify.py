@@ -246,10 +246,10 @@ def _checkpoint_problems(stored: list[Any], structure: _Structure, ring: kr.KeyR
         try:
             body = _open_with(cp.note, origin, keys)
         except LedgerError as exc:
-            problems.append(Problem(good, f"checkpoint {cp.size}: {exc.message}"))
+            problems.append(Problem(None, f"checkpoint {cp.size}: {exc.message}"))
             continue
         if (body.size, body.root) != (cp.size, cp.root):
-            problems.append(Problem(good, f"checkpoint {cp.size}: its row does not match its signed note"))
+            problems.append(Problem(None, f"checkpoint {cp.size}: its row does not match its signed note"))
             continue
         root = structure.roots.get(cp.size)
         if root is None:
@@ -257,7 +257,9 @@ def _checkpoint_problems(stored: list[Any], structure: _Structure, ring: kr.KeyR
                 problems.append(Problem(structure.count, f"checkpoint {cp.size} covers events the ledger lacks"))
             continue
         if root != cp.root:
-            problems.append(Problem(good, f"events {good}..{cp.size - 1} are not the ones checkpoint {cp.size} "
+            # Links hold but the tree differs: history was rewritten (the signature pass names the event when
+            # keys were misused) or the checkpoint row was; no single event can be blamed from here.
+            problems.append(Problem(None, f"events {good}..{cp.size - 1} are not the ones checkpoint {cp.size} "
                                     "signed", cp.root.hex(), root.hex()))  # fmt: skip
             continue
         good = cp.size
