@@ -432,6 +432,13 @@ def test_bind_mount_maps_back_to_host(cwd: Path) -> None:
     assert host.path == f"{cwd}/data/orders.csv"
 
 
+def test_bind_mount_delete_is_judged_on_the_host_tree(cwd: Path) -> None:
+    """Whether the host path is a directory decides `recursive`, not what the host has at the container path."""
+    effects = run(f"docker run --rm -v {cwd}:/w alpine rm -rf /w/data", cwd)
+    tree = find(effects, Kind.FILE_DELETE, f"{cwd}/data")
+    assert tree.recursive and tree.is_dir and tree.exists
+
+
 def test_host_root_mount_reaches_host_paths(cwd: Path) -> None:
     effects = run("docker run -v /:/host alpine rm -rf /host/etc", cwd)
     assert find(effects, Kind.FILE_DELETE, "/etc").path == "/etc"

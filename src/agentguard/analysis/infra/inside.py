@@ -64,7 +64,17 @@ def _move(effect: Effect, where: str, mounts: Mapping[str, str], persistent: boo
         return effect
     host = _host_path(effect.path, mounts)
     if host is not None and host.startswith("/"):
-        return dataclasses.replace(effect, target=host, path=host, real_path=os.path.realpath(host))
+        exists, is_dir = os.path.lexists(host), os.path.isdir(host)  # the host's file, not the container path
+        return dataclasses.replace(
+            effect,
+            target=host,
+            path=host,
+            real_path=os.path.realpath(host),
+            exists=exists,
+            is_dir=is_dir,
+            size=None,
+            recursive=_recursive(effect) and is_dir,
+        )
     if host is not None and effect.kind != Kind.FILE_WRITE:
         if host.startswith("volume:"):
             detail = f"{effect.detail} in volume {host[7:]} (its data outlives the container)"

@@ -28,12 +28,12 @@ VALUED = frozenset(
 )
 READS = frozenset(
     """get describe logs log top explain api-resources api-versions version cluster-info diff wait events
-    kustomize completion help options certificate-status whoami status process""".split()
+    kustomize completion help options certificate-status whoami status process projects""".split()
 )
 WRITES = frozenset(
     """create apply patch label annotate set expose run autoscale edit cordon uncordon rollout certificate
     new-app new-build start-build cancel-build import-image tag login logout new-project project image
-    policy secrets idle ctx ns""".split()
+    policy secrets idle ctx ns rollback""".split()
 )
 LOCAL = {
     "port-forward": "forwards a local port to the cluster",
