@@ -393,10 +393,34 @@ def test_download_over_existing_file_is_an_overwrite(cwd: Path) -> None:
         pytest.param("""aws ssm send-command --instance-ids i-1 --document-name AWS-RunShellScript """
                      """--parameters 'commands=["rm -rf /var/data"]'""", Kind.FILE_DELETE, "/var/data",
                      id="aws-ssm-send-command"),
+        pytest.param("az container exec -g rg -n c --exec-command 'rm -rf /app'", Kind.FILE_DELETE, "/app",
+                     id="az-container-exec"),
+        pytest.param("oci os object get --bucket-name b --name k --file out.txt", Kind.FILE_WRITE, "out.txt",
+                     id="oci-object-get-file"),
+        pytest.param("hcloud server ssh web -- rm -rf /srv/www", Kind.FILE_DELETE, "/srv/www", id="hcloud-ssh"),
+        pytest.param("gcloud compute ssh vm --zone z -- rm -rf /srv/www", Kind.FILE_DELETE, "/srv/www",
+                     id="gcloud-ssh-dashdash"),
+        pytest.param("doctl compute ssh web --ssh-command 'rm -rf /srv/www'", Kind.FILE_DELETE, "/srv/www",
+                     id="doctl-ssh"),
     ],
 )  # fmt: skip
 def test_local_side_effects(command: str, kind: Kind, target: str, cwd: Path) -> None:
     find(run(command, cwd), kind, target)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param("aws eks update-kubeconfig --name c", id="aws-eks"),
+        pytest.param("gcloud container clusters get-credentials c --region r", id="gke"),
+        pytest.param("az aks get-credentials -g rg -n c", id="aks"),
+        pytest.param("doctl kubernetes cluster kubeconfig save c", id="doks"),
+        pytest.param("ibmcloud ks cluster config --cluster c", id="iks"),
+    ],
+)
+def test_cluster_credentials_are_written_to_the_kubeconfig(command: str, cwd: Path) -> None:
+    effects = run(command, cwd)
+    assert [(e.kind, e.path) for e in effects] == [(Kind.FILE_WRITE, str(cwd / "home" / ".kube" / "config"))]
 
 
 def test_aws_configure_writes_the_credentials_file(cwd: Path) -> None:

@@ -139,10 +139,11 @@ def _special(inv: Invocation, ctx: Context, words: list[str], args: Args, scope:
     if words[-2:] == ["command", "invoke"]:  # `az aks command invoke --command "kubectl …"` runs in the cluster
         host = f"aks {args.text('--name') or '?'}"
         return remote_shell(inv, ctx, host, args.value("--command"), scope)
-    if words[-2:] == ["run-command", "invoke"] or words[:1] == ["ssh"] or words[-1] == "ssh":
-        script = args.values("--scripts")
-        command = Word(" ".join(w.text for w in script), all(w.known for w in script)) if script else None
-        host = args.text("--name", "--vm-name", "--ip") or "?"
+    runs = "run-command" in words and words[-1] in ("invoke", "create", "update")
+    if runs or words[:1] == ["ssh"] or words[-1] in ("ssh", "exec"):
+        script = args.values("--scripts", "--script", "--command", "--exec-command")
+        command = Word("\n".join(w.text for w in script), all(w.known for w in script)) if script else None
+        host = args.text("--vm-name", "--name", "--ip") or "?"
         return remote_shell(inv, ctx, f"{' '.join(words[:-1])} {host}", command, scope)
     if words[0] == "storage" and words[-1] in ("download", "download-batch"):
         dest = args.value("--file", "--destination", "--dest", "--path")

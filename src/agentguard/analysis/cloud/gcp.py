@@ -68,6 +68,9 @@ def _verb_at(path: list[Word]) -> int | None:
     then exact verbs, then `get-…` compounds."""
     if len(path) == 1 or path[0].text in TOP_COMMANDS:
         return 0
+    first = next((i for i, w in enumerate(path) if i > 0 and w.known and _verb_rank(w.text) is not None), None)
+    if first is not None and path[first].text in REMOTE_SHELL_VERBS:  # `ssh vm -- rm -rf x`: a remote command
+        return first
     for rank in range(3):
         found = next((i for i, w in enumerate(path) if i > 0 and w.known and _verb_rank(w.text) == rank), None)
         if found is not None:
@@ -131,8 +134,10 @@ def _command(
         return [Effect.make(Kind.EXEC_PROGRAM, f"gcloud {where}", f"{detail} (local gcloud settings)",
                             source=inv.source, context=dict(scope.context))]  # fmt: skip
     if verb in REMOTE_SHELL_VERBS:
-        host = joined(names) or "?"
-        return remote_shell(inv, ctx, f"{where} {host}", args.value("--command"), scope)
+        command = args.value("--command")
+        if command is None and len(names) > 1:
+            command = Word(" ".join(w.text for w in names[1:]), all(w.known for w in names[1:]))
+        return remote_shell(inv, ctx, f"{where} {names[0].text if names else '?'}", command, scope)
     if verb == "get-credentials":
         path = Word(os.path.join(ctx.home, ".kube", "config"))
         return local_write(inv, ctx, path, f"{detail} writes kubectl credentials")

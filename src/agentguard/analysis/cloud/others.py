@@ -53,6 +53,7 @@ class Cli:
     local: frozenset[str] = frozenset()  # first words that only sign in or change local settings
     aliases: Mapping[str, str] = field(default_factory=dict)  # verb aliases (`doctl … d` is delete)
     remote_command: str | None = None  # option holding the command an `ssh` verb runs
+    downloads: tuple[str, ...] = ()  # options of read verbs that name a local file written
 
 
 def _parts(text: str) -> list[str]:
@@ -68,8 +69,10 @@ def _find_verb(path: list[Word], aliases: Mapping[str, str]) -> tuple[int, str] 
     """Where the command's verb is (a destroying one first) and what it is after aliases."""
     start = 0 if len(path) == 1 else 1
     words = [(i, aliases.get(w.text, w.text)) for i, w in enumerate(path) if i >= start and w.known]
-    found = next(((i, t) for i, t in words if _destroys(_parts(t))), None)
-    return found or next(((i, t) for i, t in words if _is_verb(t)), None)
+    first = next(((i, t) for i, t in words if _is_verb(t) or _destroys(_parts(t))), None)
+    if first is not None and first[1] in REMOTE_SHELL_VERBS:  # what follows is the remote command, not a verb
+        return first
+    return next(((i, t) for i, t in words if _destroys(_parts(t))), None) or first
 
 
 def _is_verb(text: str) -> bool:
@@ -115,11 +118,15 @@ def run(cli: Cli, inv: Invocation, ctx: Context) -> list[Effect]:
         command = args.value(cli.remote_command) if cli.remote_command else None
         if command is None and len(names) > 1:
             command = Word(" ".join(w.text for w in names[1:]), all(w.known for w in names[1:]))
-        return remote_shell(inv, ctx, f"{where} {names[0].text if names else '?'}", command, scope)
-    if any("kubeconfig" in g for g in [*groups, verb]) and verb not in ("show", "view", "kubeconfig-view"):
+        return remote_shell(inv, ctx, f"{' '.join(groups)} {names[0].text if names else '?'}", command, scope)
+    kubeconfig = any("kubeconfig" in g for g in [*groups, verb]) or [w.text for w in path[-2:]] == ["cluster", "config"]
+    if kubeconfig and verb not in ("show", "view", "kubeconfig-view"):
         path_word = args.value("--file", "--kubeconfig") or Word(os.path.join(ctx.home, ".kube", "config"))
         return local_write(inv, ctx, path_word, f"{detail} writes kubectl credentials")
     kind = _kind(verb, where)
+    download = args.value(*cli.downloads) if cli.downloads and kind == Kind.READ else None
+    if download is not None:  # `oci os object get --file out`: the response lands in a local file
+        return [*read(inv, where, detail, scope), *local_write(inv, ctx, download, f"{detail} downloads here")]
     operands = tuple(names) or _name_options(args)
     target = f"{where} {joined(operands)}".strip() if operands else where or cli.name
     return effects(inv, kind, [target], detail, scope, operands=operands, args=args)
@@ -163,6 +170,7 @@ OCI = Cli(
     region=("--region",),
     region_env=("OCI_CLI_REGION",),
     local=frozenset({"setup", "session"}),
+    downloads=("--file", "--download-dir"),
 )
 IBMCLOUD = Cli(
     "ibmcloud",
