@@ -18,6 +18,8 @@ MODES = ("normal", "freeze", "plan", "shadow")
 
 @dataclass(frozen=True, slots=True)
 class Places:
+    """Where agentguard's state and user config live, and the user's home."""
+
     state: str
     config: str
     home: str

@@ -25,6 +25,8 @@ _ANSI_C_ESCAPES = {
 
 @dataclass(slots=True)
 class _Piece:
+    """A run of a word's text, quoted or not."""  # a docstring spares dataclasses an inspect.signature call
+
     text: str
     quoted: bool  # quoted text is never a glob and never tilde-expanded
 

@@ -3,14 +3,50 @@
 from __future__ import annotations
 
 import sys
+import types
+
+# Imported by the hook path but needed there only in rare cases: `dataclasses` imports `inspect` (with ast,
+# dis, tokenize: ~5 ms) yet calls it only for a dataclass without a docstring.
+DEFERRED = ("inspect",)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:2] == ["hook", "claude"] and len(args) == 2:
+        defer_imports(DEFERRED)
         from agentguard.hosts.claude import run_hook
 
         sys.exit(run_hook(sys.stdin, sys.stdout))
     from agentguard.cli.app import cli
 
     cli.main(args=args, prog_name="agentguard")
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module until one of its attributes is read, then imports it and becomes a copy of it.
+
+    Not importlib.util.LazyLoader: on 3.11 `import x` reads `x.__spec__`, which makes LazyLoader load at once.
+    Here `__spec__` is a real attribute, so only a use of the module loads it."""
+
+    def __getattr__(self, attr: str) -> object:
+        name = self.__name__
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        real = __import__(name)
+        self.__dict__.update(real.__dict__)
+        return getattr(real, attr)
+
+
+def defer_imports(names: tuple[str, ...]) -> None:
+    """Put a stand-in for each not yet imported top-level module in sys.modules (the hook process only)."""
+    from importlib.machinery import PathFinder
+
+    for name in names:
+        if name in sys.modules:
+            continue
+        spec = PathFinder.find_spec(name)
+        if spec is None:
+            continue  # unusual layout: the import simply happens when asked for
+        stand_in = _Deferred(name)
+        stand_in.__spec__ = spec
+        sys.modules[name] = stand_in

@@ -23,6 +23,8 @@ EXAMPLE_HOME = EXAMPLE_ROOT + "/home"
 
 @dataclass(frozen=True, slots=True)
 class ExampleResult:
+    """Whether one of a rule's examples matched as its author said it would."""
+
     rule: str
     example: str
     expected: bool
