@@ -6,9 +6,12 @@ kind is lost; benign rows must produce no destructive and no unknown effect.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agentguard.analysis import analyze_command
 from agentguard.models import Effect, Kind, Verdict
@@ -291,3 +294,14 @@ def test_decisions(command: str, verdict: Verdict, decide) -> None:  # type: ign
 def test_node_build_artifact_dist(decide, project: Path) -> None:  # type: ignore[no-untyped-def]
     (project / "dist").mkdir()
     assert decide("node -e \"fs.rmSync('dist', {recursive:true, force:true})\"").verdict == Verdict.ALLOW
+
+
+CODE = st.text(alphabet=st.sampled_from(list("rmSync(fs)'\"`${}[]/\\#%qwx<>.;,=:-+\n unlink system File::Path")),
+               max_size=120)  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["node -e", "perl -e", "ruby -e", "php -r", "python -c", "perl -pi -e", "deno eval"]), CODE)
+def test_hostile_code_never_raises(interpreter: str, code: str) -> None:
+    found = analyze_command(f"{interpreter} {shlex.quote(code)} x", "/tmp")
+    assert found and not any(e.detail.startswith("agentguard could not analyse") for e in found), found

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agentguard.analysis.interpreters import common
-from agentguard.analysis.interpreters.common import Call
+from agentguard.analysis.interpreters import calls, common, node_bindings
+from agentguard.analysis.interpreters.calls import Call
 from agentguard.analysis.interpreters.lexer import Lexer, LexError, Tok
 from agentguard.analysis.interpreters.node_api import (
     DISTINCTIVE,
     EVALUATORS,
     GLOBALS,
-    MODULES,
     NETWORK,
     NETWORK_MODULES,
     TABLES,
@@ -151,14 +150,14 @@ def analyse(code: str, inv: Invocation, ctx: Context, depth: int = 0) -> list[Ef
         tokens = JsLexer(code).run()
     except LexError as exc:
         return [Effect.unknown(f"{inv.name}: could not read the code ({exc})", inv.source)]
-    aliases, imported = bindings(tokens)
+    aliases, imported = node_bindings.bindings(tokens)
     consts = common.constants(tokens)
     effects: list[Effect] = []
     names = {t.text for t in tokens if t.kind == "name"}
-    network = bool(names & NETWORK) or any(m in NETWORK_MODULES for m in _required(tokens))
+    network = bool(names & NETWORK) or any(m in NETWORK_MODULES for m in node_bindings.required(tokens))
     if network and names & EVALUATORS:
         return [Effect.make(Kind.EXEC_REMOTE, inv.name, "evaluates code fetched from the network", source=inv.source)]
-    for call in common.find_calls(tokens) + _tagged_templates(tokens):
+    for call in calls.find_calls(tokens) + _tagged_templates(tokens):
         effects.extend(_call_effects(call, inv, ctx, aliases, imported, consts, depth))
     return effects or common.read_only(inv, inv.name)
 
@@ -210,7 +209,7 @@ def resolve(call: Call, aliases: dict[str, str], imported: dict[str, tuple[str, 
             return aliases[call.name], "default"
         return None
     head, rest = call.chain[0], call.chain[1:]
-    module = aliases.get(head) or GLOBALS.get(head) or _required_module(head)
+    module = aliases.get(head) or GLOBALS.get(head) or node_bindings.required_module(head)
     if module is None and head in imported and imported[head][1] == "promises":
         module = imported[head][0]
     if module is not None and all(part in ("promises", "default") for part in rest):
@@ -220,113 +219,10 @@ def resolve(call: Call, aliases: dict[str, str], imported: dict[str, tuple[str, 
     return None
 
 
-def _required_module(head: str) -> str | None:
-    for prefix in ("require(", "import("):
-        if head.startswith(prefix):
-            return MODULES.get(head[len(prefix) : -1])
-    return None
-
-
-def bindings(tokens: Sequence[Tok]) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
-    """Names bound to modelled modules (`fs` → "fs") and to their functions (`rmSync` → ("fs", "rmSync"))."""
-    aliases: dict[str, str] = {}
-    imported: dict[str, tuple[str, str]] = {}
-    for i in range(len(tokens)):
-        spec = _module_at(tokens, i)
-        if spec is None:
-            continue
-        module, start, end = spec
-        member = _member_after(tokens, end)
-        binding = _binding_before(tokens, start)
-        if isinstance(binding, str):
-            if member in (None, "promises", "default"):
-                aliases[binding] = module
-            else:
-                imported[binding] = (module, member)
-        elif binding is not None:
-            for local, original in binding:
-                if original in ("promises", "default") or original is None:
-                    aliases[local] = module
-                else:
-                    imported[local] = (module, original)
-    return aliases, imported
-
-
-def _module_at(tokens: Sequence[Tok], i: int) -> tuple[str, int, int] | None:
-    """`require('fs')` / `import('fs')` / `from 'fs'` at i: (module key, first token, last token)."""
-    tok = tokens[i]
-    nxt = tokens[i + 1 : i + 4]
-    if tok.kind == "name" and tok.text in ("require", "import") and len(nxt) == 3 and nxt[0].text == "(":
-        module = MODULES.get(nxt[1].value or "") if nxt[1].kind == "str" else None
-        return (module, i, i + 3) if module and nxt[2].text == ")" else None
-    if tok.kind == "name" and tok.text == "from" and nxt and nxt[0].kind == "str":
-        module = MODULES.get(nxt[0].value or "")
-        start = next((j for j in range(i - 1, -1, -1) if tokens[j].text == "import"), None)
-        return (module, start, i + 1) if module and start is not None else None
-    return None
-
-
-def _member_after(tokens: Sequence[Tok], end: int) -> str | None:
-    if end + 2 < len(tokens) and tokens[end + 1].text == "." and tokens[end + 2].kind == "name":
-        return tokens[end + 2].text
-    return None
-
-
-def _binding_before(tokens: Sequence[Tok], start: int) -> str | list[tuple[str, str | None]] | None:
-    if tokens[start].text == "import" and start + 1 < len(tokens) and tokens[start + 1].text != "(":
-        return _import_clause(tokens[start + 1 :])
-    j = start - 1
-    if j >= 0 and tokens[j].text == "await":
-        j -= 1
-    if j < 1 or tokens[j].text != "=":
-        return None
-    if tokens[j - 1].kind == "name":
-        return tokens[j - 1].text
-    if tokens[j - 1].text == "}":
-        opening = max((k for k in range(j - 1) if tokens[k].text == "{"), default=None)
-        return _destructured(tokens[opening + 1 : j - 1]) if opening is not None else None
-    return None
-
-
-def _import_clause(tokens: Sequence[Tok]) -> str | list[tuple[str, str | None]] | None:
-    texts = [t.text for t in tokens]
-    if texts[:2] == ["*", "as"] and len(texts) > 2:
-        return texts[2]
-    out: list[tuple[str, str | None]] = []
-    if tokens and tokens[0].kind == "name" and texts[0] != "from":
-        out.append((texts[0], None))
-    if "{" in texts:
-        close = texts.index("}") if "}" in texts else len(texts)
-        for part in common.split_args(tokens[texts.index("{") + 1 : close]):
-            words = [t.text for t in part]
-            if words:
-                out.append((words[-1], words[0]))  # `a as b` binds b to a
-    return out
-
-
-def _destructured(tokens: Sequence[Tok]) -> list[tuple[str, str | None]]:
-    out: list[tuple[str, str | None]] = []
-    for part in common.split_args(tokens):
-        words = [t.text for t in part if t.kind == "name"]
-        if words:
-            out.append((words[-1], words[0]))  # `rmSync: remove` binds remove to rmSync
-    return out
-
-
-def _required(tokens: Sequence[Tok]) -> list[str]:
-    """Module names the code loads: `require('x')`, `import('x')`, `from 'x'`."""
-    out = []
-    for i, tok in enumerate(tokens):
-        before = [t.text for t in tokens[max(0, i - 2) : i]]
-        if tok.kind == "str" and (before[-1:] == ["from"] or before in (["require", "("], ["import", "("])):
-            out.append(tok.value or "")
-    return out
-
-
 def _tagged_templates(tokens: Sequence[Tok]) -> list[Call]:
     """Bun's shell: $`rm -rf dist` is a call of $ with the template as its argument."""
     return [
-        Call(common.receiver(tokens, i), tok.text, ((tokens[i + 1],),))
+        Call(calls.receiver(tokens, i), tok.text, ((tokens[i + 1],),))
         for i, tok in enumerate(tokens[:-1])
         if tok.kind == "name" and tokens[i + 1].kind == "str" and tokens[i + 1].text.startswith("`")
     ]
@@ -339,6 +235,6 @@ def _command_call(call: Call) -> Call:
     if "args" in texts:
         start = texts.index("args") + 2
         if start < len(options) and options[start].text == "[":
-            end = common.matching(options, start)
+            end = calls.matching(options, start)
             return Call(call.chain, call.name, (call.args[0], tuple(options[start : end + 1])))
     return Call(call.chain, call.name, call.args[:1])

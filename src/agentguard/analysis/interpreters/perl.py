@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agentguard.analysis.interpreters import common
-from agentguard.analysis.interpreters.common import Api, Call
+from agentguard.analysis.interpreters import calls, common
+from agentguard.analysis.interpreters.calls import Call
+from agentguard.analysis.interpreters.common import Api
 from agentguard.analysis.interpreters.lexer import Lexer, LexError, Tok
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
@@ -180,7 +181,7 @@ def analyse(code: str, inv: Invocation, ctx: Context) -> list[Effect]:
     if "eval" in names and any(marker in code for marker in NETWORK):
         return [Effect.make(Kind.EXEC_REMOTE, inv.name, "evaluates code fetched from the network", source=inv.source)]
     effects = [e for t in tokens if t.kind == "cmd" for e in _command(t, inv, ctx)]
-    for call in common.find_calls(tokens, BARE, frozenset({"->"})):
+    for call in calls.find_calls(tokens, BARE, frozenset({"->"})):
         effects.extend(_call(call, inv, ctx, consts))
     return effects or common.read_only(inv, "perl")
 

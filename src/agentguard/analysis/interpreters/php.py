@@ -7,8 +7,9 @@ glob('x/*'))` deletes what the glob matches. `php artisan …` is handed to the 
 
 from __future__ import annotations
 
-from agentguard.analysis.interpreters import common
-from agentguard.analysis.interpreters.common import Api, Call
+from agentguard.analysis.interpreters import calls, common
+from agentguard.analysis.interpreters.calls import Call
+from agentguard.analysis.interpreters.common import Api
 from agentguard.analysis.interpreters.lexer import Lexer, LexError
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
@@ -132,7 +133,7 @@ def analyse(code: str, inv: Invocation, ctx: Context) -> list[Effect]:
                 if tok.value is not None
                 else [Effect.unknown(f"php runs a shell command {common.RUNTIME}: {tok.text[:80]}", inv.source)]
             )
-    for call in common.find_calls(
+    for call in calls.find_calls(
         tokens, frozenset({"include", "require", "include_once", "require_once"}), frozenset({"->", "::"})
     ):
         effects.extend(_call(call, inv, ctx, consts))

@@ -6,8 +6,9 @@ spawn / backticks / %x are followed to the paths and commands they name.
 
 from __future__ import annotations
 
-from agentguard.analysis.interpreters import common
-from agentguard.analysis.interpreters.common import Api, Call
+from agentguard.analysis.interpreters import calls, common
+from agentguard.analysis.interpreters.calls import Call
+from agentguard.analysis.interpreters.common import Api
 from agentguard.analysis.interpreters.lexer import Lexer, LexError, Tok
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
@@ -201,7 +202,7 @@ def analyse(code: str, inv: Invocation, ctx: Context) -> list[Effect]:
                 if tok.value is not None
                 else [Effect.unknown(f"ruby runs a shell command {common.RUNTIME}: {tok.text[:80]}", inv.source)]
             )
-    for call in common.find_calls(tokens, BARE):
+    for call in calls.find_calls(tokens, BARE):
         effects.extend(_call(call, inv, ctx, consts))
     return effects or common.read_only(inv, "ruby")
 
