@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from agentguard.analysis.cloud import s3
 from agentguard.analysis.cloud.common import (
-    HELP_WORDS,
+    SKELETON_OPTIONS,
     Args,
     Grammar,
     Scope,
@@ -85,8 +85,10 @@ def aws(inv: Invocation, ctx: Context) -> list[Effect]:
 
 
 def _is_help(words: list[Word]) -> bool:
-    """`aws s3 help`, `aws ec2 run-instances --generate-cli-skeleton`: nothing is called."""
-    return words[-1].text == "help" or any(w.text in HELP_WORDS and w.text != "help" for w in words)
+    """`aws s3 help`, `aws ec2 terminate-instances help`, `… --generate-cli-skeleton`: nothing is called. `help`
+    counts only right after the service or operation: as an option's value (`--exclude help`) it is data."""
+    bare = len(words) <= 3 and words[-1].text == "help" and not any(is_option(w) for w in words)
+    return bare or any(w.text in SKELETON_OPTIONS for w in words)
 
 
 def _split_globals(words: list[Word]) -> tuple[list[Word], dict[str, Word]]:

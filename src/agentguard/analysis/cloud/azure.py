@@ -70,7 +70,7 @@ def az(inv: Invocation, ctx: Context) -> list[Effect]:
     args = parse(inv.args, AZ)
     path = list(args.positional)
     scope = _scope(inv, ctx, args)
-    if not path or args.has("--help") or path[-1].text == "help" or path[0].text == "version":
+    if not path or args.given("--help") or path[0].text in ("help", "version"):
         return read(inv, "az", "shows help or version", scope)
     unresolved = next((w for w in path if not w.known), None)
     if unresolved is not None:
@@ -174,7 +174,7 @@ def is_url(word: Word) -> bool:
 def azcopy(inv: Invocation, ctx: Context) -> list[Effect]:
     args = parse(inv.args, AZCOPY)
     names = list(args.positional)
-    if not names or args.has("--help", "-h", "--version"):
+    if not names or args.given("--help", "-h", "--version"):
         return read(inv, "azcopy", "shows help or version")
     command, operands = names[0].text, names[1:]
     detail = f"azcopy {command}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
@@ -30,8 +30,9 @@ DESTROY_PARTS = frozenset(
 ATTRIBUTE_PARTS = frozenset({"tag", "tags", "label", "labels", "iam", "binding", "bindings", "metadata"})
 # Running commands on remote machines: their text, when known, is analysed as shell code.
 REMOTE_SHELL_VERBS = frozenset({"ssh", "send-command", "execute-command", "start-session", "run-command"})
-HELP_WORDS = frozenset({"help", "--help", "-h", "--generate-cli-skeleton", "--generate-full-command-json-input",
-                        "--generate-param-json-input"})  # fmt: skip
+# Options with which aws prints a template instead of calling anything.
+SKELETON_OPTIONS = frozenset({"--generate-cli-skeleton", "--generate-full-command-json-input",
+                              "--generate-param-json-input"})  # fmt: skip
 
 
 def verb_kind(verb: str) -> Kind:
@@ -81,6 +82,11 @@ class Args:
     def text(self, *names: str) -> str | None:
         word = self.value(*names)
         return word.text if word is not None else None
+
+    def given(self, *names: str) -> bool:
+        """Exactly one of `names` is among the options (no bundled short flags): for help, whose false positive
+        would let a call pass as a read."""
+        return any(name in names for name, _ in self.options)
 
     def has(self, *names: str) -> bool:
         shorts = {n[1] for n in names if len(n) == 2 and n[0] == "-"}
@@ -152,9 +158,6 @@ class Scope:
     context: tuple[tuple[str, str], ...] = ()
     unknown: tuple[str, ...] = ()
 
-    def get(self, key: str) -> str | None:
-        return dict(self.context).get(key)
-
     def with_(self, key: str, word: Word | str | None) -> Scope:
         """This scope with `key` set (a later setting wins), unless `word` is None or empty."""
         if word is None or word == "":
@@ -180,13 +183,6 @@ def env_word(inv: Invocation, ctx: Context, *names: str) -> Word | None:
                 value = variables[name]
                 return Word(value) if value else Word(f"${name}", known=False, why=f"${name} is set at run time")
     return None
-
-
-def scope_of(inv: Invocation, ctx: Context, pairs: Iterable[tuple[str, Word | str | None]]) -> Scope:
-    scope = Scope()
-    for key, word in pairs:
-        scope = scope.with_(key, word)
-    return scope
 
 
 # ---- effects --------------------------------------------------------------------------------------------
@@ -244,7 +240,12 @@ def remote_shell(inv: Invocation, ctx: Context, host: str, command: Word | None,
         return [base]
     if not command.known:
         return [base, *unknown(inv, f"the remote command is not known ({command.why})")]
-    return [base, *ctx.shell(command.text, inv)]
+    # The remote effects happen where the call points: under a production profile they are production's.
+    inner = ctx.shell(command.text, inv)
+    return [
+        base,
+        *(replace(e, context=tuple(sorted({**dict(scope.context), **dict(e.context)}.items()))) for e in inner),
+    ]
 
 
 def local_write(inv: Invocation, ctx: Context, word: Word, detail: str, *, recursive: bool = False) -> list[Effect]:
@@ -258,8 +259,3 @@ def local_write(inv: Invocation, ctx: Context, word: Word, detail: str, *, recur
 
 def local_delete(inv: Invocation, ctx: Context, word: Word, detail: str) -> list[Effect]:
     return ctx.file_effects(Kind.FILE_DELETE, word, inv, detail, recursive=True)
-
-
-def strip_secret(url: str) -> str:
-    """A URL as a person would name it, without a SAS token or other query string."""
-    return url.split("?", 1)[0]

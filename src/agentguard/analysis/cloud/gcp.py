@@ -32,13 +32,13 @@ from agentguard.models import Effect, Kind
 GCLOUD = Grammar(
     valued=frozenset(
         """--account --project --billing-project --configuration --flags-file --flatten --format
-        --impersonate-service-account --trace-token --verbosity --access-token-file --zone --region""".split()
+        --impersonate-service-account --trace-token --verbosity --access-token-file --zone --region -x -j""".split()
     ),
     flags=frozenset(
         """--quiet -q --log-http --user-output-enabled --help -h --async --force --recursive -r -R --all
         --all-versions -a --dry-run --continue-on-error --delete-unmatched-destination-objects --no-clobber -n
-        --verbose --internal-ip --tunnel-through-iap --ssh-flag-none --dry-run --skip-if-dest-has-newer-mtime
-        --preserve-posix --json -j""".split()
+        --verbose --internal-ip --tunnel-through-iap --skip-if-dest-has-newer-mtime
+        --preserve-posix""".split()
     ),
 )
 # gcloud's verbs: the first of these on the line ends the command groups (exact words before `get-…` compounds,
@@ -102,7 +102,7 @@ def gcloud(inv: Invocation, ctx: Context) -> list[Effect]:
     path = list(args.positional)
     while path and path[0].text in RELEASE_TRACKS:
         path.pop(0)
-    if not path or args.has("--help", "-h") or path[-1].text == "help" or path[0].text in ("version", "info"):
+    if not path or args.given("--help", "-h") or path[0].text in ("help", "version", "info"):
         return read(inv, "gcloud", "shows help, version or installation info", scope)
     at = _verb_at(path)
     unresolved = next((w for w in path[: (at if at is not None else len(path)) + 1] if not w.known), None)
@@ -192,8 +192,9 @@ def storage(
 ) -> list[Effect]:
     detail = f"{tool} {verb}"
     if verb in ("cp", "mv", "rsync"):
-        if args.has("-n", "--dry-run") and verb == "rsync":
-            return read(inv, joined(names), f"{detail} -n (dry run)", scope)
+        dry_run = args.has("--dry-run") or (tool == "gsutil" and args.has("-n"))  # gcloud's -n is --no-clobber
+        if dry_run and verb == "rsync":
+            return read(inv, joined(names), f"{detail} (dry run)", scope)
         delete = args.has("-d", "--delete-unmatched-destination-objects") and verb == "rsync"
         tree = args.has("-r", "-R", "--recursive") or verb == "rsync"
         copy = Copy(detail, names[:-1], names[-1], tree=tree, delete=delete, move=verb == "mv") if names else None

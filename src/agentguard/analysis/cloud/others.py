@@ -100,7 +100,7 @@ def run(cli: Cli, inv: Invocation, ctx: Context) -> list[Effect]:
     args = parse(inv.args, cli.grammar)
     scope = _scope(cli, inv, ctx, args)
     path = list(args.positional)
-    if not path or args.has("--help", "-h", "--version") or path[-1].text in ("help", "version"):
+    if not path or args.given("--help", "-h", "--version") or path[0].text in ("help", "version"):
         return read(inv, cli.name, "shows help or version", scope)
     if path[0].known and path[0].text in cli.local:
         detail = f"{cli.name} {joined(path[:2]).replace(',', ' ')} (sign-in or local settings)"

@@ -51,7 +51,7 @@ def s3cmd(inv: Invocation, ctx: Context) -> list[Effect]:
     scope = Scope().with_("profile", args.value("-c", "--config")).with_("region", args.value("--region"))
     if args.has("--configure"):
         return local_write(inv, ctx, Word(f"{ctx.home}/.s3cfg"), "s3cmd --configure writes its credentials")
-    if not args.positional or args.has("--help", "-h", "--version"):
+    if not args.positional or args.given("--help", "-h", "--version"):
         return read(inv, "s3cmd", "shows help or version", scope)
     command, operands = args.positional[0], list(args.positional[1:])
     if not command.known:
@@ -113,7 +113,7 @@ def _remotes(words: list[Word]) -> str:
 
 def rclone(inv: Invocation, ctx: Context) -> list[Effect]:
     args = parse(inv.args, RCLONE)
-    if not args.positional or args.has("--help", "-h", "--version"):
+    if not args.positional or args.given("--help", "-h", "--version"):
         return read(inv, "rclone", "shows help or version")
     command, operands = args.positional[0], list(args.positional[1:])
     if not command.known:
