@@ -66,16 +66,16 @@ _ARN_ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12}):")
 def aws(inv: Invocation, ctx: Context) -> list[Effect]:
     words, globals_ = _split_globals(list(inv.args))
     scope = _scope(inv, ctx, globals_, words)
-    path = [w for w in words if not is_option(w)]
-    if not path or _is_help(words) or "--version" in (w.text for w in inv.args):
+    at = [i for i, w in enumerate(words) if not is_option(w)][:2]  # where the service and the operation are
+    if not at or _is_help(words) or "--version" in (w.text for w in inv.args):
         return read(inv, "aws", "shows help or version", scope)
-    service_word = path[0]
-    op_word = path[1] if len(path) > 1 else None
-    if not service_word.known or (op_word is not None and not op_word.known):
-        bad = service_word if not service_word.known else op_word
-        return unknown(inv, f"aws service or operation only known at run time ({bad.why if bad else ''})")
-    service, op = service_word.text, op_word.text if op_word else ""
-    rest = words[words.index(op_word) + 1 :] if op_word is not None else []
+    bad = next((words[i] for i in at if not words[i].known), None)
+    if bad is not None:
+        return unknown(inv, f"aws service or operation only known at run time ({bad.why})")
+    service, op = words[at[0]].text, words[at[1]].text if len(at) > 1 else ""
+    rest = words[at[-1] + 1 :] if len(at) > 1 else []
+    if not op and service != "configure":
+        return read(inv, service, f"aws {service} without an operation prints its usage", scope)
     if service == "s3":
         return s3.aws_s3(inv, ctx, op, rest, scope)
     special = SPECIAL.get(service) or SPECIAL.get(f"{service} {op}")
