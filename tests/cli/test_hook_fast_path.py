@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from agentguard.policy import cache
 from agentguard.state import Places
 
@@ -59,3 +61,42 @@ def test_the_hook_answers_alike_without_loading_inspect(project: Path) -> None:
 def test_a_deferred_module_works_when_used() -> None:
     run = subprocess.run([sys.executable, "-c", USE], capture_output=True, text=True, check=True)
     assert json.loads(run.stdout) == {"doc": "NoDoc(x: int)", "signature": "(a, b=1)", "same": True}
+
+
+EXIT = """
+import atexit, sys
+from agentguard.cli import fast_exit
+if sys.argv[1] == "handler":
+    atexit.register(lambda: print("handler ran"))
+if sys.argv[1] == "thread":
+    import threading, time
+    threading.Thread(target=lambda: (time.sleep(0.2), print("thread finished"))).start()
+class Teardown:
+    def __del__(self) -> None:
+        print("torn down")
+KEEP = Teardown()  # printed at an ordinary interpreter teardown, which the fast exit skips
+print("answer", end="")  # buffered: it must still be written
+fast_exit(3)
+"""
+
+
+@pytest.mark.parametrize(
+    ("case", "output"),
+    [
+        pytest.param("plain", "answer", id="fast-and-buffered-output-flushed"),
+        pytest.param("handler", "answerhandler ran\ntorn down\n", id="atexit-handler-still-runs"),
+        pytest.param("thread", "answerthread finished\ntorn down\n", id="other-thread-still-finishes"),
+    ],
+)
+def test_fast_exit_keeps_output_code_handlers_and_threads(case: str, output: str) -> None:
+    run = subprocess.run([sys.executable, "-c", EXIT, case], capture_output=True, text=True, check=False)
+    assert (run.returncode, run.stdout) == (3, output)
+
+
+def test_the_console_hook_answers_and_exits_zero(project: Path) -> None:
+    payload = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": str(project),
+                          "tool_input": {"command": "rm -rf /"}})  # fmt: skip
+    run = subprocess.run([sys.executable, "-m", "agentguard", "hook", "claude"], input=payload,
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    assert run.returncode == 0
+    assert json.loads(run.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
