@@ -103,6 +103,7 @@ DESTRUCTIVE = [
     row("aws iam delete-policy --policy-arn arn:aws:iam::123456789012:policy/p", DESTROY,
         "iam policy arn:aws:iam::123456789012:policy/p", "aws-arn-account", account="123456789012"),
     row("sudo -u ops aws s3 rb s3://b", DESTROY, "s3://b", "aws-under-sudo"),
+    row("for b in logs-a logs-b; do aws s3 rb s3://$b --force; done", DESTROY, "s3://logs-b", "aws-in-a-loop"),
     row("aws s3 rm s3://b/ --recursive --exclude help", DESTROY, "s3://b", "aws-help-as-a-value-is-data"),
     row("gcloud sql instances delete help", DESTROY, "sql instances help", "gcloud-help-as-a-name-is-data"),
     row("hcloud server delete help", DESTROY, "server help", "hcloud-help-as-a-name-is-data"),
@@ -363,6 +364,9 @@ UNKNOWN = [
     pytest.param("aws ssm send-command --instance-ids i-1 --document-name AWS-RunShellScript --parameters file://p.json",
                  id="ssm-commands-not-visible"),
     pytest.param("aws s3 cp", id="aws-s3-cp-missing-operands"),
+    pytest.param("aws ec2 describe-instances --output text | xargs -n1 aws ec2 terminate-instances --instance-ids",
+                 id="aws-ids-from-xargs"),
+    pytest.param("aws s3 ls | awk '{print $3}' | xargs -I{} aws s3 rb s3://{} --force", id="aws-buckets-from-xargs"),
     pytest.param("aws ec2 terminate-instances --cli-input-json file://missing.json", id="aws-input-json-missing"),
     pytest.param("aws ec2 terminate-instances --cli-input-yaml file://t.yaml", id="aws-input-yaml-not-read"),
 ]  # fmt: skip
