@@ -226,6 +226,7 @@ class Decision:
     mode: str = "normal"
     would_be: Verdict | None = None
     error: str | None = None
+    snapshot: str | None = None  # id of the snapshot taken before the host runs the action
 
     @property
     def enforced(self) -> bool:
@@ -250,4 +251,6 @@ class Decision:
             out["would_be"] = str(self.would_be)
         if self.error is not None:
             out["error"] = self.error
+        if self.snapshot is not None:
+            out["snapshot"] = self.snapshot
         return out

@@ -19,28 +19,37 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Gate:
+    """Decides actions with the policy and mode found in `places`."""
+
     places: Places
 
     @classmethod
     def from_env(cls) -> Gate:
         return cls(Places.from_env())
 
-    def decide(self, action: Action, *, project_root: str | None = None) -> Decision:
+    def decide(self, action: Action, *, project_root: str | None = None, before_run: bool = False) -> Decision:
+        """The gate's decision. `before_run`: the host runs the action if it is not denied, so the protected
+        data it would destroy is saved first (a dry `agentguard check` saves nothing)."""
         try:
-            return self._decide(action, project_root or find_project_root(action.cwd))
+            return self._decide(action, project_root or find_project_root(action.cwd), before_run)
         except AgentGuardError as exc:
             return failed(exc.message, action)
         except Exception as exc:
             return failed(f"internal error ({type(exc).__name__}: {exc})", action)
 
-    def _decide(self, action: Action, project_root: str) -> Decision:
+    def _decide(self, action: Action, project_root: str, before_run: bool) -> Decision:
         from agentguard.analysis import analyze
         from agentguard.policy.engine import evaluate
 
         policy = self.policy(project_root)
         mode = read_mode(self.places)
         effects = analyze(action, home=self.places.home, project_root=project_root)
-        return evaluate(policy, effects, mode=mode)
+        decision = evaluate(policy, effects, mode=mode)
+        if before_run and any(e.kind.destructive for e in effects):
+            from agentguard.protect import protect
+
+            decision = protect(decision, action, policy, self.places)
+        return decision
 
     def policy(self, project_root: str) -> Policy:
         from agentguard.policy.cache import cached_policy

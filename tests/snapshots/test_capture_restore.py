@@ -159,3 +159,14 @@ def test_unchanged_data_is_not_stored_twice(tmp_path: Path, store: Store) -> Non
     assert first.stored_bytes > 1_900_000
     assert second.stored_bytes < 2_000  # only the chunk list
     assert verify(store, second.id).ok
+
+
+def test_a_damaged_database_is_saved_byte_for_byte(tmp_path: Path, store: Store) -> None:
+    damaged = tmp_path / "patterns.db"
+    content = b"SQLite format 3\x00" + os.urandom(5000)  # a SQLite header over broken pages
+    damaged.write_bytes(content)
+    snap = take(store, [str(damaged)])
+    assert snap.entries[0].type == "file"
+    damaged.unlink()
+    restore(store, snap.id)
+    assert damaged.read_bytes() == content

@@ -35,7 +35,7 @@ def action_from_hook(payload: Mapping[str, Any]) -> Action:
 
 def pre_tool_use_answer(decision: Decision) -> dict[str, Any] | None:
     if decision.verdict == Verdict.ALLOW:
-        return None
+        return None if decision.snapshot is None else _snapshot_note(decision)
     return {
         "hookSpecificOutput": {
             "hookEventName": "PreToolUse",
@@ -43,6 +43,13 @@ def pre_tool_use_answer(decision: Decision) -> dict[str, Any] | None:
             "permissionDecisionReason": decision.summary(),
         }
     }
+
+
+def _snapshot_note(decision: Decision) -> dict[str, Any]:
+    """An allow that saved data first: no permission decision (Claude Code's own rules still apply), but the
+    agent (additionalContext) and the human (systemMessage) are told what was saved and how to undo."""
+    note = "agentguard: " + decision.reasons[-1]
+    return {"systemMessage": note, "hookSpecificOutput": {"hookEventName": "PreToolUse", "additionalContext": note}}
 
 
 def deny_answer(reason: str) -> dict[str, Any]:
@@ -80,7 +87,7 @@ def _pre_tool_use(payload: Mapping[str, Any]) -> dict[str, Any] | None:
 
     action = action_from_hook(payload)
     project_root = os.environ.get("CLAUDE_PROJECT_DIR") or None
-    decision = Gate.from_env().decide(action, project_root=project_root)
+    decision = Gate.from_env().decide(action, project_root=project_root, before_run=True)
     return pre_tool_use_answer(decision)
 
 

@@ -146,6 +146,12 @@ def _str(value: Any) -> str:
     return value
 
 
+def _int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("expected a whole number")
+    return value
+
+
 def _verdict(value: Any) -> Verdict:
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValueError("expected a verdict")
@@ -171,7 +177,7 @@ RULE_FIELDS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
     ("recursive", _opt_bool), ("production", _verdict), ("match", _strs), ("not_match", _strs), ("origin", _str),
 )  # fmt: skip
 # If Rule gains a field this table does not know, the cache is never used rather than dropping the field.
-SCHEMA_OK = tuple(Rule.__dataclass_fields__) == tuple(name for name, _ in RULE_FIELDS)
+SCHEMA_OK = Rule._fields == tuple(name for name, _ in RULE_FIELDS)
 
 
 def encode_policy(policy: Policy) -> dict[str, Any]:
@@ -185,6 +191,8 @@ def encode_policy(policy: Policy) -> dict[str, Any]:
         "sources": list(policy.sources),
         "digest": policy.digest,
         "warnings": list(policy.warnings),
+        "snapshot_paths": list(policy.snapshot_paths),
+        "snapshot_max_bytes": policy.snapshot_max_bytes,
     }
 
 
@@ -216,4 +224,6 @@ def decode_policy(data: Mapping[str, Any]) -> Policy:
         sources=_strs(data["sources"]),
         digest=_str(data["digest"]),
         warnings=_strs(data["warnings"]),
+        snapshot_paths=_strs(data["snapshot_paths"]),
+        snapshot_max_bytes=_int(data["snapshot_max_bytes"]),
     )

@@ -119,13 +119,14 @@ def _describe(effects: list[Effect]) -> str:
 
 def _name(effect: Effect) -> str:
     if effect.size is not None:
-        return f"{effect.target} ({_size(effect.size)})"
+        return f"{effect.target} ({human_size(effect.size)})"
     if effect.pattern:
         return f"{effect.target} (pattern, nothing matches now)"
     return effect.target
 
 
-def _size(size: int) -> str:
+def human_size(size: int) -> str:
+    """1234567 → '1.2 MB': sizes in reasons people read."""
     value = float(size)
     for unit in ("B", "KB", "MB", "GB"):
         if value < 1000 or unit == "GB":

@@ -44,6 +44,8 @@ RULE_KEYS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Layer:
+    """One policy file, read and parsed."""
+
     name: str  # "default", "user" or "project"
     path: str
     text: str
@@ -119,7 +121,30 @@ def merge(layers: Sequence[Layer], places: Mapping[str, str]) -> Policy:
         production={k: tuple(v) for k, v in production.items()},
         sources=tuple(layer.path for layer in layers),
         digest=digest,
+        snapshot_paths=_snapshot_paths(settings.get("snapshot", ()), sets, places),
+        snapshot_max_bytes=_megabytes(settings.get("snapshot_max_mb", 4096)) * 1024 * 1024,
     )
+
+
+def _snapshot_paths(patterns: Any, sets: Mapping[str, list[str]], places: Mapping[str, str]) -> tuple[str, ...]:
+    """`@data` stands for the named set; other patterns expand like a rule's paths."""
+    out: list[str] = []
+    for pattern in patterns:
+        if not isinstance(pattern, str):
+            raise PolicyError(f"settings.snapshot: {pattern!r} is not a path pattern")
+        if pattern.startswith("@"):
+            if pattern[1:] not in sets:
+                raise PolicyError(f"settings.snapshot: no path set {pattern!r} (see [paths])")
+            out.extend(sets[pattern[1:]])
+        else:
+            out.append(globs.expand(pattern, places))
+    return tuple(dict.fromkeys(out))
+
+
+def _megabytes(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise PolicyError(f"settings.snapshot_max_mb: {value!r} is not a whole number of megabytes")
+    return value
 
 
 def _check_top_keys(layer: Layer) -> None:
@@ -138,7 +163,7 @@ def _check_top_keys(layer: Layer) -> None:
 
 def _merge_settings(layer: Layer, table: Mapping[str, Any], settings: dict[str, Any]) -> None:
     for key, value in table.items():
-        if key not in ("unknown", "plan_files", "protected_branches"):
+        if key not in ("unknown", "plan_files", "protected_branches", "snapshot", "snapshot_max_mb"):
             raise PolicyError(f"{_where(layer, key)}: unknown setting {key!r}")
         if layer.name != "project":
             settings[key] = value
@@ -146,8 +171,10 @@ def _merge_settings(layer: Layer, table: Mapping[str, Any], settings: dict[str, 
             if Verdict.parse(str(value)) < Verdict.parse(str(settings.get("unknown", "ask"))):
                 raise PolicyError(f"{_where(layer, key)}: the project policy may only tighten settings.unknown")
             settings[key] = value
-        elif key == "protected_branches":
+        elif key in ("protected_branches", "snapshot"):  # more protection is tightening
             settings[key] = [*settings.get(key, []), *_strings(layer, key, value)]
+        elif key == "snapshot_max_mb" and isinstance(value, int) and value <= int(settings.get(key, value)):
+            settings[key] = value
         else:
             raise PolicyError(f"{_where(layer, key)}: the project policy may not change settings.{key}")
 

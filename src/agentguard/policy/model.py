@@ -8,7 +8,7 @@ applies only where no rule matches.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from agentguard.models import Effect, Kind, Verdict
 from agentguard.policy import globs
@@ -16,8 +16,12 @@ from agentguard.policy import globs
 EXEMPTING_SETS = frozenset({"artifacts", "temp"})  # sets that loosen rules: a project layer may not extend them
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
+    """One policy rule: conditions on an effect, and the verdict when all of them hold.
+
+    Rule and Policy are NamedTuples, not dataclasses: as frozen and typed, but a dataclass costs every hook
+    process ~0.6 ms to create, a NamedTuple ~0.15 ms."""
+
     id: str
     verdict: Verdict
     reason: str
@@ -80,8 +84,7 @@ class Rule:
         return True
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     """A merged, validated policy. Build it with `agentguard.policy.loader.load_policy`."""
 
     rules: tuple[Rule, ...]
@@ -92,7 +95,9 @@ class Policy:
     production: Mapping[str, tuple[str, ...]]
     sources: tuple[str, ...] = ()
     digest: str = ""
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
+    snapshot_paths: tuple[str, ...] = ()  # what is saved before an allowed destructive action (settings.snapshot)
+    snapshot_max_bytes: int = 4096 * 1024 * 1024
 
     def default_for(self, kind: Kind) -> tuple[Verdict, str]:
         """The most specific default for `kind`: `db.drop` before `db.*` before `*`."""

@@ -7,6 +7,7 @@ costs about the pages that changed. Ignored and untracked files are included: gi
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import time
 from collections.abc import Callable, Iterator
@@ -67,7 +68,7 @@ def take(
             raise
         except Exception as exc:  # OSError, sqlite3.Error, a chunker error: all mean "not saved"
             capture.writer.abort()
-            raise SnapshotError(f"NOT protected: could not snapshot ({type(exc).__name__}: {exc})") from None
+            raise SnapshotError(f"could not snapshot ({type(exc).__name__}: {exc})") from None
         stored = capture.writer.stored_bytes + sum(len(e.chunks) for e in capture.entries)
         snapshot = Snapshot(
             id=store.next_id(), created=now(), sources=sources, entries=tuple(capture.entries), reason=reason,
@@ -127,8 +128,14 @@ def _capture_file(capture: _Capture, path: str) -> None:
     if path in capture.seen:
         return
     if is_sqlite(path):
-        _capture_database(capture, path)
-        return
+        try:
+            _capture_database(capture, path)
+            return
+        except sqlite3.DatabaseError as exc:
+            if not _damaged(exc):
+                raise
+            # A damaged database (SQLite header, broken pages) cannot be copied through SQLite; its bytes are
+            # still worth keeping, exactly as they are.
     for _ in range(RETRIES):
         before = os.stat(path)
         chunks = _store_chunks(capture, _cdc(path), path)
@@ -137,7 +144,12 @@ def _capture_file(capture: _Capture, path: str) -> None:
             mode = stat.S_IMODE(after.st_mode)
             _add(capture, Entry(path, FILE, mode, after.st_mtime_ns, after.st_size, chunks))
             return
-    raise SnapshotError(f"NOT protected: {path} kept changing while it was read ({RETRIES} tries)")
+    raise SnapshotError(f"{path} kept changing while it was read ({RETRIES} tries)")
+
+
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc)
+    return "not a database" in text or "malformed" in text
 
 
 def _capture_database(capture: _Capture, path: str) -> None:

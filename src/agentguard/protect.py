@@ -1,0 +1,125 @@
+"""Before the host runs an action the gate lets through, save the protected data the action would destroy.
+
+Which data: every existing path that a delete, overwrite or move would hit and that the policy's
+`settings.snapshot` patterns name (databases, secrets…); protected files inside a directory tree that is
+deleted or moved; and every SQLite database a destructive SQL statement targets. Taken for allows and for asks
+alike, because a human's approval of an ask comes after the hook has answered.
+
+Fail closed: if the snapshot cannot be taken, the action is NOT allowed without a human — an allow becomes an
+ask whose reason says "NOT protected" and why. The snapshot id goes into the reason, so the agent and the
+human both see how to undo.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from agentguard.models import Action, Decision, Effect, Kind, Verdict
+from agentguard.policy import globs
+from agentguard.policy.engine import human_size
+from agentguard.policy.model import Policy
+from agentguard.state import Places
+
+if TYPE_CHECKING:
+    from agentguard.snapshots.model import Snapshot
+
+FILE_KINDS = frozenset({Kind.FILE_DELETE, Kind.FILE_OVERWRITE, Kind.FILE_MOVE})
+DB_KINDS = frozenset({Kind.DB_DROP, Kind.DB_TRUNCATE, Kind.DB_DELETE, Kind.DB_UPDATE, Kind.DB_ALTER, Kind.DB_RESET})
+MAX_WALK = 50_000  # entries looked at inside a deleted tree before giving up (then: NOT protected)
+
+
+class NotProtected(Exception):
+    """The data an action would destroy cannot be saved first."""
+
+
+def protect(decision: Decision, action: Action, policy: Policy, places: Places) -> Decision:
+    """`decision` with a snapshot of what it would destroy, or made an ask when that cannot be saved."""
+    if decision.verdict == Verdict.DENY:
+        return decision  # nothing will run
+    try:
+        paths = sorted(set(targets(decision.effects, policy)))
+        if not paths:
+            return decision
+        _check_size(paths, policy.snapshot_max_bytes)
+        snapshot = _take(paths, action, places)
+    except NotProtected as exc:
+        return _unprotected(decision, str(exc))
+    except Exception as exc:  # SnapshotError and anything unexpected: never an unprotected allow
+        return _unprotected(decision, getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}")
+    saved = f"{_names(paths, action.cwd)}, {human_size(snapshot.size)}, {snapshot.seconds:.2f} s"
+    note = f"snapshot {snapshot.id} of {saved} — undo: agentguard restore {snapshot.id}"
+    return replace(decision, reasons=(*decision.reasons, note), snapshot=snapshot.id)
+
+
+def targets(effects: Iterable[Effect], policy: Policy) -> Iterator[str]:
+    """Existing paths whose data the effects would destroy and the policy says to save."""
+    for effect in effects:
+        path = effect.real_path or effect.path
+        if path is None or not os.path.lexists(path):
+            continue
+        if effect.kind in DB_KINDS:
+            yield path  # a database a destructive statement runs against is data by definition
+        elif effect.kind in FILE_KINDS:
+            if _protected(effect, policy):
+                yield path
+            elif os.path.isdir(path) and not os.path.islink(path) and effect.kind != Kind.FILE_OVERWRITE:
+                yield from _protected_inside(path, policy)
+
+
+def _protected(effect: Effect, policy: Policy) -> bool:
+    return any(globs.matches(p, policy.snapshot_paths) for p in (effect.path, effect.real_path) if p)
+
+
+def _protected_inside(root: str, policy: Policy) -> Iterator[str]:
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        seen += len(dirs) + len(files)
+        if seen > MAX_WALK:
+            raise NotProtected(f"{root} holds more than {MAX_WALK:,} entries: too many to look through")
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            if globs.matches(path, policy.snapshot_paths):
+                yield path
+        dirs[:] = [d for d in dirs if not globs.matches(os.path.join(folder, d), policy.snapshot_paths)]
+
+
+def _check_size(paths: list[str], limit: int) -> None:
+    total = 0
+    for path in paths:
+        for folder, _, files in os.walk(path) if os.path.isdir(path) else [("", [], [path])]:
+            for name in files:
+                try:
+                    total += os.lstat(os.path.join(folder, name)).st_size
+                except OSError:
+                    continue
+        if total > limit:
+            raise NotProtected(f"{total / 1e6:,.0f} MB to save is over settings.snapshot_max_mb")
+
+
+def _take(paths: list[str], action: Action, places: Places) -> Snapshot:
+    from agentguard.snapshots.capture import take
+    from agentguard.snapshots.store import Store
+
+    origin = {"command": action.describe()[:500], "host": action.host}
+    origin.update({k: v for k, v in (("session", action.session_id), ("tool_use", action.tool_use_id)) if v})
+    store = Store.open(places.state)
+    try:
+        return take(store, paths, reason=f"before: {action.describe()[:200]}", origin=origin)
+    finally:
+        store.close()
+
+
+def _unprotected(decision: Decision, why: str) -> Decision:
+    verdict = max(decision.verdict, Verdict.ASK)
+    reason = f"NOT protected: the data it would destroy could not be saved first: {why}"
+    if decision.would_be is not None:  # shadow mode lets it through; say so, and keep the record
+        return replace(decision, reasons=(*decision.reasons, reason), would_be=max(decision.would_be, verdict))
+    return replace(decision, verdict=verdict, reasons=(*decision.reasons, reason))
+
+
+def _names(paths: list[str], cwd: str) -> str:
+    shown = ", ".join(os.path.relpath(p, cwd) if p.startswith(cwd.rstrip("/") + "/") else p for p in paths[:3])
+    return shown + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
