@@ -26,6 +26,11 @@ def cwd(tmp_path: Path) -> Path:
     (tmp_path / "site" / "index.html").write_text("<p>hi</p>\n")
     (tmp_path / "stack.json").write_text('{"StackName": "prod-api", "RetainResources": ["bucket"]}')
     (tmp_path / "dry.json").write_text('{"InstanceIds": ["i-9"], "DryRun": true}')
+    (tmp_path / "deletes.json").write_text('{"t": [{"DeleteRequest": {"Key": {"id": {"S": "1"}}}}]}')
+    (tmp_path / "puts.json").write_text('{"t": [{"PutRequest": {"Item": {"id": {"S": "1"}}}}]}')
+    (tmp_path / "expire.json").write_text('{"Rules": [{"Status": "Enabled", "Expiration": {"Days": 1}}]}')
+    (tmp_path / "gcs-delete.json").write_text('{"rule": [{"action": {"type": "Delete"}, "condition": {"age": 30}}]}')
+    (tmp_path / "gcs-nearline.json").write_text('{"rule": [{"action": {"type": "SetStorageClass"}}]}')
     return tmp_path
 
 
@@ -103,6 +108,18 @@ DESTRUCTIVE = [
     row("aws iam delete-policy --policy-arn arn:aws:iam::123456789012:policy/p", DESTROY,
         "iam policy arn:aws:iam::123456789012:policy/p", "aws-arn-account", account="123456789012"),
     row("sudo -u ops aws s3 rb s3://b", DESTROY, "s3://b", "aws-under-sudo"),
+    row("aws dynamodb batch-write-item --request-items file://deletes.json", DESTROY, "dynamodb item",
+        "aws-batch-write-deletes-from-file"),
+    row("aws dynamodb batch-write-item --request-items file://missing.json", DESTROY, "dynamodb item",
+        "aws-batch-write-unreadable"),
+    row("aws s3api put-bucket-lifecycle-configuration --bucket b --lifecycle-configuration file://expire.json",
+        DESTROY, "s3://b", "aws-lifecycle-expiration"),
+    row("aws route53 change-resource-record-sets --hosted-zone-id Z --change-batch "
+        "'Changes=[{Action=DELETE,ResourceRecordSet={Name=a}}]'", DESTROY, "route53 resource record sets Z",
+        "aws-route53-delete-record"),
+    row("aws athena start-query-execution --query-string 'DROP TABLE logs'", DESTROY, "athena query execution",
+        "aws-athena-drop"),
+    row("gsutil lifecycle set gcs-delete.json gs://b", DESTROY, "gs://b", "gsutil-lifecycle-delete"),
     row("for b in logs-a logs-b; do aws s3 rb s3://$b --force; done", DESTROY, "s3://logs-b", "aws-in-a-loop"),
     row("aws s3 rm s3://b/ --recursive --exclude help", DESTROY, "s3://b", "aws-help-as-a-value-is-data"),
     row("gcloud sql instances delete help", DESTROY, "sql instances help", "gcloud-help-as-a-name-is-data"),
@@ -141,6 +158,7 @@ DESTRUCTIVE = [
     row("gsutil rm -r gs://b/dir", DESTROY, "gs://b/dir", "gsutil-rm-r"),
     row("gsutil rm gs://b/k", DESTROY, "gs://b/k", "gsutil-rm"),
     row("gsutil rb -f gs://b", DESTROY, "gs://b", "gsutil-rb"),
+    row("gsutil -u prod-billing -m rm -r gs://b", DESTROY, "gs://b", "gsutil-billing-project", project="prod-billing"),
     row("gsutil -m rsync -r -d ./site gs://b", DESTROY, "gs://b", "gsutil-rsync-d"),
     row("gsutil mv gs://b/a ./a", DESTROY, "gs://b/a", "gsutil-mv-from-bucket"),
     # az / azcopy
@@ -255,6 +273,11 @@ BENIGN = [
     row("aws rds remove-tags-from-resource --resource-name arn:x --tag-keys k", WRITE,
         "rds tags from resource arn:x", "aws-remove-tags-is-write"),
     row("aws lambda invoke --function-name f out.json", WRITE, "lambda invoke f", "aws-lambda-invoke"),
+    row("aws dynamodb batch-write-item --request-items file://puts.json", WRITE, "dynamodb item",
+        "aws-batch-write-puts"),
+    row("aws athena start-query-execution --query-string 'SELECT 1'", WRITE, "athena query execution",
+        "aws-athena-select"),
+    row("gsutil lifecycle set gcs-nearline.json gs://b", WRITE, "gs://b", "gsutil-lifecycle-storage-class"),
     row("aws s3 cp s3://b/new.txt .", Kind.FILE_WRITE, "./new.txt", "aws-s3-download-new"),
     row("aws s3 cp s3://b/k.txt -", READ, "standard output", "aws-s3-cat-to-stdout"),
     # gcloud / gsutil
@@ -282,6 +305,7 @@ BENIGN = [
     row("gsutil -m rsync -r ./site gs://b", WRITE, "gs://b", "gsutil-rsync-no-delete"),
     row("gsutil -m rsync -n -d -r ./site gs://b", READ, "./site,gs://b", "gsutil-rsync-dry-run"),
     row("gsutil acl get gs://b", READ, "gs://b", "gsutil-acl-get"),
+    row("gsutil acl ch -u a@example.com:R gs://b", WRITE, "gs://b", "gsutil-acl-ch-u-is-not-a-project"),
     row("gcloud storage rsync --dry-run -r ./site gs://b --delete-unmatched-destination-objects", READ,
         "./site,gs://b", "gcloud-rsync-dry-run"),
     row("gcloud help sql instances delete", READ, "gcloud", "gcloud-help"),

@@ -58,6 +58,11 @@ EXCEPTIONS: dict[tuple[str, str], Kind] = {
 # Candidate option suffixes that name what an operation acts on, most specific first.
 _ID_SUFFIXES = ("-ids", "-id", "-names", "-name", "-identifier", "-identifiers", "-arn", "-arns", "-url", "")
 _GENERIC_IDS = ("--name", "--names", "--id", "--ids", "--arn", "--bucket", "--cluster", "--service", "--resource-arn")
+# Calls whose request body decides whether they destroy: batches, record changes, SQL, lifecycles.
+REQUEST_OPS = frozenset({"batch-write-item", "transact-write-items", "execute-statement", "batch-execute-statement",
+                         "execute-transaction", "change-resource-record-sets", "put-bucket-lifecycle-configuration",
+                         "put-bucket-lifecycle", "start-query-execution"})  # fmt: skip
+_DELETES = re.compile(r"DeleteRequest|\bDELETE\b|\bDROP\s|\bTRUNCATE\s|Expiration", re.IGNORECASE)
 _ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _KEBAB = re.compile(r"([a-z0-9])([A-Z])")
 _ARN_ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:(\d{12}):")
@@ -126,8 +131,8 @@ def operation(inv: Invocation, ctx: Context, service: str, op: str, rest: list[W
     kind = EXCEPTIONS.get((service, op)) or verb_kind(op)
     if args.has("--dry-run") and (args.text("--dry-run") or "true").lower() == "true":
         return read(inv, f"{service} {op}", f"aws {service} {op} --dry-run (checks permissions only)", scope)
-    if op in ("batch-write-item", "change-resource-record-sets", "execute-statement", "batch-execute-statement"):
-        kind = _by_request(args, kind)
+    if op in REQUEST_OPS:
+        kind = _by_request(args, kind, inv, ctx)
     operands = _operands(op, args)
     target = _target(service, op, operands, args)
     if service == "cloudformation" and "stack" in op:
@@ -163,13 +168,15 @@ def _with_input(args: Args, inv: Invocation, ctx: Context) -> tuple[Args, str | 
     return Args(args.positional, args.options + tuple(extra), args.loose), None
 
 
-def _by_request(args: Args, kind: Kind) -> Kind:
-    """Calls that take a batch of changes: destructive when the batch deletes or drops anything."""
-    text = " ".join(w.text for w in args.option_words())
-    if any(not w.known for w in args.option_words()):
-        return Kind.CLOUD_DESTROY
-    if re.search(r"DeleteRequest|\bDELETE\b|\bDROP\s|\bTRUNCATE\s", text, re.IGNORECASE):
-        return Kind.CLOUD_DESTROY
+def _by_request(args: Args, kind: Kind, inv: Invocation, ctx: Context) -> Kind:
+    """Calls that take a batch of changes, SQL or a lifecycle: destructive when it deletes, drops or expires
+    anything, and when it cannot be read (a `file://` that is missing or large, a value known at run time)."""
+    for word in args.option_words():
+        text: str | None = word.text
+        if word.known and word.text.startswith(("file://", "fileb://")):
+            text = ctx.read_text(word.text.split("://", 1)[1], inv.cwd)
+        if not word.known or text is None or _DELETES.search(text):
+            return Kind.CLOUD_DESTROY
     return kind
 
 

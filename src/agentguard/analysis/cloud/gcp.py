@@ -17,6 +17,7 @@ from agentguard.analysis.cloud.common import (
     Scope,
     effects,
     env_word,
+    is_option,
     joined,
     local_write,
     parse,
@@ -175,15 +176,17 @@ def is_gs(word: Word) -> bool:
 
 def gsutil(inv: Invocation, ctx: Context) -> list[Effect]:
     words = list(inv.args)
-    head = parse(words, GSUTIL_GLOBAL)
+    at = 0  # global options come before the command only: `acl ch -u user` is not a billing project
+    while at < len(words) and is_option(words[at]):
+        at += 2 if words[at].text in GSUTIL_GLOBAL.valued else 1
+    head = parse(words[:at], GSUTIL_GLOBAL)
     scope = Scope().with_("project", head.value("-u") or env_word(inv, ctx, "CLOUDSDK_CORE_PROJECT"))
-    if not head.positional:
+    if at >= len(words):
         return read(inv, "gsutil", "shows help", scope)
-    command = head.positional[0]
+    command = words[at]
     if not command.known:
         return unknown(inv, f"gsutil command only known at run time ({command.why})")
-    rest = words[words.index(command) + 1 :]
-    args = parse(rest, GSUTIL.get(command.text, Grammar()))
+    args = parse(words[at + 1 :], GSUTIL.get(command.text, Grammar()))
     return storage(inv, ctx, "gsutil", command.text, list(args.positional), args, scope)
 
 
@@ -202,7 +205,10 @@ def storage(
     if verb in SUBCOMMAND_TOOLS:
         sub = names[0].text if names else "get"
         kind = Kind.READ if sub == "get" else Kind.CLOUD_WRITE
-        return effects(inv, kind, [joined(names[1:]) or "buckets"], f"{detail} {sub}", scope, args=args)
+        if (verb, sub) == ("lifecycle", "set") and _lifecycle_deletes(inv, ctx, names[1] if len(names) > 1 else None):
+            kind, sub = Kind.CLOUD_DESTROY, "set (rules that delete objects)"
+        buckets = [w for w in names[1:] if is_gs(w)] or names[1:]
+        return effects(inv, kind, [joined(buckets) or "buckets"], f"{detail} {sub}", scope, args=args)
     kind = gcloud_kind(verb)
     if verb == "rm" and args.has("-r", "-R", "--recursive"):
         detail += " -r: deletes every object under the prefix"
@@ -211,6 +217,13 @@ def storage(
     if not names and kind != Kind.READ and args.has("-I"):
         return unknown(inv, f"{detail} -I reads the object names from standard input")
     return effects(inv, kind, [joined(names) or "gs"], detail, scope, operands=names, args=args)
+
+
+def _lifecycle_deletes(inv: Invocation, ctx: Context, config: Word | None) -> bool:
+    """A lifecycle configuration with a Delete action removes objects as they age: destructive, and so is one
+    that cannot be read."""
+    text = ctx.read_text(config.text, inv.cwd) if config is not None and config.known else None
+    return text is None or '"Delete"' in text
 
 
 HANDLERS = {"gcloud": gcloud, "gsutil": gsutil}
