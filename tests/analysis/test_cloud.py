@@ -324,7 +324,7 @@ BENIGN = [
         "az-rest-get"),
     row("az storage blob upload -c c -f k.txt -n k.txt --account-name a", WRITE, "storage blob k.txt",
         "az-blob-upload"),
-    row("azcopy list 'https://a.blob.core.windows.net/c?sig=s'", READ, "https://a.blob.core.windows.net/c?sig=s",
+    row("azcopy list 'https://a.blob.core.windows.net/c?sig=s'", READ, "https://a.blob.core.windows.net/c",
         "azcopy-list"),
     row("azcopy copy ./k.txt 'https://a.blob.core.windows.net/c/k.txt?sig=s'", WRITE,
         "https://a.blob.core.windows.net/c/k.txt", "azcopy-upload"),

@@ -16,7 +16,6 @@ from agentguard.analysis.cloud.common import (
     Scope,
     effects,
     env_word,
-    joined,
     local_write,
     parse,
     read,
@@ -181,7 +180,7 @@ def azcopy(inv: Invocation, ctx: Context) -> list[Effect]:
     if not names[0].known:
         return unknown(inv, f"azcopy command only known at run time ({names[0].why})")
     if args.has("--dry-run") or command in ("list", "env", "doc", "help") or operands[:1] == [Word("list")]:
-        return read(inv, joined(operands) or "azcopy", detail)
+        return read(inv, ",".join(w.text.split("?", 1)[0] for w in operands) or "azcopy", detail)
     if command in ("copy", "cp", "sync"):
         delete = (args.text("--delete-destination") or "false").lower() != "false"
         copy = Copy(detail, operands[:-1], operands[-1], tree=args.has("--recursive") or command == "sync",
