@@ -193,7 +193,7 @@ def restore(snapshot_id: str, to: str | None, dry_run: bool, as_json: bool) -> N
       agentguard restore s-0042 --dry-run
       agentguard restore s-0042
       agentguard restore s-0042 --to /tmp/recovered
-    Exit code: 0 restored and every database passes integrity_check; 1 a check failed; 6 not restored.
+    Exit code: 0 restored and every database passes integrity_check; 1 a check failed; 9 not restored.
     """
     from agentguard.snapshots.restore import restore as run
 

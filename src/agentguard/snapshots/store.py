@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS entry_chunks (
 class SnapshotError(AgentGuardError):
     """A snapshot could not be taken, read or restored."""
 
-    exit_code = 6
+    exit_code = 9
 
 
 class Store:
