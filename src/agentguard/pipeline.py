@@ -6,8 +6,7 @@ reason, because a guard that crashes lets the host run the tool anyway.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from agentguard.errors import AgentGuardError
 from agentguard.models import Action, Decision, Effect, Verdict
@@ -17,8 +16,7 @@ if TYPE_CHECKING:
     from agentguard.policy.model import Policy
 
 
-@dataclass(frozen=True, slots=True)
-class Gate:
+class Gate(NamedTuple):
     """Decides actions with the policy and mode found in `places`."""
 
     places: Places

@@ -58,7 +58,7 @@ def test_round_trip_keeps_every_rule_and_setting(project: Path) -> None:
 
 def test_the_cache_table_names_every_rule_field() -> None:
     assert cache.SCHEMA_OK
-    assert [name for name, _ in cache.RULE_FIELDS] == list(Rule.__dataclass_fields__)
+    assert [name for name, _ in cache.RULE_FIELDS] == list(Rule._fields)
 
 
 def test_a_settled_policy_is_cached_and_read_back(project: Path, settled: None) -> None:
