@@ -422,6 +422,11 @@ def test_download_over_existing_file_is_an_overwrite(cwd: Path) -> None:
                      "./k.txt", id="azcopy-download"),
         pytest.param("aws s3api get-object --bucket b --key k out.json", Kind.FILE_WRITE, "out.json",
                      id="s3api-get-object-outfile"),
+        pytest.param("aws s3api select-object-content --bucket b --key k --expression 'select 1' "
+                     "--expression-type SQL --input-serialization '{}' --output-serialization '{}' k.txt",
+                     Kind.FILE_OVERWRITE, "k.txt", id="s3api-select-outfile"),
+        pytest.param("aws polly synthesize-speech --text hi --voice-id Joanna --output-format mp3 hi.mp3",
+                     Kind.FILE_WRITE, "hi.mp3", id="polly-outfile"),
         pytest.param("gcloud compute ssh vm --command 'rm -rf /srv/data'", Kind.FILE_DELETE, "/srv/data",
                      id="gcloud-ssh-command"),
         pytest.param("az vm run-command invoke -g rg -n vm --command-id RunShellScript --scripts 'rm -rf /srv/x'",

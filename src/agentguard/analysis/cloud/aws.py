@@ -85,7 +85,7 @@ def aws(inv: Invocation, ctx: Context) -> list[Effect]:
         return s3.aws_s3(inv, ctx, op, rest, scope)
     special = SPECIAL.get(service) or SPECIAL.get(f"{service} {op}")
     if special is not None:
-        return special(inv, ctx, op, rest, scope)
+        return special(inv, ctx, service, op, rest, scope)
     return operation(inv, ctx, service, op, rest, scope)
 
 
@@ -212,7 +212,7 @@ def _target(service: str, op: str, operands: tuple[Word, ...], args: Args) -> st
 # ---- operations with their own shape --------------------------------------------------------------------
 
 
-def configure(inv: Invocation, ctx: Context, op: str, rest: list[Word], scope: Scope) -> list[Effect]:
+def configure(inv: Invocation, ctx: Context, service: str, op: str, rest: list[Word], scope: Scope) -> list[Effect]:
     if op in ("list", "get", "list-profiles", "export-credentials"):
         return read(inv, "aws configuration", f"aws configure {op}", scope)
     secret = op == "import" or any("secret" in w.text or "access_key" in w.text for w in rest)
@@ -221,17 +221,16 @@ def configure(inv: Invocation, ctx: Context, op: str, rest: list[Word], scope: S
     return local_write(inv, ctx, word, f"aws configure {op} writes the AWS {name} file".replace("  ", " "))
 
 
-def sign_in(inv: Invocation, ctx: Context, op: str, rest: list[Word], scope: Scope) -> list[Effect]:
+def sign_in(inv: Invocation, ctx: Context, service: str, op: str, rest: list[Word], scope: Scope) -> list[Effect]:
     if op in ("login", "logout"):
         return [Effect.make(Kind.EXEC_PROGRAM, "aws sso", f"aws sso {op} (credential cache)", source=inv.source)]
-    return operation(inv, ctx, "sso", op, rest, scope)
+    return operation(inv, ctx, service, op, rest, scope)
 
 
-def outfile(inv: Invocation, ctx: Context, op: str, rest: list[Word], scope: Scope) -> list[Effect]:
-    """`s3api get-object … FILE` and `lambda invoke … FILE`: every option takes one value, the file is the rest."""
+def outfile(inv: Invocation, ctx: Context, service: str, op: str, rest: list[Word], scope: Scope) -> list[Effect]:
+    """`s3api get-object … FILE`, `lambda invoke … FILE`: every option takes one value, the file is the rest."""
     args = parse(rest, Grammar(greedy=False, flags=frozenset({"--dry-run"})))
-    service = "s3api" if op == "get-object" else "lambda"
-    kind = Kind.READ if op == "get-object" else Kind.CLOUD_WRITE
+    kind = EXCEPTIONS.get((service, op)) or verb_kind(op)
     target = _target(service, op, _operands(op, args), args)
     out = effects(inv, kind, [target], f"aws {service} {op}", scope, args=args)
     for word in args.positional[:1]:
@@ -239,17 +238,16 @@ def outfile(inv: Invocation, ctx: Context, op: str, rest: list[Word], scope: Sco
     return out
 
 
-def remote_command(inv: Invocation, ctx: Context, op: str, rest: list[Word], scope: Scope) -> list[Effect]:
+def remote_command(
+    inv: Invocation, ctx: Context, service: str, op: str, rest: list[Word], scope: Scope
+) -> list[Effect]:
     args = parse(rest, OPERATIONS)
     if op == "send-command":
         hosts = args.values("--instance-ids", "--targets") or (Word("?"),)
         return _ssm_commands(inv, ctx, joined(hosts), args, scope)
     if op == "execute-command":
-        host = f"ecs task {args.text('--task') or '?'}"
-        return remote_shell(inv, ctx, host, args.value("--command"), scope)
-    if op == "start-session":
-        return remote_shell(inv, ctx, f"ssm session {args.text('--target') or '?'}", None, scope)
-    return operation(inv, ctx, "ssm" if op != "execute-command" else "ecs", op, rest, scope)
+        return remote_shell(inv, ctx, f"ecs task {args.text('--task') or '?'}", args.value("--command"), scope)
+    return remote_shell(inv, ctx, f"ssm session {args.text('--target') or '?'}", None, scope)
 
 
 def _ssm_commands(inv: Invocation, ctx: Context, host: str, args: Args, scope: Scope) -> list[Effect]:
@@ -267,18 +265,26 @@ def _ssm_commands(inv: Invocation, ctx: Context, host: str, args: Args, scope: S
     return remote_shell(inv, ctx, host, Word(" ".join(pieces)), scope)
 
 
-def kubeconfig(inv: Invocation, ctx: Context, op: str, rest: list[Word], scope: Scope) -> list[Effect]:
+def kubeconfig(inv: Invocation, ctx: Context, service: str, op: str, rest: list[Word], scope: Scope) -> list[Effect]:
     args = parse(rest, OPERATIONS)
     path = args.value("--kubeconfig") or Word(os.path.join(ctx.home, ".kube", "config"))
     return local_write(inv, ctx, path, "aws eks update-kubeconfig writes kubectl credentials")
 
 
-Special = Callable[[Invocation, Context, str, list[Word], Scope], list[Effect]]
+Special = Callable[[Invocation, Context, str, str, list[Word], Scope], list[Effect]]
 SPECIAL: dict[str, Special] = {
     "configure": configure,
     "sso": sign_in,
+    # Operations whose response goes to a file named by a positional word.
     "s3api get-object": outfile,
+    "s3api get-object-torrent": outfile,
+    "s3api select-object-content": outfile,
+    "glacier get-job-output": outfile,
     "lambda invoke": outfile,
+    "sagemaker-runtime invoke-endpoint": outfile,
+    "bedrock-runtime invoke-model": outfile,
+    "polly synthesize-speech": outfile,
+    # Remote shells.
     "ssm send-command": remote_command,
     "ssm start-session": remote_command,
     "ecs execute-command": remote_command,
