@@ -24,8 +24,11 @@ def agentguard(inv: Invocation, ctx: Context) -> list[Effect]:
     if any(not w.known for w in inv.args):
         return [Effect.make(Kind.GUARD_TAMPER, "agentguard", "runs agentguard with arguments not known "
                             "before it runs", source=inv.source)]  # fmt: skip
-    # `ledger prove -o FILE` writes wherever it is told: only its stdout form is a pure read.
-    writes = words[:2] == ["ledger", "prove"] and any(w.text.startswith(("-o", "--output")) for w in inv.args)
+    # `ledger prove -o FILE` writes wherever it is told, `ledger verify --declare` stamps breaks: not reads.
+    flags = [w.text for w in inv.args if w.text.startswith("-")]
+    writes = (words[:2] == ["ledger", "prove"] and any(f.startswith(("-o", "--output")) for f in flags)) or (
+        words[:2] == ["ledger", "verify"] and "--declare" in flags
+    )
     if not writes and (not words or tuple(words[:1]) in READ_ONLY or tuple(words[:2]) in READ_ONLY):
         return [Effect.make(Kind.READ, "agentguard", "asks agentguard for information", source=inv.source)]
     if words[:1] == ["mode"] and len(words) == 1:
@@ -52,4 +55,4 @@ def pip(inv: Invocation, ctx: Context) -> list[Effect]:
     return [Effect.make(kind, "python packages", f"pip {verb}".strip(), source=inv.source)]
 
 
-HANDLERS.update({"pip": pip, "pip3": pip})
+HANDLERS.update({"pip": pip, "pip3": pip, "pipx": pip})

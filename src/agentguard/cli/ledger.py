@@ -45,9 +45,13 @@ def ledger() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--structure-only", is_flag=True, help="Links, roots and checkpoints, without signatures (fast).")
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes for the signature pass (default: cores).")
-def verify(as_json: bool, structure_only: bool, workers: int | None) -> None:
-    """Check every link, signature, Merkle root, checkpoint and key range; exit 7 on any problem."""
-    from agentguard.ledger.errors import IntegrityError
+@click.option("--declare", is_flag=True, help="Stamp the first problem as a chain_break_detected event (human).")
+def verify(as_json: bool, structure_only: bool, workers: int | None, declare: bool) -> None:
+    """Check every link, signature, Merkle root, checkpoint and key range.
+
+    Exit 0 when all holds, 7 on a problem, 8 when only declared breaks remain unresolved (broken_declared).
+    """
+    from agentguard.ledger.errors import BreakDeclared, IntegrityError
     from agentguard.ledger.verify import verify as run
 
     def progress(phase: str, done: int, total: int) -> None:
@@ -56,6 +60,9 @@ def verify(as_json: bool, structure_only: bool, workers: int | None) -> None:
 
     try:
         report = run(_paths(), signatures=not structure_only, workers=workers, progress=progress)
+        if declare and report.first is not None:
+            _declare(report.first)
+            report = run(_paths(), signatures=not structure_only, workers=workers, progress=progress)
     except AgentGuardError as exc:
         fail(exc)
         return
@@ -75,8 +82,25 @@ def verify(as_json: bool, structure_only: bool, workers: int | None) -> None:
             for other in report.problems:
                 if other is not first:
                     click.echo(f"  also: {other.what}")
+        for excused in report.declared:
+            click.echo(f"  declared break: {excused.what}")
+        if report.status != "ok":
+            click.echo(f"status: {report.status} (see `agentguard ledger breaks`)")
     if not report.ok:
         sys.exit(IntegrityError.exit_code)
+    if report.status != "ok":
+        sys.exit(BreakDeclared.exit_code)
+
+
+def _declare(problem: Any) -> None:
+    from agentguard.ledger.breaks import declare
+    from agentguard.ledger.ledger import Ledger
+
+    kind = "bad_signature" if "signature" in problem.what or "key" in problem.what else "hash_mismatch"
+    kind = "missing_events" if "missing" in problem.what else kind
+    with Ledger.at(_paths(), declare_breaks=True) as opened:
+        event = declare(opened, kind, problem.seq, problem.seq, problem.expected, problem.actual, "ledger verify")
+    click.echo(f"declared break B{event.seq}: {problem.what}", err=True)
 
 
 @ledger.command(name="list")
@@ -233,6 +257,57 @@ def rotate_key(role: str, agent_key: str | None, admin_key: str | None, as_json:
     else:
         click.echo(f"rotated the {role} key at event {event.seq}: new key {event.payload['key_id']} "
                    f"(signed by the old key {event.key_id})")  # fmt: skip
+
+
+@ledger.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per break.")
+def breaks(as_json: bool) -> None:
+    """Declared chain breaks and how (or whether) a human resolved them."""
+    from agentguard.ledger.breaks import breaks as found
+
+    try:
+        with _reader() as reader:
+            listed = found(reader)
+    except AgentGuardError as exc:
+        fail(exc)
+        return
+    for item in listed:
+        data = item.to_json()
+        if as_json:
+            emit_json(data)
+            continue
+        click.echo(f"{data['id']} {data['time']} {data['kind']} events {data['range']}: {data['status']}"
+                   + (" (timed out, no action)" if data["timed_out"] else ""))  # fmt: skip
+        if data["status"] == "broken_declared":
+            click.echo(f"  resolve: {data['resolve_with']}")
+    if not listed and not as_json:
+        click.echo("no chain breaks declared")
+
+
+@ledger.command()
+@click.argument("break_id")
+@click.option("--validate", "action", flag_value="validate", help="The break is understood and acceptable.")
+@click.option("--ignore", "action", flag_value="ignore", help="Acknowledge it without vouching for it.")
+@click.option("--reject", "action", flag_value="reject", help="The break is an attack or a loss: keep it flagged.")
+@click.option("--reason", required=True, help="Why (signed into the ledger).")
+@click.option("--admin-key", type=click.Path(dir_okay=False), help="The admin key file (default: state dir).")
+def resolve(break_id: str, action: str | None, reason: str, admin_key: str | None) -> None:
+    """Resolve a declared break with the ADMIN key (a human's command; the gate denies it to agents)."""
+    from agentguard.ledger.breaks import resolve as write
+    from agentguard.ledger.errors import LedgerError
+    from agentguard.ledger.keys import load_key
+    from agentguard.ledger.ledger import Ledger
+
+    try:
+        if action is None:
+            raise LedgerError("choose --validate, --ignore or --reject")
+        paths = _paths(admin_key=admin_key)
+        with Ledger.at(paths) as opened:
+            event = write(opened, break_id, action, reason, load_key(paths.admin_key))
+    except AgentGuardError as exc:
+        fail(exc)
+        return
+    click.echo(f"{break_id}: {event.payload['resolution']} (event {event.seq}, admin key {event.key_id})")
 
 
 COMMANDS = (ledger,)

@@ -16,6 +16,13 @@ class IntegrityError(LedgerError):
 
     exit_code = 7
 
-    def __init__(self, message: str, *, seq: int | None = None) -> None:
+    def __init__(self, message: str, *, seq: int | None = None, kind: str = "hash_mismatch", last: int | None = None,
+                 expected: str = "", actual: str = "") -> None:  # fmt: skip
         super().__init__(message)
-        self.seq = seq
+        self.seq, self.kind, self.last, self.expected, self.actual = seq, kind, last, expected, actual
+
+
+class BreakDeclared(LedgerError):
+    """The ledger verifies, but a declared chain break is not resolved (status broken_declared)."""
+
+    exit_code = 8

@@ -18,7 +18,11 @@ from agentguard.ledger.keys import ADMIN, AGENT, ROLES, PublicKey
 
 GENESIS = "ledger_created"
 ROTATION = "key_rotated"
-ADMIN_KINDS = frozenset({"chain_break_resolution"})
+DETECTED = "chain_break_detected"
+RESOLUTION = "chain_break_resolution"
+TIMEOUT = "timeout_no_action"
+ADMIN_KINDS = frozenset({RESOLUTION})
+RESERVED = frozenset({GENESIS, ROTATION, DETECTED, RESOLUTION, TIMEOUT})  # written by their own functions
 
 
 def role_for(kind: str, payload: Mapping[str, Any]) -> str:

@@ -39,6 +39,8 @@ class Options:
     checkpoint_every: int = 1000  # events between automatic checkpoints
     checkpoint_seconds: float = 60.0  # or this long, whichever comes first (checked on append)
     readonly: bool = False  # read and verify only: no key is loaded, nothing is written
+    declare_breaks: bool = False  # a failed start-up check is stamped as a chain break, not raised
+    break_timeout_hours: int = 72  # unresolved breaks older than this get a timeout_no_action event
 
 
 class Ledger:
@@ -84,13 +86,24 @@ class Ledger:
         if head is None:
             raise LedgerError(f"the ledger at {self.paths.db} is empty")
         self.ring = kr.KeyRing.from_declarations(self._store.keys())
-        self._check_head(head)
-        self._head = self._committed = head
         self.origin = self._origin()
         self._last_checkpoint = self._store.latest_checkpoint()
-        self.check_anchor(read_text(self.paths.anchor))
-        if not self.options.readonly:
+        try:
+            self._check_head(head)
+            self._head = self._committed = head
+            self.check_anchor(read_text(self.paths.anchor))
+        except IntegrityError as exc:
+            if self.options.readonly or not self.options.declare_breaks:
+                raise
+            from agentguard.ledger.breaks import recover
+
+            recover(self, exc)  # stamps a chain_break_detected event and continues in a new segment
+        if not self.options.readonly and self._signer is None:
             self._signer = self._load_signer(AGENT, self.paths.agent_key)
+        if self.options.declare_breaks and self._store.last_rows(1, kr.DETECTED):  # O(1) when there is no break
+            from agentguard.ledger.breaks import check_timeouts
+
+            check_timeouts(self, self.options.break_timeout_hours)
 
     def _create(self) -> None:
         """Genesis: event 0 declares the origin and both public keys, signed by the new agent key."""
@@ -121,18 +134,22 @@ class Ledger:
         """O(1): the head event is there, hashes to the head, is the last row and carries a valid signature."""
         row = self._store.row(head.seq)
         if row is None:
-            raise IntegrityError(f"the head names event {head.seq}, which is missing", seq=head.seq)
+            raise IntegrityError(f"the head names event {head.seq}, which is missing", seq=head.seq,
+                                 kind="missing_events")  # fmt: skip
         if leaf_hash(row.body) != head.hash:
-            raise IntegrityError(f"event {head.seq} (the head) does not hash to the recorded head", seq=head.seq)
+            raise IntegrityError(f"event {head.seq} (the head) does not hash to the recorded head", seq=head.seq,
+                                 expected=head.hash.hex(), actual=leaf_hash(row.body).hex())  # fmt: skip
         last = self._store.max_seq()
         if last != head.seq:
-            raise IntegrityError(f"events after the head ({head.seq}) exist up to {last}", seq=head.seq + 1)
+            raise IntegrityError(f"events after the head ({head.seq}) exist up to {last}", seq=head.seq + 1,
+                                 last=last, expected=f"last event {head.seq}", actual=f"last event {last}")  # fmt: skip
         event = Event.from_row(row.seq, row.body, row.sig)
         span, problem = self.ring.problem(event.seq, event.kind, event.payload, event.key_id)
         if problem or span is None:
-            raise IntegrityError(f"event {head.seq} (the head) {problem}", seq=head.seq)
+            raise IntegrityError(f"event {head.seq} (the head) {problem}", seq=head.seq, kind="bad_signature")
         if not span.key.verifies(row.body, row.sig):
-            raise IntegrityError(f"event {head.seq} (the head) has a bad signature", seq=head.seq)
+            raise IntegrityError(f"event {head.seq} (the head) has a bad signature", seq=head.seq,
+                                 kind="bad_signature")  # fmt: skip
 
     def check_anchor(self, note: str | None) -> Checkpoint | None:
         """The local tree must contain the anchored checkpoint: same root at its size, and not be shorter."""
@@ -142,7 +159,9 @@ class Ledger:
         size = self.size
         if checkpoint.size > size:
             raise IntegrityError(f"rollback: the anchored checkpoint has {checkpoint.size} events but the ledger "
-                                 f"has {size}; events {size}..{checkpoint.size - 1} are gone", seq=size)  # fmt: skip
+                                 f"has {size}; events {size}..{checkpoint.size - 1} are gone", seq=size,
+                                 kind="rollback", last=checkpoint.size - 1, expected=_describe(checkpoint),
+                                 actual=f"{size} events")  # fmt: skip
         committed = self._committed
         assert committed is not None
         local = committed.frontier.root() if checkpoint.size == size else None
@@ -150,8 +169,10 @@ class Ledger:
             stored = self._store.checkpoint(checkpoint.size)
             local = stored.root if stored else None
         if local != checkpoint.root:
+            actual = f"root {local.hex()}" if local else f"no checkpoint at size {checkpoint.size}"
             raise IntegrityError(f"the ledger's tree at size {checkpoint.size} is not the anchored one "
-                                 "(history was rewritten or replaced)", seq=None)  # fmt: skip
+                                 "(history was rewritten or replaced)", seq=None, kind="rollback",
+                                 expected=_describe(checkpoint), actual=actual)  # fmt: skip
         return checkpoint
 
     def _open_note(self, note: str) -> Checkpoint:
@@ -191,7 +212,7 @@ class Ledger:
 
     # -- appending --
     def append(self, kind: str, actor: Actor, payload: Mapping[str, Any]) -> Event:
-        if kind in (kr.GENESIS, kr.ROTATION) or kind in kr.ADMIN_KINDS:
+        if kind in kr.RESERVED:
             raise LedgerError(f"{kind} events are written by their own method, not append()")
         return self._append(kind, actor, payload, self._agent_signer())
 
@@ -314,8 +335,11 @@ class Ledger:
         if due or (size > last.size and _age(last.made) >= self.options.checkpoint_seconds):  # type: ignore[union-attr]
             self.checkpoint()
 
-    def checkpoint(self) -> str:
-        """Sign a checkpoint of the committed tree now, store it, and copy it to the anchor file."""
+    def checkpoint(self, *, new_segment: bool = False) -> str:
+        """Sign a checkpoint of the committed tree now, store it, and copy it to the anchor file.
+
+        `new_segment` (after a declared break) lets the anchor move to a smaller tree than the one it held.
+        """
         with self._lock:
             self.flush()
             head, signer = self._committed, self._agent_signer()
@@ -330,11 +354,11 @@ class Ledger:
             finally:
                 self._store.rollback()
             self._last_checkpoint = stored
-            self._write_anchor(stored)
+            self._write_anchor(stored, force=new_segment)
             return note
 
-    def _write_anchor(self, stored: StoredCheckpoint) -> None:
-        old = read_text(self.paths.anchor)
+    def _write_anchor(self, stored: StoredCheckpoint, *, force: bool = False) -> None:
+        old = None if force else read_text(self.paths.anchor)
         if old is not None:
             try:
                 if self._open_note(old).size >= stored.size:
@@ -392,6 +416,10 @@ class Ledger:
 
     def last(self, count: int, kind: str | None = None) -> list[Event]:
         return [Event.from_row(r.seq, r.body, r.sig) for r in self._store.last_rows(count, kind)]
+
+
+def _describe(checkpoint: Checkpoint) -> str:
+    return f"{checkpoint.size} events, root {checkpoint.root.hex()}"
 
 
 def _age(made: str) -> float:

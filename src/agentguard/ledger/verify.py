@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,7 @@ class Problem:
     what: str
     expected: str = ""
     actual: str = ""
+    tree: int | None = None  # for a tree-wide problem: the size of the checkpoint or anchor that disagrees
 
     def to_json(self) -> dict[str, Any]:
         return {"seq": self.seq, "what": self.what, "expected": self.expected, "actual": self.actual}
@@ -51,6 +52,8 @@ class Report:
     problems: tuple[Problem, ...]
     seconds: float
     anchor_size: int | None = None
+    declared: tuple[Problem, ...] = ()  # problems inside the range of a signed chain_break_detected event
+    status: str = "ok"  # of the declared breaks: ok, broken_declared (unresolved) or rejected
 
     @property
     def ok(self) -> bool:
@@ -75,6 +78,8 @@ class Report:
             "first_bad_seq": first.seq if first else None,
             "first_problem": first.to_json() if first else None,
             "problems": [p.to_json() for p in self.problems],
+            "declared": [p.to_json() for p in self.declared],
+            "break_status": self.status,
             "seconds": round(self.seconds, 3),
         }
 
@@ -88,6 +93,7 @@ class _Structure:
     problem: Problem | None = None
     last_hash: bytes = b""
     frontier: list[bytes] = field(default_factory=list)
+    declared: list[Problem] = field(default_factory=list)
 
 
 def verify(paths: LedgerPaths, *, signatures: bool = True, workers: int | None = None,
@@ -108,22 +114,82 @@ def _verify(store: Store, paths: LedgerPaths, signatures: bool, workers: int | N
     problems: list[Problem] = []
     total = (store.max_seq() or 0) + 1
     ring, origin = _keyring(store, problems)
+    ranges = declared_ranges(store, ring)
     stored = store.checkpoints()
     note = anchor if anchor is not None else read_text(paths.anchor)
     anchored = _open_anchor(note, ring, origin, problems)
     wanted = {c.size for c in stored} | ({anchored.size} if anchored else set())
-    pending = _start_signatures(paths.db, total, ring, workers) if signatures else None
-    structure = _structure(store, wanted, total, progress)
+    pending = _start_signatures(paths.db, total, ring, workers, ranges) if signatures else None
+    structure = _structure(store, wanted, total, progress, ranges)
     if structure.problem:
         problems.append(structure.problem)
     problems += _head_problems(store, structure)
     problems += _checkpoint_problems(stored, structure, ring, origin)
     if anchored is not None:
         problems += _anchor_problems(anchored, structure)
+    declared = list(structure.declared)
     if pending is not None:
-        problems += _finish_signatures(pending, total, progress)
+        found, more = _finish_signatures(pending, total, progress)
+        problems += found
+        declared += more
+    problems, late = _split_declared(problems, ranges)
     return Report(structure.count, signatures, len(stored), tuple(problems), time.monotonic() - started,
-                  anchored.size if anchored else None)  # fmt: skip
+                  anchored.size if anchored else None, tuple(declared + late), _break_status(store))  # fmt: skip
+
+
+Declared = tuple[int, int, int]  # first and last event declared broken, and the seq of the declaring event
+
+
+def declared_ranges(store: Store, ring: kr.KeyRing) -> list[Declared]:
+    """The ranges that validly signed chain_break_detected events declare broken."""
+    ranges = []
+    for row in store.rows(kind=kr.DETECTED):
+        try:
+            event = Event.from_row(row.seq, row.body, row.sig)
+            first, last = event.payload["range"]
+            span, problem = ring.problem(event.seq, event.kind, event.payload, event.key_id)
+        except (LedgerError, KeyError, TypeError, ValueError):
+            continue
+        if not problem and span is not None and span.key.verifies(row.body, row.sig):
+            first = first if isinstance(first, int) else 0
+            ranges.append((first, last if isinstance(last, int) else first, event.seq))
+    return ranges
+
+
+def _covered(seq: int | None, ranges: Sequence[Declared], tree: int | None = None) -> bool:
+    """Whether a problem lies in a declared range.
+
+    Only events older than the declaring event are excused: a break never covers what is written after it.
+    A broken link at seq is covered when seq - 1 (the event that changed) is. A checkpoint (or the anchor)
+    of `tree` events that disagrees is covered when it was made before the break and contains a declared event.
+    """
+    if seq is None:
+        return tree is not None and any(tree <= at and first < tree for first, _, at in ranges)
+    return any(seq < at and (first <= seq <= last or first <= seq - 1 <= last) for first, last, at in ranges)
+
+
+def _split_declared(problems: list[Problem], ranges: list[Declared]) -> tuple[list[Problem], list[Problem]]:
+    if not ranges:
+        return problems, []
+    keep: list[Problem] = []
+    declared: list[Problem] = []
+    for p in problems:
+        (declared if _covered(p.seq, ranges, p.tree) else keep).append(p)
+    return keep, declared
+
+
+def _break_status(store: Store) -> str:
+    resolved = {}
+    for row in store.rows(kind=kr.RESOLUTION):
+        try:
+            payload = Event.from_row(row.seq, row.body, row.sig).payload
+        except LedgerError:
+            continue
+        resolved[str(payload.get("break_id"))] = payload.get("resolution")
+    states = [resolved.get(f"B{row.seq}") for row in store.rows(kind=kr.DETECTED)]
+    if "rejected" in states:
+        return "rejected"
+    return "broken_declared" if None in states else "ok"
 
 
 def _keyring(store: Store, problems: list[Problem]) -> tuple[kr.KeyRing, str]:
@@ -161,7 +227,8 @@ def _add(ring: kr.KeyRing, declared: list[tuple[str, int, bytes]]) -> kr.KeyRing
     return ring
 
 
-def _structure(store: Store, wanted: set[int], total: int, progress: Progress | None) -> _Structure:
+def _structure(store: Store, wanted: set[int], total: int, progress: Progress | None,
+               ranges: Sequence[Declared] = ()) -> _Structure:  # fmt: skip
     """The hot loop of verification (1M events in a few seconds): link parsing and frontier appends inlined."""
     out = _Structure()
     sha256, node, marker = hashlib.sha256, b"\x01", b',"prev":"'
@@ -173,11 +240,15 @@ def _structure(store: Store, wanted: set[int], total: int, progress: Progress | 
             break
         at = body.rfind(marker) + 9  # see event.link_of, which this inlines
         if at < 9 or body[at + 64 : at + 72] != b'","seq":' or body[at + 72 : body.find(b",", at + 72)] != b"%d" % seq:
-            out.problem = _malformed(seq, body)
-            break
-        if body[at : at + 64] != prev:
-            out.problem = _unlinked(seq, prev, body[at : at + 64])
-            break
+            if not _covered(seq, ranges):
+                out.problem = _malformed(seq, body)
+                break
+            out.declared.append(_malformed(seq, body))
+        elif body[at : at + 64] != prev:
+            if not _covered(seq, ranges):
+                out.problem = _unlinked(seq, prev, body[at : at + 64])
+                break
+            out.declared.append(_unlinked(seq, prev, body[at : at + 64]))
         digest = sha256(b"\x00" + body).digest()
         prev = digest.hex().encode()
         n, top = seq, digest  # frontier_append, inlined
@@ -260,7 +331,7 @@ def _checkpoint_problems(stored: list[Any], structure: _Structure, ring: kr.KeyR
             # Links hold but the tree differs: history was rewritten (the signature pass names the event when
             # keys were misused) or the checkpoint row was; no single event can be blamed from here.
             problems.append(Problem(None, f"events {good}..{cp.size - 1} are not the ones checkpoint {cp.size} "
-                                    "signed", cp.root.hex(), root.hex()))  # fmt: skip
+                                    "signed", cp.root.hex(), root.hex(), cp.size))  # fmt: skip
             continue
         good = cp.size
     return problems
@@ -283,75 +354,91 @@ def _anchor_problems(anchored: Checkpoint, structure: _Structure) -> list[Proble
     root = structure.roots.get(anchored.size)
     if root is not None and root != anchored.root:
         return [Problem(None, f"the ledger's first {anchored.size} events are not the anchored ones (replaced "
-                        "history)", anchored.root.hex(), root.hex())]  # fmt: skip
+                        "history)", anchored.root.hex(), root.hex(), anchored.size)]  # fmt: skip
     return []
 
 
 # -- signatures, in a process pool --
 
 
-def _start_signatures(db: str, total: int, ring: kr.KeyRing, workers: int | None) -> Any:
+def _start_signatures(db: str, total: int, ring: kr.KeyRing, workers: int | None,
+                      declared: list[Declared]) -> Any:  # fmt: skip
     spans = [(s.role, s.key.raw, s.start, s.until) for s in ring.spans]
     ranges = [(start, min(start + CHUNK, total)) for start in range(0, total, CHUNK)]
     workers = workers or os.cpu_count() or 1
     if total < POOL_MIN or workers < 2:
-        return [_Done(check_range(db, spans, lo, hi)) for lo, hi in ranges]
+        return [_Done(check_range(db, spans, lo, hi, declared)) for lo, hi in ranges]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    futures = [pool.submit(check_range, db, spans, lo, hi) for lo, hi in ranges]
+    futures = [pool.submit(check_range, db, spans, lo, hi, declared) for lo, hi in ranges]
     pool.shutdown(wait=False)
     return futures
 
 
+Checked = tuple[int, Problem | None, list[Problem]]  # events read, first problem, declared problems
+
+
 @dataclass(frozen=True, slots=True)
 class _Done:
-    value: tuple[int, Problem | None]
+    value: Checked
 
-    def result(self) -> tuple[int, Problem | None]:
+    def result(self) -> Checked:
         return self.value
 
 
-def _finish_signatures(pending: list[Any], total: int, progress: Progress | None) -> list[Problem]:
-    problems, done = [], 0
+def _finish_signatures(pending: list[Any], total: int, progress: Progress | None) -> tuple[list[Problem],
+                                                                                          list[Problem]]:  # fmt: skip
+    problems, declared, done = [], [], 0
     for future in pending:
-        count, problem = future.result()
+        count, problem, more = future.result()
         done += count
+        declared += more
         if progress:
             progress("signatures", done, total)
         if problem is not None:
             problems.append(problem)
-    return problems[:1]
+    return problems[:1], declared
 
 
-def check_range(db: str, spans: list[SpanTuple], lo: int, hi: int) -> tuple[int, Problem | None]:
+def check_range(db: str, spans: list[SpanTuple], lo: int, hi: int,
+                declared: Sequence[Declared] = ()) -> Checked:  # fmt: skip
     """Every event in [lo, hi): well-formed, kind column true, signed by the key valid at its seq."""
-    from nacl.bindings import crypto_sign_open
-    from nacl.exceptions import BadSignatureError
-
     ring = kr.KeyRing(tuple(kr.Span(role, PublicKey(raw), start, until) for role, raw, start, until in spans))
     store = Store(db, readonly=True)
-    count = 0
+    count, excused = 0, list[Problem]()
     try:
         for row in store.rows(lo, hi):
             count += 1
-            try:
-                event = Event.from_row(row.seq, row.body, row.sig)
-            except LedgerError as exc:
-                return count, Problem(row.seq, exc.message)
-            if row.kind != event.kind:
-                return count, Problem(row.seq, f"event {row.seq}'s kind column says {row.kind!r}, its signed "
-                                      f"bytes say {event.kind!r}")  # fmt: skip
-            span, problem = ring.problem(event.seq, event.kind, event.payload, event.key_id)
-            if problem or span is None:
-                return count, Problem(row.seq, f"event {row.seq} {problem}")
-            try:
-                crypto_sign_open(row.sig + row.body, span.key.raw)
-            except (BadSignatureError, ValueError):
-                return count, Problem(row.seq, f"event {row.seq} has a bad signature (key {span.key.key_id})")
+            problem = _check_row(ring, row)
+            if problem is None:
+                continue
+            if not _covered(row.seq, declared):
+                return count, problem, excused
+            excused.append(problem)
     finally:
         store.close()
-    return count, None
+    return count, None, excused
+
+
+def _check_row(ring: kr.KeyRing, row: Any) -> Problem | None:
+    from nacl.bindings import crypto_sign_open
+    from nacl.exceptions import BadSignatureError
+
+    try:
+        event = Event.from_row(row.seq, row.body, row.sig)
+    except LedgerError as exc:
+        return Problem(row.seq, exc.message)
+    if row.kind != event.kind:
+        return Problem(row.seq, f"event {row.seq}'s kind column says {row.kind!r}, its signed bytes say {event.kind!r}")
+    span, problem = ring.problem(event.seq, event.kind, event.payload, event.key_id)
+    if problem or span is None:
+        return Problem(row.seq, f"event {row.seq} {problem}")
+    try:
+        crypto_sign_open(row.sig + row.body, span.key.raw)
+    except (BadSignatureError, ValueError):
+        return Problem(row.seq, f"event {row.seq} has a bad signature (key {span.key.key_id})")
+    return None
