@@ -157,12 +157,7 @@ def _stage(
                 fd, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".agentguard-restore-")
                 staged[entry.path] = temp
                 with os.fdopen(fd, "wb") as handle:
-                    for data in store.read(entry, reader):
-                        handle.write(data)
-                        done += len(data)
-                        if progress is not None:
-                            progress(done, target)
-                    handle.flush()
+                    done = _write(store, entry, reader, handle.fileno(), (done, target, progress))
                     os.fsync(handle.fileno())
                 os.chmod(temp, entry.mode)
                 os.utime(temp, ns=(entry.mtime_ns, entry.mtime_ns))
@@ -172,6 +167,28 @@ def _stage(
                 os.unlink(temp)
         raise SnapshotError(f"restore of {snapshot.id} stopped before touching anything: {exc}") from None
     return staged
+
+
+def _write(store: Store, entry: Entry, reader: PackReader, fd: int, shown: tuple[int, str, Progress | None]) -> int:
+    """Write the entry's chunks at their offsets, blob by blob (each blob decompressed once), joining runs of
+    adjacent chunks into one write. `shown` is (bytes done so far, target, progress); returns the new total."""
+    done, target, progress = shown
+    run: list[bytes] = []
+    run_start = run_end = 0
+    for offset, data in store.read_by_blob(entry, reader):
+        if run and (offset != run_end or run_end - run_start >= 8 << 20):
+            os.pwrite(fd, b"".join(run), run_start)
+            run = []
+        if not run:
+            run_start = run_end = offset
+        run.append(data)
+        run_end += len(data)
+        done += len(data)
+        if progress is not None:
+            progress(done, target)
+    if run:
+        os.pwrite(fd, b"".join(run), run_start)
+    return done
 
 
 def _swap(snapshot: Snapshot, mapping: Callable[[str], str], staged: dict[str, str]) -> None:

@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from agentguard.errors import AgentGuardError
@@ -183,17 +183,49 @@ class Store:
         return row[0] if row else None
 
     def read(self, entry: Entry, reader: PackReader | None = None) -> Iterator[bytes]:
-        """The entry's content, chunk by chunk, each checked against its BLAKE3 id."""
+        """The entry's content, chunk by chunk in order, each checked against its BLAKE3 id."""
         reader = reader or PackReader(self.packs)
-        for cid in entry.chunk_ids():
-            where = self.db.execute(
-                "SELECT b.pack, b.offset, b.length, c.offset, c.length FROM chunks c JOIN blobs b ON b.id = c.blob "
-                "WHERE c.id = ?",
-                (cid,),
-            ).fetchone()
-            if where is None:
-                raise SnapshotError(f"chunk {cid.hex()[:16]} of {entry.path} is missing from the store")
+        for cid, where in zip(entry.chunk_ids(), self.locate(entry), strict=True):
             yield reader.chunk(cid, *where)
+
+    def read_by_blob(self, entry: Entry, reader: PackReader | None = None) -> Iterator[tuple[int, bytes]]:
+        """(offset in the file, data) of every chunk, blob by blob, each chunk checked against its id.
+
+        Why not in order: the pages of an incremental snapshot are spread over the blobs of every earlier
+        capture, so reading them in file order decompresses a 4 MiB blob for almost every 4 KiB page (measured:
+        755 decompressions for 800 pages). Grouped by blob, each blob is read and decompressed once.
+        """
+        reader = reader or PackReader(self.packs)
+        places = self.locate(entry)
+        groups: dict[tuple[str, int], list[int]] = {}
+        for index, where in enumerate(places):
+            groups.setdefault((where[0], where[1]), []).append(index)
+        starts, offset = [], 0
+        for where in places:
+            starts.append(offset)
+            offset += where[4]
+        ids = list(entry.chunk_ids())
+        for key in sorted(groups):
+            for index in groups[key]:
+                yield starts[index], reader.chunk(ids[index], *places[index])
+
+    def locate(self, entry: Entry) -> Sequence[Location]:
+        """Where each chunk of the entry lives, in order: a few catalog queries for the whole entry."""
+        ids = list(entry.chunk_ids())
+        found: dict[bytes, Location] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            batch = unique[start : start + 500]
+            rows = self.db.execute(
+                "SELECT c.id, b.pack, b.offset, b.length, c.offset, c.length FROM chunks c "
+                f"JOIN blobs b ON b.id = c.blob WHERE c.id IN ({','.join('?' * len(batch))})",
+                batch,
+            )
+            found.update((row[0], row[1:]) for row in rows)
+        for cid in unique:
+            if cid not in found:
+                raise SnapshotError(f"chunk {cid.hex()[:16]} of {entry.path} is missing from the store")
+        return [found[cid] for cid in ids]
 
     def _snapshot(self, row: tuple[object, ...], *, with_chunks: bool) -> Snapshot:
         sid, created, reason, pinned, stored, seconds, manifest_text = row
@@ -210,6 +242,7 @@ class Store:
         )  # fmt: skip
 
 
+Location = tuple[str, int, int, int, int]  # pack, blob offset, blob length, offset in the raw blob, length
 _COLUMNS = "id, created, reason, pinned, stored_bytes, seconds, manifest"
 
 

@@ -24,7 +24,7 @@ def verify(store: Store, snapshot_id: str, progress: Progress | None = None) -> 
     chunks = done = 0
     try:
         for entry in snapshot.entries:
-            for data in store.read(entry, reader):
+            for _, data in store.read_by_blob(entry, reader):
                 chunks += 1
                 done += len(data)
                 if progress is not None:
