@@ -9,8 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledgerkit import fill
 
-from agentguard.ledger import Actor, Ledger
-from agentguard.ledger import verify as verify_module
+from agentguard.ledger import Actor, Ledger, signatures
 from agentguard.ledger.keys import KeyPair
 from agentguard.ledger.paths import LedgerPaths
 from agentguard.ledger.verify import verify
@@ -38,8 +37,8 @@ def test_grouped_ledger_verifies(folder: LedgerPaths) -> None:
 
 
 def test_pool_finds_a_bad_signature_in_a_later_range(folder: LedgerPaths, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verify_module, "POOL_MIN", 10)
-    monkeypatch.setattr(verify_module, "CHUNK", 16)
+    monkeypatch.setattr(signatures, "POOL_MIN", 10)
+    monkeypatch.setattr(signatures, "CHUNK", 16)
     with Ledger.at(folder) as ledger:
         fill(ledger, 60)
     forged = KeyPair.generate().signer().sign(b"something else")

@@ -21,11 +21,12 @@ from types import TracebackType
 from typing import Any
 
 from agentguard.ledger import keyring as kr
+from agentguard.ledger import rotation, startup
 from agentguard.ledger.errors import IntegrityError, LedgerError
 from agentguard.ledger.event import GENESIS_PREV, Actor, Event, signed_bytes, utc_now
-from agentguard.ledger.keys import ADMIN, AGENT, KeyPair, Signer, load_key, load_or_create
+from agentguard.ledger.keys import ADMIN, AGENT, KeyPair, Signer, load_or_create
 from agentguard.ledger.merkle import Frontier, leaf_hash
-from agentguard.ledger.note import Checkpoint, open_checkpoint, sign_note
+from agentguard.ledger.note import Checkpoint, sign_note
 from agentguard.ledger.paths import LedgerPaths, read_text, write_text_atomic
 from agentguard.ledger.store import Head, Row, Store, StoredCheckpoint
 from agentguard.state import Places
@@ -131,84 +132,21 @@ class Ledger:
         return origin
 
     def _check_head(self, head: Head) -> None:
-        """O(1): the head event is there, hashes to the head, is the last row and carries a valid signature."""
-        row = self._store.row(head.seq)
-        if row is None:
-            raise IntegrityError(f"the head names event {head.seq}, which is missing", seq=head.seq,
-                                 kind="missing_events")  # fmt: skip
-        if leaf_hash(row.body) != head.hash:
-            raise IntegrityError(f"event {head.seq} (the head) does not hash to the recorded head", seq=head.seq,
-                                 expected=head.hash.hex(), actual=leaf_hash(row.body).hex())  # fmt: skip
-        last = self._store.max_seq()
-        if last != head.seq:
-            raise IntegrityError(f"events after the head ({head.seq}) exist up to {last}", seq=head.seq + 1,
-                                 last=last, expected=f"last event {head.seq}", actual=f"last event {last}")  # fmt: skip
-        event = Event.from_row(row.seq, row.body, row.sig)
-        span, problem = self.ring.problem(event.seq, event.kind, event.payload, event.key_id)
-        if problem or span is None:
-            raise IntegrityError(f"event {head.seq} (the head) {problem}", seq=head.seq, kind="bad_signature")
-        if not span.key.verifies(row.body, row.sig):
-            raise IntegrityError(f"event {head.seq} (the head) has a bad signature", seq=head.seq,
-                                 kind="bad_signature")  # fmt: skip
+        startup.check_head(self._store, self.ring, head)
 
     def check_anchor(self, note: str | None) -> Checkpoint | None:
-        """The local tree must contain the anchored checkpoint: same root at its size, and not be shorter."""
-        if note is None:
-            return None
-        checkpoint = self._open_note(note)
-        size = self.size
-        if checkpoint.size > size:
-            raise IntegrityError(f"rollback: the anchored checkpoint has {checkpoint.size} events but the ledger "
-                                 f"has {size}; events {size}..{checkpoint.size - 1} are gone", seq=size,
-                                 kind="rollback", last=checkpoint.size - 1, expected=_describe(checkpoint),
-                                 actual=f"{size} events")  # fmt: skip
-        committed = self._committed
-        assert committed is not None
-        local = committed.frontier.root() if checkpoint.size == size else None
-        if local is None:
-            stored = self._store.checkpoint(checkpoint.size)
-            local = stored.root if stored else None
-        if local != checkpoint.root:
-            actual = f"root {local.hex()}" if local else f"no checkpoint at size {checkpoint.size}"
-            raise IntegrityError(f"the ledger's tree at size {checkpoint.size} is not the anchored one "
-                                 "(history was rewritten or replaced)", seq=None, kind="rollback",
-                                 expected=_describe(checkpoint), actual=actual)  # fmt: skip
-        return checkpoint
+        """The local tree must contain the anchored checkpoint (from the anchor file or a mirror)."""
+        assert self._committed is not None
+        return startup.check_anchor(self._store, self.ring, self.origin, self._committed, note)
 
     def _open_note(self, note: str) -> Checkpoint:
-        for key in reversed(self.ring.agent_keys()):
-            try:
-                checkpoint = open_checkpoint(note, self.origin, key)
-            except LedgerError:
-                continue
-            if checkpoint.origin != self.origin:
-                break
-            return checkpoint
-        raise IntegrityError(f"the anchored checkpoint is not a checkpoint of {self.origin} signed by its keys")
+        return startup.open_note(self.ring, self.origin, note)
 
     def _load_signer(self, role: str, path: str) -> Signer:
-        pair = self._finish_rotation(path, role) or load_key(path)
-        current = self.ring.current(role)
-        if current is None or current.key != pair.public:
-            want = current.key.key_id if current else "none"
-            raise LedgerError(f"the {role} key at {path} ({pair.key_id}) is not the ledger's current {role} key "
-                              f"({want}): give the right key with --{role}-key or restore it")  # fmt: skip
-        return pair.signer()
+        return rotation.load_signer(self.ring, role, path)
 
-    def _finish_rotation(self, path: str, role: str) -> KeyPair | None:
-        """A rotation committed but not yet installed (crash in between): install the staged key now."""
-        staged = path + ".next"
-        current = self.ring.current(role)
-        if current is None or not os.path.exists(staged):
-            return None
-        pair = load_key(staged)
-        if pair.public != current.key:
-            return None
-        from agentguard.ledger.keys import replace_key
-
-        replace_key(path, pair)
-        os.unlink(staged)
-        return pair
+    def _admin_signer(self, admin: KeyPair | None) -> Signer:
+        return rotation.admin_signer(self.ring, self.paths.admin_key, admin)
 
     # -- appending --
     def append(self, kind: str, actor: Actor, payload: Mapping[str, Any]) -> Event:
@@ -372,24 +310,14 @@ class Ledger:
         """Replace a role's key: a `key_rotated` event signed by the old key names the new one."""
         path = self.paths.agent_key if role == AGENT else self.paths.admin_key
         old = self._agent_signer() if role == AGENT else self._admin_signer(admin)
-        new = KeyPair.generate()
-        staged = path + ".next"
-        write_text_atomic(staged, _seed_text(new))
-        os.chmod(staged, 0o600)
+        new = rotation.stage(path)
         payload = {"role": role, "public_key": new.public.b64, "key_id": new.key_id}
         event = self._append(kr.ROTATION, Actor.human(_user()), payload, old, declare=(role, new.public.raw))
         self.ring = self.ring.with_key(role, event.seq + 1, new.public)
-        self._finish_rotation(path, role)
+        rotation.finish(self.ring, path, role)
         if role == AGENT:
             self._signer = new.signer()
         return event
-
-    def _admin_signer(self, admin: KeyPair | None) -> Signer:
-        pair = admin or load_key(self.paths.admin_key)
-        current = self.ring.current(ADMIN)
-        if current is None or current.key != pair.public:
-            raise LedgerError("that is not the ledger's current admin key: give it with --admin-key")
-        return pair.signer()
 
     # -- reading --
     @property
@@ -418,21 +346,11 @@ class Ledger:
         return [Event.from_row(r.seq, r.body, r.sig) for r in self._store.last_rows(count, kind)]
 
 
-def _describe(checkpoint: Checkpoint) -> str:
-    return f"{checkpoint.size} events, root {checkpoint.root.hex()}"
-
-
 def _age(made: str) -> float:
     try:
         return time.time() - datetime.fromisoformat(made).timestamp()
     except ValueError:
         return float("inf")
-
-
-def _seed_text(pair: KeyPair) -> str:
-    import base64
-
-    return base64.b64encode(pair.seed).decode("ascii") + "\n"
 
 
 def _user() -> str:

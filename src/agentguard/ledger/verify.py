@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentguard.ledger import keyring as kr
+from agentguard.ledger import signatures as signatures_mod
 from agentguard.ledger.errors import LedgerError
 from agentguard.ledger.event import GENESIS_PREV, Event, link_of
+from agentguard.ledger.findings import Declared, Problem, covered, declared_ranges
 from agentguard.ledger.keys import AGENT, PublicKey
 from agentguard.ledger.merkle import frontier_root
 from agentguard.ledger.note import Checkpoint, open_checkpoint
@@ -27,21 +29,6 @@ from agentguard.ledger.paths import LedgerPaths, read_text
 from agentguard.ledger.store import Store
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
-SpanTuple = tuple[str, bytes, int, int | None]  # a keyring span as plain data, to cross process boundaries
-POOL_MIN = 20_000  # below this a pool costs more than it saves
-CHUNK = 50_000
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    seq: int | None  # the first event concerned; None when no single event is to blame
-    what: str
-    expected: str = ""
-    actual: str = ""
-    tree: int | None = None  # for a tree-wide problem: the size of the checkpoint or anchor that disagrees
-
-    def to_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "what": self.what, "expected": self.expected, "actual": self.actual}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +106,7 @@ def _verify(store: Store, paths: LedgerPaths, signatures: bool, workers: int | N
     note = anchor if anchor is not None else read_text(paths.anchor)
     anchored = _open_anchor(note, ring, origin, problems)
     wanted = {c.size for c in stored} | ({anchored.size} if anchored else set())
-    pending = _start_signatures(paths.db, total, ring, workers, ranges) if signatures else None
+    pending = signatures_mod.launch(paths.db, total, ring, workers, ranges) if signatures else None
     structure = _structure(store, wanted, total, progress, ranges)
     if structure.problem:
         problems.append(structure.problem)
@@ -129,43 +116,12 @@ def _verify(store: Store, paths: LedgerPaths, signatures: bool, workers: int | N
         problems += _anchor_problems(anchored, structure)
     declared = list(structure.declared)
     if pending is not None:
-        found, more = _finish_signatures(pending, total, progress)
+        found, more = signatures_mod.collect(pending, total, progress)
         problems += found
         declared += more
     problems, late = _split_declared(problems, ranges)
     return Report(structure.count, signatures, len(stored), tuple(problems), time.monotonic() - started,
                   anchored.size if anchored else None, tuple(declared + late), _break_status(store))  # fmt: skip
-
-
-Declared = tuple[int, int, int]  # first and last event declared broken, and the seq of the declaring event
-
-
-def declared_ranges(store: Store, ring: kr.KeyRing) -> list[Declared]:
-    """The ranges that validly signed chain_break_detected events declare broken."""
-    ranges = []
-    for row in store.rows(kind=kr.DETECTED):
-        try:
-            event = Event.from_row(row.seq, row.body, row.sig)
-            first, last = event.payload["range"]
-            span, problem = ring.problem(event.seq, event.kind, event.payload, event.key_id)
-        except (LedgerError, KeyError, TypeError, ValueError):
-            continue
-        if not problem and span is not None and span.key.verifies(row.body, row.sig):
-            first = first if isinstance(first, int) else 0
-            ranges.append((first, last if isinstance(last, int) else first, event.seq))
-    return ranges
-
-
-def _covered(seq: int | None, ranges: Sequence[Declared], tree: int | None = None) -> bool:
-    """Whether a problem lies in a declared range.
-
-    Only events older than the declaring event are excused: a break never covers what is written after it.
-    A broken link at seq is covered when seq - 1 (the event that changed) is. A checkpoint (or the anchor)
-    of `tree` events that disagrees is covered when it was made before the break and contains a declared event.
-    """
-    if seq is None:
-        return tree is not None and any(tree <= at and first < tree for first, _, at in ranges)
-    return any(seq < at and (first <= seq <= last or first <= seq - 1 <= last) for first, last, at in ranges)
 
 
 def _split_declared(problems: list[Problem], ranges: list[Declared]) -> tuple[list[Problem], list[Problem]]:
@@ -174,7 +130,7 @@ def _split_declared(problems: list[Problem], ranges: list[Declared]) -> tuple[li
     keep: list[Problem] = []
     declared: list[Problem] = []
     for p in problems:
-        (declared if _covered(p.seq, ranges, p.tree) else keep).append(p)
+        (declared if covered(p.seq, ranges, p.tree) else keep).append(p)
     return keep, declared
 
 
@@ -240,12 +196,12 @@ def _structure(store: Store, wanted: set[int], total: int, progress: Progress | 
             break
         at = body.rfind(marker) + 9  # see event.link_of, which this inlines
         if at < 9 or body[at + 64 : at + 72] != b'","seq":' or body[at + 72 : body.find(b",", at + 72)] != b"%d" % seq:
-            if not _covered(seq, ranges):
+            if not covered(seq, ranges):
                 out.problem = _malformed(seq, body)
                 break
             out.declared.append(_malformed(seq, body))
         elif body[at : at + 64] != prev:
-            if not _covered(seq, ranges):
+            if not covered(seq, ranges):
                 out.problem = _unlinked(seq, prev, body[at : at + 64])
                 break
             out.declared.append(_unlinked(seq, prev, body[at : at + 64]))
@@ -359,86 +315,3 @@ def _anchor_problems(anchored: Checkpoint, structure: _Structure) -> list[Proble
 
 
 # -- signatures, in a process pool --
-
-
-def _start_signatures(db: str, total: int, ring: kr.KeyRing, workers: int | None,
-                      declared: list[Declared]) -> Any:  # fmt: skip
-    spans = [(s.role, s.key.raw, s.start, s.until) for s in ring.spans]
-    ranges = [(start, min(start + CHUNK, total)) for start in range(0, total, CHUNK)]
-    workers = workers or os.cpu_count() or 1
-    if total < POOL_MIN or workers < 2:
-        return [_Done(check_range(db, spans, lo, hi, declared)) for lo, hi in ranges]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    futures = [pool.submit(check_range, db, spans, lo, hi, declared) for lo, hi in ranges]
-    pool.shutdown(wait=False)
-    return futures
-
-
-Checked = tuple[int, Problem | None, list[Problem]]  # events read, first problem, declared problems
-
-
-@dataclass(frozen=True, slots=True)
-class _Done:
-    value: Checked
-
-    def result(self) -> Checked:
-        return self.value
-
-
-def _finish_signatures(pending: list[Any], total: int, progress: Progress | None) -> tuple[list[Problem],
-                                                                                          list[Problem]]:  # fmt: skip
-    problems, declared, done = [], [], 0
-    for future in pending:
-        count, problem, more = future.result()
-        done += count
-        declared += more
-        if progress:
-            progress("signatures", done, total)
-        if problem is not None:
-            problems.append(problem)
-    return problems[:1], declared
-
-
-def check_range(db: str, spans: list[SpanTuple], lo: int, hi: int,
-                declared: Sequence[Declared] = ()) -> Checked:  # fmt: skip
-    """Every event in [lo, hi): well-formed, kind column true, signed by the key valid at its seq."""
-    ring = kr.KeyRing(tuple(kr.Span(role, PublicKey(raw), start, until) for role, raw, start, until in spans))
-    store = Store(db, readonly=True)
-    count, excused = 0, list[Problem]()
-    try:
-        for row in store.rows(lo, hi):
-            count += 1
-            problem = _check_row(ring, row)
-            if problem is None:
-                continue
-            if not _covered(row.seq, declared):
-                return count, problem, excused
-            excused.append(problem)
-    finally:
-        store.close()
-    return count, None, excused
-
-
-def _check_row(ring: kr.KeyRing, row: Any) -> Problem | None:
-    from nacl.bindings import crypto_sign_open
-    from nacl.exceptions import BadSignatureError
-
-    try:
-        event = Event.from_row(row.seq, row.body, row.sig)
-    except LedgerError as exc:
-        return Problem(row.seq, exc.message)
-    if row.kind != event.kind:
-        return Problem(row.seq, f"event {row.seq}'s kind column says {row.kind!r}, its signed bytes say {event.kind!r}")
-    span, problem = ring.problem(event.seq, event.kind, event.payload, event.key_id)
-    if problem or span is None:
-        return Problem(row.seq, f"event {row.seq} {problem}")
-    try:
-        crypto_sign_open(row.sig + row.body, span.key.raw)
-    except (BadSignatureError, ValueError):
-        return Problem(row.seq, f"event {row.seq} has a bad signature (key {span.key.key_id})")
-    return None
