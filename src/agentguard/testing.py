@@ -163,7 +163,9 @@ def fixture() -> Iterator[Fixture]:
 
 def evaluate(rows: Iterable[Row], where: Fixture) -> list[Result]:
     """Decide every row through the real gate, with AGENTGUARD_HOME pointing at the fixture's state dir."""
-    with _environment({"AGENTGUARD_HOME": where.agentguard_home, "CLAUDE_PROJECT_DIR": None}):
+    # A login session has USER and LOGNAME; a bare container running the tests may not.
+    session = {name: os.environ.get(name) or "agent" for name in ("USER", "LOGNAME")}
+    with _environment({"AGENTGUARD_HOME": where.agentguard_home, "CLAUDE_PROJECT_DIR": None, **session}):
         gate = Gate(where.places)
         results = []
         for row in rows:
@@ -240,6 +242,8 @@ PROJECT_DIRS = (
 PROJECT_FILES = {
     "README.md": "# demo\n",
     "package.json": '{"name": "demo", "scripts": {"test": "jest", "build": "tsc"}}\n',
+    "package-lock.json": '{"lockfileVersion": 3}\n',
+    "requirements.txt": "requests\n",
     "pyproject.toml": '[project]\nname = "demo"\nversion = "0.1.0"\n',
     "Makefile": "build:\n\ttrue\n",
     "notes.txt": "notes\n",
@@ -254,6 +258,8 @@ PROJECT_FILES = {
     "tests/test_app.py": "def test_x():\n    assert True\n",
     "docs/index.md": "# docs\n",
     "scripts/deploy.sh": "#!/bin/sh\necho deploy\n",
+    ".venv/bin/activate": 'VIRTUAL_ENV="$PWD/.venv"\nexport VIRTUAL_ENV\nPATH="$VIRTUAL_ENV/bin:$PATH"\nexport PATH\n',
+    ".venv/bin/python": "",
     "scripts/cleanup.sh": "#!/bin/sh\nrm -rf build\n",
     "config/settings.yaml": "debug: true\n",
     "config/database.yml": "development:\n  adapter: sqlite3\n",

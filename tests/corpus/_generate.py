@@ -27,6 +27,9 @@ Wrap = Callable[[str], str | None]
 
 def simple(cmd: str) -> bool:
     """One simple command: safe to put a prefix wrapper (sudo, timeout …) in front of."""
+    first = cmd.split(" ", 1)[0]
+    if "=" in first:  # `VAR=x cmd`: a prefix wrapper would run `VAR=x` as a program
+        return False
     return "\n" not in cmd and not any(t in cmd for t in (";", "&&", "||", "|", "(", "{", "<", ">", "&", "`"))
 
 

@@ -319,7 +319,6 @@ FILES_ALLOW = [
     ("chmod +x scripts/deploy.sh", "make script executable"),
     ("chmod 644 README.md", "perm on doc"),
     ("chmod 600 .env", "harden dotenv perms"),
-    ("chmod 700 ~/.ssh", "harden ssh dir perms"),
     ("chmod -R u+w build", "perm on build"),
     ("chmod +x node_modules/.bin/*", "node bins"),
     ("ln -s ../lib lib-link", "new symlink"),

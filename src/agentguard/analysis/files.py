@@ -6,6 +6,8 @@ Every operand is evaluated (`rm a b c` deletes three things). A path that is onl
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Sequence
 
 from agentguard.analysis.types import Context, Handler, Invocation, Word, has_flag, option_value
@@ -44,7 +46,8 @@ def _missing_operand(inv: Invocation, what: str) -> list[Effect]:
 
 def rm(inv: Invocation, ctx: Context) -> list[Effect]:
     options, operands = split_args(inv.args)
-    recursive = has_flag(options, "-r", "-R", "--recursive") or inv.name == "rmdir"
+    # rmdir only removes empty directories; rimraf and del-cli are `rm -rf` for node projects.
+    recursive = has_flag(options, "-r", "-R", "--recursive") or inv.name in RECURSIVE_REMOVERS
     if not operands:
         return _missing_operand(inv, "rm")
     detail = "deletes recursively" if recursive else "deletes"
@@ -53,6 +56,9 @@ def rm(inv: Invocation, ctx: Context) -> list[Effect]:
         effects.append(Effect.make(Kind.SYSTEM_DESTROY, "/", "rm --no-preserve-root allows erasing /",
                                    source=inv.source))  # fmt: skip
     return effects
+
+
+RECURSIVE_REMOVERS = frozenset(["rimraf", "del", "del-cli", "trash-empty"])
 
 
 def shred(inv: Invocation, ctx: Context) -> list[Effect]:
@@ -84,9 +90,18 @@ def mv(inv: Invocation, ctx: Context) -> list[Effect]:
     else:
         return _missing_operand(inv, "mv")
     effects = _each(ctx, Kind.FILE_MOVE, sources, inv, f"moves away (to {dest.text})")
+    if _leaves_project(ctx, dest, inv):  # a directory moved out of the project takes its whole tree with it
+        effects = [dataclasses.replace(e, recursive=True) if e.is_dir or e.exists is False else e
+                   for e in effects]  # fmt: skip
     if not has_flag(options, "-n", "--no-clobber"):
         effects += _destination(ctx, dest, sources, inv, "replaced by mv")
     return effects
+
+
+def _leaves_project(ctx: Context, dest: Word, inv: Invocation) -> bool:
+    found = ctx.targets(dest, inv.cwd)
+    root = ctx.project_root.rstrip("/") + "/"
+    return found is None or any(not (t.path + "/").startswith(root) for t in found)
 
 
 def cp(inv: Invocation, ctx: Context) -> list[Effect]:
@@ -185,7 +200,10 @@ def rsync(inv: Invocation, ctx: Context) -> list[Effect]:
     dest = operands[-1]
     if ":" in dest.text.split("/", 1)[0]:
         return [Effect.make(Kind.EXEC_PROGRAM, dest.text, "copies to a remote host", source=inv.source)]
-    deleting = any(o.text.startswith("--delete") or o.text == "--remove-source-files" for o in options)
+    if any(o.text == "--remove-source-files" for o in options):
+        return _each(ctx, Kind.FILE_DELETE, operands[:-1], inv, "deletes the files it copies "
+                     "(rsync --remove-source-files)", recursive=True)  # fmt: skip
+    deleting = any(o.text.startswith("--delete") for o in options)
     if deleting:
         return ctx.file_effects(Kind.FILE_DELETE, dest, inv, "deletes files missing from the source "
                                 "(rsync --delete)", recursive=True)  # fmt: skip
@@ -200,6 +218,7 @@ def find(inv: Invocation, ctx: Context) -> list[Effect]:
     if "-delete" in texts:
         word = Word(pattern, glob=pattern) if pattern else Word("?", False, "find's roots are not known")
         effects += ctx.file_effects(Kind.FILE_DELETE, word, inv, "deletes what find matches", recursive=True)
+    whole_tree = pattern is not None and "/**/" not in pattern  # no -name: {} is every path under the root
     for start in (i for i, t in enumerate(texts) if t in ("-exec", "-execdir", "-ok", "-okdir")):
         end = next((j for j in range(start + 1, len(texts)) if texts[j] in (";", "+")), len(texts))
         inner = args[start + 1 : end]
@@ -209,15 +228,26 @@ def find(inv: Invocation, ctx: Context) -> list[Effect]:
         words = [operand if w.text == "{}" else w for w in inner]
         if not any(w.text == "{}" for w in inner):
             words.append(operand)
-        effects += ctx.run(inv.with_words(words))
+        inner_effects = ctx.run(inv.with_words(words))
+        effects += [_tree(e) if whole_tree and e.path and (e.is_dir or e.exists is False) else e
+                    for e in inner_effects]  # fmt: skip
     for i, text in enumerate(texts):
         if text in ("-fprint", "-fprint0", "-fprintf", "-fls") and i + 1 < len(args):
             effects += ctx.file_effects(Kind.FILE_OVERWRITE, args[i + 1], inv, "written by find")
     return effects or [Effect.make(Kind.READ, "find", "searches", source=inv.source)]
 
 
+def _tree(effect: Effect) -> Effect:
+    """`find DIR -exec CMD {} +` runs CMD on everything under DIR: an effect on DIR covers its whole tree."""
+    return dataclasses.replace(effect, recursive=True) if effect.kind.value.startswith("file.") else effect
+
+
 def find_pattern(args: Sequence[Word]) -> str | None:
-    """A glob that stands for what `find ROOTS … -name PAT` prints: `ROOT/**/PAT` (ROOT itself if no -name)."""
+    """A glob that stands for what `find ROOTS … -name PAT` prints: `ROOT/**/PAT` (ROOT itself if no -name).
+
+    With `-o`, `-not` or `!` the names no longer bound what matches (`-path x -prune -o -delete` deletes
+    everything else), so the whole ROOT stands for it; `-path` patterns match whole paths, not names.
+    """
     roots: list[str] = []
     for word in args:
         if word.text.startswith(("-", "(", "!")) or word.text in (")",):
@@ -227,7 +257,9 @@ def find_pattern(args: Sequence[Word]) -> str | None:
         roots.append(word.text.rstrip("/") or "/")
     texts = [w.text for w in args]
     name = None
-    for flag in ("-name", "-iname", "-path", "-ipath"):
+    if any(t in ("-o", "-or", "-not", "!") for t in texts):
+        texts = []
+    for flag in ("-name", "-iname"):
         if flag in texts and texts.index(flag) + 1 < len(args):
             value = args[texts.index(flag) + 1]
             name = value.text if value.known else "*"
@@ -241,12 +273,39 @@ def find_pattern(args: Sequence[Word]) -> str | None:
 def device_tool(inv: Invocation, ctx: Context) -> list[Effect]:
     """mkfs, wipefs, fdisk and friends: they destroy file systems on the devices named."""
     _, operands = split_args(inv.args, frozenset({"-t", "-L", "-b", "-c", "-n", "-U", "-O"}))
+    files = [w for w in operands if not w.text.startswith("/dev/")]
+    formats = inv.name.split(".")[0] in ("mkfs", "mkswap", "wipefs")
+    if formats and files and len(files) == len(operands) and all(_regular_file(ctx, w, inv) for w in files):
+        # A file system built inside an image file destroys only that file's content.
+        return _each(ctx, Kind.FILE_OVERWRITE, files, inv, f"{inv.name} formats the image file")
     devices = [w.text for w in operands if w.text.startswith("/dev/")] or ["a device"]
     listing = inv.name in ("fdisk", "sfdisk", "parted", "gdisk", "sgdisk") and has_flag(inv.args, "-l", "--list")
     if listing or (inv.name == "wipefs" and not has_flag(inv.args, "-a", "--all", "-o", "--offset")):
         return [Effect.make(Kind.READ, " ".join(devices), "lists partitions", source=inv.source)]
     return [Effect.make(Kind.SYSTEM_DESTROY, d, f"{inv.name} destroys the file system on", source=inv.source)
             for d in devices]  # fmt: skip
+
+
+def _tar_members(args: Sequence[Word]) -> list[Word]:
+    """The paths tar packs: operands that are not an option's value (`-czf OUT`, `-C DIR`, `--file OUT`)."""
+    members: list[Word] = []
+    skip = False
+    for i, word in enumerate(args):
+        text = word.text
+        if skip:
+            skip = False
+        elif text.startswith("--"):
+            skip = "=" not in text and text in ("--file", "--directory", "--files-from", "--exclude-from")
+        elif text.startswith("-") or (i == 0 and text.isalpha()):
+            skip = text.rstrip("vz").endswith(("f", "C", "T", "X")) or text in ("-f", "-C", "-T", "-X")
+        else:
+            members.append(word)
+    return members
+
+
+def _regular_file(ctx: Context, word: Word, inv: Invocation) -> bool:
+    found = ctx.targets(word, inv.cwd)
+    return bool(found) and all(not t.is_dir and not t.real.startswith("/dev/") for t in found or [])
 
 
 def extract(inv: Invocation, ctx: Context) -> list[Effect]:
@@ -260,6 +319,10 @@ def extract(inv: Invocation, ctx: Context) -> list[Effect]:
     if not extracting:
         creating = inv.name == "tar" and any("c" in t.lstrip("-") for t in texts[:1])
         file_opt = option_value(inv.args, "-f", "--file")
+        if inv.name == "tar" and "--remove-files" in texts:
+            sources = _tar_members(inv.args)
+            return _each(ctx, Kind.FILE_DELETE, sources, inv, "deletes what it archives (tar --remove-files)",
+                         recursive=True)  # fmt: skip
         if creating and file_opt:
             return _overwrite_if_exists(ctx, Word.literal(file_opt), inv, "written by tar")
         return [Effect.make(Kind.READ, inv.name, "lists or packs an archive", source=inv.source)]
@@ -290,6 +353,16 @@ def sort(inv: Invocation, ctx: Context) -> list[Effect]:
 
 
 def patch(inv: Invocation, ctx: Context) -> list[Effect]:
+    """`patch FILE` edits FILE in place (the patch comes on stdin or -i); with no FILE it edits the files the
+    patch names, in the working tree."""
+    valued = frozenset({"-i", "--input", "-p", "--strip", "-d", "--directory", "-o", "--output", "-r", "-B",
+                        "-F", "--fuzz", "-D", "-V", "-z", "--suffix"})  # fmt: skip
+    _options, operands = split_args(inv.args, valued)
+    out = option_value(inv.args, "-o", "--output")
+    if out is not None and out != "-":
+        return _overwrite_if_exists(ctx, Word.literal(out), inv, "written by patch")
+    if operands:
+        return ctx.file_effects(Kind.FILE_OVERWRITE, operands[0], inv, "patched in place")
     return [Effect.make(Kind.FILE_WRITE, "working tree", "applies a patch", source=inv.source)]
 
 
@@ -301,6 +374,61 @@ def trash(inv: Invocation, ctx: Context) -> list[Effect]:
     return _each(ctx, Kind.FILE_MOVE, words, inv, "moves to the trash")
 
 
+AWK_VALUED = frozenset({"-F", "-v", "-f", "-i", "--include", "-l", "--load", "--field-separator", "--assign"})
+AWK_STRING = r'"((?:[^"\\]|\\.)*)"'
+AWK_SYSTEM = re.compile(r"\bsystem\s*\(\s*" + AWK_STRING + r"\s*\)")
+AWK_PIPE = re.compile(r"\|&?\s*" + AWK_STRING)
+AWK_REDIRECT = re.compile(r">>?\s*" + AWK_STRING)
+
+
+def awk(inv: Invocation, ctx: Context) -> list[Effect]:
+    """awk reads, unless it edits in place (`-i inplace`), runs commands (`system("…")`, `print | "cmd"`) or
+    writes files (`print > "f"`): string literals there are analysed; anything computed is unknown."""
+    args = list(inv.args)
+    texts = [w.text for w in args]
+    in_place = any(texts[i] in ("-i", "--include") and i + 1 < len(texts) and texts[i + 1] == "inplace"
+                   for i in range(len(texts)))  # fmt: skip
+    program: Word | None = None
+    files: list[Word] = []
+    i = 0
+    while i < len(args):
+        text = texts[i]
+        if text in AWK_VALUED:
+            if text == "-f" and i + 1 < len(args):
+                script = ctx.read_text(args[i + 1].text, inv.cwd) if args[i + 1].known else None
+                program = Word.literal(script) if script is not None else Word("?", False, "awk program file")
+            i += 2
+            continue
+        if text.startswith("-") and text != "-":
+            i += 1
+            continue
+        if program is None:
+            program = args[i]
+        elif "=" not in text:
+            files.append(args[i])
+        i += 1
+    effects = _awk_program(program, inv, ctx) if program is not None else []
+    if in_place:
+        effects += _each(ctx, Kind.FILE_OVERWRITE, files, inv, "edits in place (awk -i inplace)")
+    return effects or [Effect.make(Kind.READ, inv.name, "filters text", source=inv.source)]
+
+
+def _awk_program(program: Word, inv: Invocation, ctx: Context) -> list[Effect]:
+    if not program.known:
+        return [Effect.unknown(f"awk program not known before it runs ({program.why})", inv.source)]
+    text = program.text
+    effects: list[Effect] = []
+    commands = AWK_SYSTEM.findall(text) + AWK_PIPE.findall(text)
+    calls = len(re.findall(r"\bsystem\s*\(", text)) + len(re.findall(r"\|&?\s*[^|\s]", text))
+    if calls > len(commands):
+        effects.append(Effect.unknown("awk runs a command it computes at run time", inv.source))
+    for command in commands:
+        effects += ctx.shell(command.replace('\\"', '"'), inv)
+    for target in AWK_REDIRECT.findall(text):
+        effects += _overwrite_if_exists(ctx, Word.literal(target), inv, "written by awk")
+    return effects
+
+
 HANDLERS: dict[str, Handler] = {
     "rm": rm, "rmdir": rm, "unlink": rm, "srm": rm, "shred": shred, "truncate": truncate, "dd": dd,
     "mv": mv, "cp": cp, "install": create, "ln": ln, "tee": tee, "touch": create, "mkdir": create,
@@ -309,4 +437,6 @@ HANDLERS: dict[str, Handler] = {
     "parted": device_tool, "gdisk": device_tool, "sgdisk": device_tool, "mkswap": device_tool,
     "tar": extract, "unzip": extract, "curl": download, "wget": download, "sort": sort,
     "patch": patch, "split": create, "csplit": create, "trash": trash, "trash-put": trash, "gio": trash,
+    "rimraf": rm, "del": rm, "del-cli": rm, "awk": awk, "gawk": awk, "mawk": awk, "nawk": awk,
+    "busybox-awk": awk,
 }  # fmt: skip

@@ -196,6 +196,22 @@ def gc(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
     return [_effect(Kind.GIT_WRITE, "objects", "git gc", inv)]
 
 
+def prune(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    """`git prune` deletes unreachable objects: with `--expire=now` (or no reflog to save them) for good."""
+    if has_flag(rest, "-n", "--dry-run"):
+        return [_effect(Kind.READ, "objects", "git prune --dry-run", inv)]
+    return [_effect(Kind.GIT_REWRITE, "objects", "git prune deletes unreachable commits", inv)]
+
+
+def symbolic_ref(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    if has_flag(rest, "-d", "--delete"):
+        return [_effect(Kind.GIT_DELETE, "ref", "git symbolic-ref -d deletes a symbolic ref (HEAD)", inv)]
+    operands = [w for w in rest if not w.text.startswith("-")]
+    if len(operands) >= 2:
+        return [_effect(Kind.GIT_WRITE, "ref", "git symbolic-ref points a ref elsewhere", inv)]
+    return [_effect(Kind.READ, "ref", "git symbolic-ref reads", inv)]
+
+
 def update_ref(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
     if has_flag(rest, "-d"):
         return [_effect(Kind.GIT_DELETE, "ref", "git update-ref -d deletes a ref", inv)]
@@ -235,7 +251,7 @@ _SUBCOMMANDS = {
     "reset": reset, "checkout": checkout, "restore": restore, "clean": clean, "stash": stash,
     "branch": branch, "push": push, "filter-branch": history_rewrite, "filter-repo": history_rewrite,
     "reflog": reflog, "gc": gc, "update-ref": update_ref, "worktree": worktree, "tag": tag, "rm": git_rm,
-    "switch": switch, "replace": history_rewrite,
+    "switch": switch, "replace": history_rewrite, "prune": prune, "symbolic-ref": symbolic_ref,
 }  # fmt: skip
 
 HANDLERS: dict[str, Handler] = {"git": git}

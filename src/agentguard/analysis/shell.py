@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
+import shlex
 from collections.abc import Callable, Iterable
 
 import tree_sitter
@@ -29,6 +31,14 @@ DEV_SINKS = frozenset(
     ["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom"]
 )
 NO_STDIN = Stdin()
+SIMPLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+# Tools whose output is shell code that only sets the environment (their documented `eval "$(…)"` use).
+ENV_EMITTERS = frozenset(
+    """direnv:export ssh-agent pyenv:init rbenv:init nodenv:init goenv:init jenv:init starship:init zoxide:init
+    conda:shell.bash conda:shell.zsh brew:shellenv fnm:env mise:activate rtx:activate opam:env dircolors
+    keychain:--eval thefuck:--alias pip:completion npm:completion kubectl:completion gh:completion
+    helm:completion register-python-argcomplete devbox:shellenv nix:print-dev-env pdm:venv poetry:env""".split()
+)
 
 
 def _parser() -> tree_sitter.Parser:
@@ -55,12 +65,14 @@ class Walker:
         variables: dict[str, str | None],
         functions: dict[str, Node] | None = None,
         depth: int = 0,
+        aliases: dict[str, str] | None = None,
     ) -> None:
         self.cwd = cwd
         self.home = home
         self.project_root = project_root
         self.variables = variables
         self.functions = functions if functions is not None else {}
+        self.aliases = aliases if aliases is not None else {}
         self.depth = depth
         self.effects: list[Effect] = []
         self._calls: list[str] = []
@@ -84,6 +96,7 @@ class Walker:
             variables=dict(self.variables),
             functions=dict(self.functions),
             depth=self.depth + 1,
+            aliases=dict(self.aliases),
         )
 
     # ---- Context protocol -------------------------------------------------------------------------
@@ -98,14 +111,29 @@ class Walker:
         if found is None:
             why = word.why or ("the working directory is not known" if inv.cwd is None else "empty path")
             return [Effect.unknown(f"{detail}: path not known ({why})", source=inv.source)]
-        return [
-            Effect.make(
-                kind, t.display, detail, source=inv.source, path=t.path, real_path=t.real,
-                recursive=recursive and t.is_dir if t.exists else recursive, is_dir=t.is_dir,
-                exists=t.exists, size=t.size, pattern=t.pattern,
-            )
-            for t in found
-        ]  # fmt: skip
+        effects = []
+        for t in found:
+            # A path that does not exist yet may be a tree by the time this runs: keep the flag for it.
+            deep = recursive and (t.is_dir or not t.exists)
+            effects.append(Effect.make(
+                kind, t.display, detail, source=inv.source, path=t.path, real_path=t.real, recursive=deep,
+                is_dir=t.is_dir, exists=t.exists, size=t.size, pattern=t.pattern,
+            ))  # fmt: skip
+            if t.is_dir and (deep or kind == Kind.FILE_MOVE):
+                effects += self._enclosed(kind, t, detail, inv)
+        return effects
+
+    def _enclosed(self, kind: Kind, target: Target, detail: str, inv: Invocation) -> list[Effect]:
+        """A tree that holds the project or the home directory takes it along: say so, with their paths, so
+        that `rm -rf ..` is judged as deleting the project and `rm -rf /home/me/..` as deleting home."""
+        out = []
+        for place, name in ((self.project_root, "the project"), (self.home, "the home directory")):
+            inside = any(place.startswith(p.rstrip("/") + "/") for p in (target.path, target.real))
+            if inside:
+                out.append(Effect.make(kind, place, f"{detail} {target.display}, which holds {name}",
+                                       source=inv.source, path=place, real_path=os.path.realpath(place),
+                                       recursive=True, is_dir=True, exists=True))  # fmt: skip
+        return out
 
     def shell(self, script: str, inv: Invocation, *, stdin: Stdin | None = None) -> list[Effect]:
         if self.depth >= MAX_DEPTH:
@@ -161,8 +189,17 @@ class Walker:
     def _visit_redirected_statement(self, node: Node, stdin: Stdin) -> None:
         body = node.child_by_field_name("body")
         redirects = [c for c in node.children if c.type.endswith("_redirect")]
-        own_stdin = self._stdin_from(redirects) or stdin
         piped = [c for r in redirects for c in r.named_children if c.type == "pipeline"]
+        if body is not None and body.type == "list" and not piped:
+            # tree-sitter hangs `a && b < f` on the whole list; bash gives the redirect to b alone, after a ran.
+            *first, last = body.named_children
+            for child in first:
+                self.visit(child, stdin)
+            self.visit(last, self._stdin_from(redirects) or stdin)
+            for redirect in redirects:
+                self._redirect_effects(redirect, _text(node))
+            return
+        own_stdin = self._stdin_from(redirects) or stdin
         if body is not None:
             if piped:  # `cat <<EOF | bash`: tree-sitter hangs the pipeline under the heredoc
                 stages = [body] + [c for p in piped for c in p.named_children]
@@ -263,12 +300,21 @@ class Walker:
         if not first.known:
             return [Effect.unknown(f"the command name is computed at run time ({first.why})", inv.source)]
         name = inv.name
+        split = self._custom_ifs_split(inv)
+        if split is not None:
+            return [split]
+        if "/" not in first.text and name in self.aliases:
+            return self._call_alias(name, inv)
         if "/" not in first.text and name in self.functions:
             return self._call_function(name, inv)
-        builtin = getattr(self, "_builtin_" + name.replace("-", "_"), None) if name.isidentifier() else None
+        method = "_builtin_source" if name == "." else "_builtin_" + name.replace("-", "_")
+        builtin = getattr(self, method, None) if name.isidentifier() or name == "." else None
         if builtin is not None:
             result: list[Effect] = builtin(inv)
             return result
+        text = wrappers.shell_text(inv.words, name)
+        if text is not None:
+            return self._shell_text(inv, text)
         unwrapped = wrappers.unwrap(inv.words, name)
         if unwrapped is not None:
             return self._unwrapped(inv, unwrapped)
@@ -279,9 +325,23 @@ class Walker:
             return list(handler(inv, self))
         return self._program(inv)
 
+    def _shell_text(self, inv: Invocation, found: wrappers.ShellText) -> list[Effect]:
+        """Shell code another command runs: `su -c`, `script -c`, `watch`, `ssh host cmd`, `at` …"""
+        if not found.known:
+            return [Effect.unknown(f"{inv.name} runs shell code not known before it runs ({found.why})", inv.source)]
+        if found.text is None:
+            return self._shell_stdin(inv)
+        if found.remote is None:
+            return self.shell(found.text, inv)
+        # On another machine: its files are not ours to resolve (cwd unknown), but what the code does is.
+        remote = Invocation(inv.words, None, inv.source, inv.stdin, inv.assignments)
+        return [_with_context(e, {"host": found.remote}) for e in self.shell(found.text, remote)]
+
     def _unwrapped(self, inv: Invocation, unwrapped: wrappers.Unwrapped) -> list[Effect]:
         if unwrapped.reads_only:
             return [Effect.make(Kind.READ, inv.name, "reports only", source=inv.source)]
+        if not unwrapped.words and inv.name in ("sudo", "doas"):  # `sudo -s` / `sudo -i`: a root shell on stdin
+            return self._shell_stdin(inv)
         cwd = inv.cwd
         if unwrapped.chdir is not None:
             cwd = paths.absolute(os.path.expanduser(unwrapped.chdir), cwd) if cwd else None
@@ -304,6 +364,31 @@ class Walker:
         kind = programs.classify(inv.name)
         detail = {Kind.READ: "reads", Kind.EXEC_TEST: "runs checks", Kind.EXEC_BUILD: "builds or installs"}
         return [Effect.make(kind, inv.name, detail.get(kind, "runs a program"), source=inv.source)]
+
+    def _custom_ifs_split(self, inv: Invocation) -> Effect | None:
+        """With IFS set to other characters, `$cmd` splits where we would not: `IFS=,; c=rm,-rf,x; $c`."""
+        ifs = self.variables.get("IFS", " ")
+        separators = set(ifs or "") - set(" \t\n") if "IFS" in self.variables else set()
+        if ifs is None or any(separators & set(w.text) for w in inv.words):
+            return Effect.unknown("words split on a custom IFS are not known before it runs", inv.source)
+        return None
+
+    def _builtin_alias(self, inv: Invocation) -> list[Effect]:
+        for word in inv.args:
+            if "=" in word.text and not word.text.startswith("-"):
+                name, value = word.text.split("=", 1)
+                self.aliases[name] = value if word.known else "__agentguard_unknown_alias__"
+        return [Effect.make(Kind.READ, "aliases", "defines or lists aliases", source=inv.source)]
+
+    def _call_alias(self, name: str, inv: Invocation) -> list[Effect]:
+        """An alias is text put in front of the arguments (if aliases are on); it does not expand itself."""
+        value = self.aliases[name]
+        if value == "__agentguard_unknown_alias__" or not all(w.known for w in inv.args):
+            return [Effect.unknown(f"alias {name} expands to text not known before it runs", inv.source)]
+        child = self.child(inv.cwd)
+        child.depth = self.depth
+        del child.aliases[name]
+        return child.walk_script(" ".join([value, *(shlex.quote(w.text) for w in inv.args)]), inv.stdin)
 
     def _call_function(self, name: str, inv: Invocation) -> list[Effect]:
         if name in self._calls or self.depth >= MAX_DEPTH:
@@ -355,8 +440,20 @@ class Walker:
         script = self.read_text(script_word.text, inv.cwd)
         effects = [Effect.make(Kind.EXEC_PROGRAM, script_word.text, "runs a shell script", source=inv.source)]
         if script is None:
-            return effects
+            return effects if self._exists(script_word, inv) else self._missing_script(script_word, inv)
         return effects + self.shell(script, inv)
+
+    def _exists(self, word: Word, inv: Invocation) -> bool:
+        found = paths.resolve(word, inv.cwd) if word.known else None
+        return bool(found) and all(t.exists for t in found or [])
+
+    def _missing_script(self, word: Word, inv: Invocation) -> list[Effect]:
+        """A script that is not there yet (or is a process substitution) runs code nobody can read now."""
+        inner = word.text[2:-1].strip() if word.text.startswith("<(") and word.text.endswith(")") else ""
+        if inner.split(" ", 1)[0] in NETWORK_FETCHERS:
+            return [Effect.make(Kind.EXEC_REMOTE, inner, "runs shell code downloaded from the network",
+                                source=inv.source)]  # fmt: skip
+        return [Effect.unknown(f"runs {word.text}, which cannot be read before it runs", inv.source)]
 
     def _shell_stdin(self, inv: Invocation) -> list[Effect]:
         return self.code_from_stdin(inv, "shell", lambda text: self.shell(text, inv))
@@ -400,6 +497,10 @@ class Walker:
 
     def _builtin_eval(self, inv: Invocation) -> list[Effect]:
         if not all(w.known for w in inv.args):
+            emitter = _env_emitter(inv.args)
+            if emitter is not None:
+                return [Effect.make(Kind.EXEC_PROGRAM, emitter, "loads environment settings printed by",
+                                    source=inv.source)]  # fmt: skip
             why = next(w.why for w in inv.args if not w.known)
             return [Effect.unknown(f"eval of text not known before it runs ({why})", inv.source)]
         tree_text = " ".join(w.text for w in inv.args)
@@ -420,6 +521,8 @@ class Walker:
         word = inv.args[0]
         script = self.read_text(word.text, inv.cwd) if word.known else None
         if script is None:
+            if not word.known or not self._exists(word, inv):
+                return self._missing_script(word, inv)
             return [Effect.make(Kind.EXEC_PROGRAM, word.text, "sources a shell file", source=inv.source)]
         return self._builtin_eval(inv.with_words([inv.words[0], Word.literal(script)]))
 
@@ -501,7 +604,19 @@ class Walker:
         env = dict(self.variables)
         if self.cwd is not None:
             env["PWD"] = self.cwd
-        return Expander(env, self.home, self._substitution)
+        return Expander(env, self.home, self._substitution, self._known_output)
+
+    def _known_output(self, node: Node) -> str | None:
+        """What a substitution prints when that is certain beforehand: `$(pwd)` is the cwd, `$(which X)` and
+        `$(command -v X)` name X (run as X, it is the same program)."""
+        text = _text(node)
+        words = (text[2:-1] if text.startswith("$(") else text[1:-1]).split()
+        if words and words[0] == "pwd" and all(w in ("-L", "-P") for w in words[1:]) and self.cwd is not None:
+            return os.path.realpath(self.cwd) if "-P" in words else self.cwd
+        which = words[1:] if words[:1] == ["which"] else words[2:] if words[:2] == ["command", "-v"] else []
+        if len(which) == 1 and SIMPLE_NAME.fullmatch(which[0]):
+            return which[0]
+        return None
 
     def _substitution(self, node: Node) -> None:
         saved = (self.cwd, dict(self.variables))
@@ -549,6 +664,19 @@ def _parse_error(root: Node) -> str:
     bad = first_error(root)
     where = f" near {_text(bad)[:40]!r}" if bad is not None and _text(bad) else ""
     return f"the command line does not parse as shell{where}"
+
+
+def _env_emitter(args: tuple[Word, ...]) -> str | None:
+    """`eval "$(direnv export bash)"` and its kin: one substitution of a tool that prints only settings."""
+    if len(args) != 1:
+        return None
+    match = re.fullmatch(r'"?(?:\$\(|`)\s*([^()`;|&<>$]*?)\s*(?:\)|`)"?', args[0].text)
+    words = match.group(1).split() if match else []
+    if not words:
+        return None
+    name = os.path.basename(words[0])
+    keys = {name, f"{name}:{words[1]}" if len(words) > 1 else name}
+    return " ".join(words) if keys & ENV_EMITTERS else None
 
 
 def _is_fork_bomb(name: str, body: Node) -> bool:

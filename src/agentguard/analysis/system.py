@@ -80,12 +80,36 @@ def crontab(inv: Invocation, ctx: Context) -> list[Effect]:
         return _effect(Kind.SYSTEM_DESTROY, "crontab", "removes every cron job of the user", inv)
     if has_flag(inv.args, "-l", "--list"):
         return _effect(Kind.READ, "crontab", "lists cron jobs", inv)
-    return _effect(Kind.EXEC_PROGRAM, "crontab", "replaces the cron table", inv)
+    # Installing a table schedules code to run later, outside any later check: judge what it schedules.
+    operands = [w for w in inv.args if not w.text.startswith("-") or w.text == "-"]
+    if operands and operands[0].text != "-" and operands[0].known:
+        text = ctx.read_text(operands[0].text, inv.cwd)
+    else:
+        text = inv.stdin.text if operands or inv.stdin.origin != "none" else None
+    if text is None:
+        if not operands and inv.stdin.origin == "none":
+            return _effect(Kind.EXEC_PROGRAM, "crontab", "edits the cron table", inv)
+        return [Effect.unknown("installs a cron table whose jobs are not known before it runs", inv.source)]
+    jobs = "\n".join(_cron_command(line) for line in text.splitlines())
+    return [*_effect(Kind.EXEC_PROGRAM, "crontab", "replaces the cron table", inv), *ctx.shell(jobs, inv)]
+
+
+def _cron_command(line: str) -> str:
+    """The command of a crontab line (after five time fields or an @keyword); comments and settings drop."""
+    stripped = line.strip()
+    if not stripped or stripped.startswith("#") or ("=" in stripped.split()[0]):
+        return ""
+    fields = stripped.split(None, 1 if stripped.startswith("@") else 5)
+    return fields[-1] if len(fields) > (1 if stripped.startswith("@") else 5) else ""
 
 
 def firewall(inv: Invocation, ctx: Context) -> list[Effect]:
     texts = [w.text for w in inv.args]
     flushing = any(t in ("-F", "--flush", "-X", "--delete-chain", "flush", "reset", "disable") for t in texts)
+    # A DROP/REJECT default policy on INPUT or OUTPUT cuts the machine off (ssh included) just as surely.
+    policy = next((i for i, t in enumerate(texts) if t in ("-P", "--policy")), None)
+    if policy is not None and any(t in ("DROP", "REJECT") for t in texts[policy + 1 : policy + 3]):
+        flushing = True
     if inv.name == "nft" and not any(t in ("flush", "delete") for t in texts):
         flushing = False
     if flushing:
@@ -102,7 +126,30 @@ def accounts(inv: Invocation, ctx: Context) -> list[Effect]:
 
 
 def mounts(inv: Invocation, ctx: Context) -> list[Effect]:
-    return _effect(Kind.EXEC_PROGRAM, " ".join(w.text for w in inv.args) or inv.name, inv.name, inv)
+    texts = [w.text for w in inv.args]
+    operands = [t for t in texts if not t.startswith("-")]
+    if inv.name == "swapoff" and (has_flag(inv.args, "-a", "--all") or not operands):
+        return _effect(Kind.SYSTEM_DESTROY, "swap", "turns off all swap (the kernel may kill processes)", inv)
+    if inv.name == "umount" and (has_flag(inv.args, "-a", "--all") or any(t in SYSTEM_MOUNTS for t in operands)):
+        return _effect(Kind.SYSTEM_DESTROY, " ".join(operands) or "every file system", "unmounts system file "
+                       "systems", inv)  # fmt: skip
+    if inv.name == "losetup" and not operands and not has_flag(inv.args, "-d", "-D", "--detach", "--detach-all"):
+        return _effect(Kind.READ, "loop devices", "lists loop devices", inv)
+    return _effect(Kind.EXEC_PROGRAM, " ".join(texts) or inv.name, inv.name, inv)
+
+
+SYSTEM_MOUNTS = frozenset(["/", "/boot", "/boot/efi", "/usr", "/var", "/home", "/etc", "/proc", "/sys", "/dev"])
+
+
+def diskutil(inv: Invocation, ctx: Context) -> list[Effect]:
+    """macOS disk tool: the erase, partition and delete verbs destroy volumes; the rest only report or mount."""
+    verb = next((w.text for w in inv.args if not w.text.startswith("-")), "")
+    destructive = verb.lower().startswith(("erase", "zero", "secureerase", "partition", "reformat", "randomdisk"))
+    if destructive or (verb in ("apfs", "cs") and any(w.text.startswith("delete") for w in inv.args)):
+        devices = [w.text for w in inv.args if w.text.startswith(("/dev/", "disk"))] or ["a disk"]
+        return _effect(Kind.SYSTEM_DESTROY, ", ".join(devices), f"diskutil {verb} destroys a volume", inv)
+    kind = Kind.READ if verb in ("list", "info", "activity", "") else Kind.EXEC_PROGRAM
+    return _effect(kind, "disks", f"diskutil {verb}".strip(), inv)
 
 
 def history(inv: Invocation, ctx: Context) -> list[Effect]:
@@ -117,5 +164,5 @@ HANDLERS: dict[str, Handler] = {
     "systemctl": services, "service": services, "crontab": crontab,
     "iptables": firewall, "ip6tables": firewall, "nft": firewall, "ufw": firewall,
     "userdel": accounts, "groupdel": accounts, "passwd": accounts,
-    "swapoff": mounts, "umount": mounts, "losetup": mounts, "history": history,
+    "swapoff": mounts, "umount": mounts, "losetup": mounts, "history": history, "diskutil": diskutil,
 }  # fmt: skip

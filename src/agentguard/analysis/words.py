@@ -41,10 +41,17 @@ Substitution = Callable[[Node], None]
 class Expander:
     """Expands word nodes with the variables known at that point of the command line."""
 
-    def __init__(self, variables: Mapping[str, str | None], home: str, on_substitution: Substitution):
+    def __init__(
+        self,
+        variables: Mapping[str, str | None],
+        home: str,
+        on_substitution: Substitution,
+        known_output: Callable[[Node], str | None] | None = None,
+    ):
         self.variables = variables
         self.home = home
         self.on_substitution = on_substitution
+        self.known_output = known_output  # what a substitution prints, when that is certain before it runs
 
     def expand(self, node: Node) -> Word:
         try:
@@ -79,6 +86,10 @@ class Expander:
             return [p for child in node.children for p in self._pieces(child, quoted)]
         if kind in ("simple_expansion", "expansion"):
             return [_Piece(self._variable(node), bool(quoted))]
+        if kind == "command_substitution" and self.known_output is not None:
+            value = self.known_output(node)
+            if value is not None:
+                return [_Piece(value, True)]
         if kind in ("command_substitution", "process_substitution"):
             raise _Unknown(f"{_text(node)} is only known when it runs")
         if kind == "arithmetic_expansion":

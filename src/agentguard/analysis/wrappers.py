@@ -75,6 +75,11 @@ SPECS: dict[str, Spec] = {
     "aws-vault": _spec("-d --duration --region", operands=1, separator="--"),
     "direnv": _spec(operands=1),
     "env": _spec("-u --unset -C --chdir -S --split-string"),
+    "chronic": _spec(),
+    "flock": _spec("-w --timeout -E --conflict-exit-code", operands=1),
+    "xvfb-run": _spec("-n --server-num -s --server-args -f --auth-file -e --error-file -p --xauth-protocol"),
+    "catchsegv": _spec(),
+    "sg": _spec(operands=1),
 }
 
 # Two-word wrappers: `poetry run X`, `bundle exec X` and the like run X.
@@ -214,3 +219,79 @@ def _unwrap_env(args: Sequence[Word]) -> Unwrapped:
     if not inner:
         return Unwrapped(reads_only=True, assignments=tuple(assignments))
     return Unwrapped(words=inner, assignments=tuple(assignments), chdir=chdir)
+
+
+@dataclass(frozen=True, slots=True)
+class ShellText:
+    """Shell code a command runs as text: `su -c CODE`, `script -c CODE`, `watch CMD…`, `ssh HOST CMD…`.
+
+    `text` None means the code comes on stdin (`at`, `su` with no -c); `remote` names the host it runs on."""
+
+    text: str | None
+    known: bool = True
+    why: str = ""
+    remote: str | None = None
+
+
+SSH_VALUED = frozenset("-b -c -D -E -e -F -I -i -J -L -l -m -O -o -p -Q -R -S -W -w -B".split())
+WATCH_VALUED = frozenset("-n --interval -d --differences -q --equexit".split())
+
+
+def shell_text(words: Sequence[Word], name: str) -> ShellText | None:
+    """The shell code `words` run through `name`, or None when `name` does not run code given as text."""
+    args = list(words[1:])
+    if name in ("su", "script", "flock", "runuser"):
+        code = _option(args, "-c", "--command")
+        if code is not None:
+            return _text(code)
+        return ShellText(None) if name == "su" else None
+    if name == "watch":
+        rest = _after_options(args, WATCH_VALUED)
+        return _joined(rest) if rest else None
+    if name == "ssh":
+        rest = _after_options(args, SSH_VALUED)
+        if len(rest) < 2:
+            return None  # an interactive session (or a tunnel): nothing to analyse here
+        joined = _joined(rest[1:])
+        return ShellText(joined.text, joined.known, joined.why, remote=rest[0].text)
+    if name in ("at", "batch"):
+        if _has(args, "-l", "-r", "-d", "-c"):
+            return None  # lists, removes or shows jobs
+        return ShellText(None, False, "the job file") if _has(args, "-f") else ShellText(None)
+    return None
+
+
+def _has(args: Sequence[Word], *names: str) -> bool:
+    return any(w.text in names for w in args)
+
+
+def _option(args: Sequence[Word], short: str, long: str) -> Word | None:
+    for i, word in enumerate(args):
+        if word.text in (short, long) and i + 1 < len(args):
+            return args[i + 1]
+        if word.text.startswith(long + "="):
+            return Word(word.text.split("=", 1)[1], word.known, word.why)
+        bundled = word.text.startswith("-") and not word.text.startswith("--") and len(word.text) > 2
+        if bundled and word.text.endswith(short[1]) and i + 1 < len(args):  # `script -qc CODE`
+            return args[i + 1]
+    return None
+
+
+def _after_options(args: Sequence[Word], valued: frozenset[str]) -> list[Word]:
+    i = 0
+    while i < len(args) and args[i].text.startswith("-") and args[i].text != "-":
+        if args[i].text == "--":
+            return list(args[i + 1 :])
+        i += 2 if args[i].text in valued else 1
+    return list(args[i:])
+
+
+def _text(word: Word) -> ShellText:
+    return ShellText(word.text) if word.known else ShellText(None, False, word.why)
+
+
+def _joined(words: Sequence[Word]) -> ShellText:
+    unknown = next((w for w in words if not w.known), None)
+    if unknown is not None:
+        return ShellText(None, False, unknown.why)
+    return ShellText(" ".join(w.text for w in words))
