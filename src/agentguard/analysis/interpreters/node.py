@@ -8,11 +8,12 @@ the network is remote execution.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from agentguard.analysis.interpreters import calls, common, node_bindings
 from agentguard.analysis.interpreters.calls import Call
-from agentguard.analysis.interpreters.lexer import Lexer, LexError, Tok
+from agentguard.analysis.interpreters.lexer import Lexer, LexError, Tok, unescape
 from agentguard.analysis.interpreters.node_api import (
     DISTINCTIVE,
     EVALUATORS,
@@ -24,6 +25,7 @@ from agentguard.analysis.interpreters.node_api import (
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
 
+TEMPLATE_PART = re.compile(r"\$\{\s*([A-Za-z_$][\w$]*)\s*\}")
 CODE_FLAGS = ("-e", "--eval", "-p", "--print")
 VALUED = frozenset(
     {
@@ -74,6 +76,11 @@ BUILD_SUBCOMMANDS = frozenset(
         "publish",
     }
 )
+JOINS: dict[tuple[str, ...], str] = {
+    ("path", ".", "join"): "join",
+    ("path", ".", "resolve"): "resolve",
+    ("path", ".", "posix", ".", "join"): "join",
+}
 SCRIPT_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx")
 
 
@@ -101,10 +108,10 @@ def _node(inv: Invocation, ctx: Context, args: list[Word]) -> list[Effect]:
     while i < len(args):
         text = args[i].text
         if text in CODE_FLAGS and i + 1 < len(args):
-            code = args[i + 1]
-            return analyse(code.text, inv, ctx) if code.known else [common.unknown_code(inv, code)]
+            return _inline(args[i + 1], args[i + 2 :], inv, ctx)
         if text.startswith(("--eval=", "--print=")):
-            return analyse(text.split("=", 1)[1], inv, ctx) if args[i].known else [common.unknown_code(inv, args[i])]
+            code = Word(text.split("=", 1)[1], args[i].known, args[i].why)
+            return _inline(code, args[i + 1 :], inv, ctx)
         if text in ("-v", "--version", "-h", "--help", "-c", "--check") and inv.name == "node":
             return [Effect.make(Kind.READ, inv.name, "checks syntax or prints its version", source=inv.source)]
         if text == "--test":
@@ -117,14 +124,22 @@ def _node(inv: Invocation, ctx: Context, args: list[Word]) -> list[Effect]:
         i += 2 if text in VALUED else 1
     if i >= len(args):
         return common.stdin_code(inv, ctx, "node", lambda text: analyse(text, inv, ctx))
-    return common.script(args[i], inv, ctx, "node", lambda text: analyse(text, inv, ctx))
+    return _script(args[i], args[i + 1 :], inv, ctx)
+
+
+def _inline(code: Word, rest: Sequence[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    return analyse(code.text, inv, ctx, args=rest) if code.known else [common.unknown_code(inv, code)]
+
+
+def _script(word: Word, rest: Sequence[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    return common.script(word, inv, ctx, inv.name, lambda text: analyse(text, inv, ctx, args=rest, script=word.text))
 
 
 def _subcommand(inv: Invocation, ctx: Context, args: list[Word]) -> list[Effect]:
     sub = args[0].text
-    if sub == "eval" and len(args) > 1:
-        code = args[-1]
-        return analyse(code.text, inv, ctx) if code.known else [common.unknown_code(inv, code)]
+    if sub == "eval":
+        rest = [w for w in args[1:] if not w.text.startswith("-")]
+        return _inline(rest[0], rest[1:], inv, ctx) if rest else [Effect.unknown("deno eval without code", inv.source)]
     if sub in TEST_SUBCOMMANDS:
         return [Effect.make(Kind.EXEC_TEST, inv.name, f"runs {sub}", source=inv.source)]
     if sub in BUILD_SUBCOMMANDS:
@@ -139,19 +154,31 @@ def _subcommand(inv: Invocation, ctx: Context, args: list[Word]) -> list[Effect]
     target = args[0]
     if not (target.text.endswith(SCRIPT_SUFFIXES) or "/" in target.text):
         return [Effect.make(Kind.EXEC_PROGRAM, target.text, "runs a package script or task", source=inv.source)]
-    return common.script(target, inv, ctx, inv.name, lambda text: analyse(text, inv, ctx))
+    return _script(target, args[1:], inv, ctx)
 
 
 # ---- code --------------------------------------------------------------------------------------------
 
 
-def analyse(code: str, inv: Invocation, ctx: Context, depth: int = 0) -> list[Effect]:
+def analyse(
+    code: str, inv: Invocation, ctx: Context, depth: int = 0, args: Sequence[Word] = (), script: str | None = None
+) -> list[Effect]:
+    """Effects of JavaScript `code`; `args` are the command-line arguments after it (`script` when the code
+    is a script file), for `process.argv[2]` and the like."""
     try:
         tokens = JsLexer(code).run()
     except LexError as exc:
         return [Effect.unknown(f"{inv.name}: could not read the code ({exc})", inv.source)]
-    aliases, imported = node_bindings.bindings(tokens)
     consts = common.constants(tokens)
+    process_argv = [Word.literal(inv.name), *([Word.literal(script)] if script else []), *args]
+    argv: dict[tuple[str, ...], Sequence[Word]] = {
+        ("process", ".", "argv"): process_argv,
+        ("Bun", ".", "argv"): process_argv,
+        ("Deno", ".", "args"): args,
+    }
+    tokens = common.fold(_templates(tokens, consts), consts, argv=argv, joins=JOINS)
+    consts = common.constants(tokens)
+    aliases, imported = node_bindings.bindings(tokens)
     effects: list[Effect] = []
     names = {t.text for t in tokens if t.kind == "name"}
     network = bool(names & NETWORK) or any(m in NETWORK_MODULES for m in node_bindings.required(tokens))
@@ -217,6 +244,18 @@ def resolve(call: Call, aliases: dict[str, str], imported: dict[str, tuple[str, 
     if call.name in DISTINCTIVE and call.chain != ("?",):
         return DISTINCTIVE[call.name], call.name
     return None
+
+
+def _templates(tokens: Sequence[Tok], consts: dict[str, str]) -> list[Tok]:
+    """Template literals whose `${name}` parts are all known constants become plain strings."""
+    out = []
+    for tok in tokens:
+        if tok.kind == "str" and tok.value is None and tok.text.startswith("`"):
+            raw = TEMPLATE_PART.sub(lambda m: consts.get(m.group(1), m.group(0)), tok.text[1:-1])
+            if "${" not in raw:
+                tok = Tok("str", tok.text, unescape(raw))
+        out.append(tok)
+    return out
 
 
 def _tagged_templates(tokens: Sequence[Tok]) -> list[Call]:

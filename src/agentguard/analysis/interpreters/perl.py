@@ -30,6 +30,7 @@ APIS: dict[str, Api] = {
     "exec": Api("system", "exec runs"),
     "symlink": Api("write", "symlink creates", path=1),
 }
+JOINS: dict[tuple[str, ...], str] = {("File::Spec", "->", "catfile"): "join", ("File::Spec", "->", "catdir"): "join"}
 QUOTE_OPS = frozenset({"q", "qq", "qw", "qx", "m", "qr", "s", "tr", "y"})
 BARE = frozenset({*APIS, "open", "chmod", "chown", "eval"})
 NETWORK = ("LWP", "HTTP::Tiny", "Net::HTTP", "IO::Socket", "get(", "getstore", "Mojo::UserAgent")
@@ -137,12 +138,12 @@ def handler(inv: Invocation, ctx: Context) -> list[Effect]:
         return effects or [Effect.unknown("perl -i without a file to edit", inv.source)]
     if codes:
         code = common.inline_code(codes)
-        return analyse(code.text, inv, ctx) if code.known else [common.unknown_code(inv, code)]
+        return analyse(code.text, inv, ctx, operands) if code.known else [common.unknown_code(inv, code)]
     if "v" in letters or "c" in letters:
         return [Effect.make(Kind.READ, inv.name, "checks syntax or prints its version", source=inv.source)]
     if not operands:
         return common.stdin_code(inv, ctx, "perl", lambda text: analyse(text, inv, ctx))
-    return common.script(operands[0], inv, ctx, "perl", lambda text: analyse(text, inv, ctx))
+    return common.script(operands[0], inv, ctx, "perl", lambda text: analyse(text, inv, ctx, operands[1:]))
 
 
 def _options(args: list[Word]) -> tuple[list[Word], list[Word], set[str]]:
@@ -171,11 +172,14 @@ def _options(args: list[Word]) -> tuple[list[Word], list[Word], set[str]]:
     return codes, args[i:], letters
 
 
-def analyse(code: str, inv: Invocation, ctx: Context) -> list[Effect]:
+def analyse(code: str, inv: Invocation, ctx: Context, args: Sequence[Word] = ()) -> list[Effect]:
+    """Effects of perl `code`; `args` are its command-line arguments (@ARGV)."""
     try:
         tokens = PerlLexer(code).run()
     except LexError as exc:
         return [Effect.unknown(f"perl: could not read the code ({exc})", inv.source)]
+    consts = common.constants(tokens, ".")
+    tokens = common.fold(tokens, consts, ".", argv={("$ARGV",): args}, joins=JOINS)
     consts = common.constants(tokens, ".")
     names = {t.text for t in tokens if t.kind == "name"}
     if "eval" in names and any(marker in code for marker in NETWORK):

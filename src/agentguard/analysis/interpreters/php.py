@@ -7,6 +7,8 @@ glob('x/*'))` deletes what the glob matches. `php artisan …` is handed to the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from agentguard.analysis.interpreters import calls, common
 from agentguard.analysis.interpreters.calls import Call
 from agentguard.analysis.interpreters.common import Api
@@ -89,7 +91,8 @@ def handler(inv: Invocation, ctx: Context) -> list[Effect]:
         text = args[i].text
         if text == "-r" and i + 1 < len(args):
             code = args[i + 1]
-            return analyse(code.text, inv, ctx) if code.known else [common.unknown_code(inv, code)]
+            argv = [Word.literal("Standard input code"), *args[i + 2 :]]
+            return analyse(code.text, inv, ctx, argv) if code.known else [common.unknown_code(inv, code)]
         if text == "-f" and i + 1 < len(args):
             return _script(args[i + 1], args[i + 2 :], inv, ctx)
         if text in ("-v", "-m", "-i", "-h", "--version", "--help", "--ini", "--ri", "--rf", "--rc", "--re"):
@@ -113,14 +116,17 @@ def _script(word: Word, rest: list[Word], inv: Invocation, ctx: Context) -> list
         return [Effect.make(Kind.EXEC_TEST, base, "runs checks", source=inv.source)]
     if base in BUILD_SCRIPTS:
         return [Effect.make(Kind.EXEC_BUILD, base, "installs or builds", source=inv.source)]
-    return common.script(word, inv, ctx, "php", lambda text: analyse(text, inv, ctx))
+    return common.script(word, inv, ctx, "php", lambda text: analyse(text, inv, ctx, [word, *rest]))
 
 
-def analyse(code: str, inv: Invocation, ctx: Context) -> list[Effect]:
+def analyse(code: str, inv: Invocation, ctx: Context, argv: Sequence[Word] = ()) -> list[Effect]:
+    """Effects of php `code`; `argv` is what the code sees as $argv."""
     try:
         tokens = PhpLexer(code).run()
     except LexError as exc:
         return [Effect.unknown(f"php: could not read the code ({exc})", inv.source)]
+    consts = common.constants(tokens, ".")
+    tokens = common.fold(tokens, consts, ".", argv={("$argv",): argv})
     consts = common.constants(tokens, ".")
     names = {t.text for t in tokens if t.kind == "name"}
     if names & EVALUATORS and any(marker in code for marker in NETWORK):

@@ -74,10 +74,9 @@ def handler(inv: Invocation, ctx: Context) -> list[Effect]:
     while i < len(args):
         text = args[i].text
         if text == "-c" and i + 1 < len(args):
-            code = args[i + 1]
-            return analyse(code.text, inv, ctx) if code.known else [common.unknown_code(inv, code)]
+            return _inline(args[i + 1], args[i + 2 :], inv, ctx)
         if text.startswith("-c") and len(text) > 2:
-            return analyse(text[2:], inv, ctx) if args[i].known else [common.unknown_code(inv, args[i])]
+            return _inline(Word(text[2:], args[i].known, args[i].why), args[i + 1 :], inv, ctx)
         if text == "-m" and i + 1 < len(args):
             return _module(args[i + 1].text, args[i + 2 :], inv, ctx)
         if text.startswith("-m") and len(text) > 2:
@@ -93,7 +92,12 @@ def handler(inv: Invocation, ctx: Context) -> list[Effect]:
     script = rest[0]
     if script.text.endswith("manage.py"):
         return ctx.run(inv.with_words([Word.literal("manage.py"), *rest[1:]]))
-    return common.script(script, inv, ctx, "python", lambda text: analyse(text, inv, ctx))
+    return common.script(script, inv, ctx, "python", lambda text: analyse(text, inv, ctx, argv=rest))
+
+
+def _inline(code: Word, rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    argv = [Word.literal("-c"), *rest]
+    return analyse(code.text, inv, ctx, argv=argv) if code.known else [common.unknown_code(inv, code)]
 
 
 def _module(module: str, rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 
 from agentguard.analysis.interpreters import common
 from agentguard.analysis.interpreters.python_scope import Scope
@@ -101,12 +102,13 @@ DESTRUCTIVE_VERB = re.compile(
 )
 
 
-def analyse(code: str, inv: Invocation, ctx: Context, depth: int = 0) -> list[Effect]:
+def analyse(code: str, inv: Invocation, ctx: Context, depth: int = 0, argv: Sequence[Word] = ()) -> list[Effect]:
+    """Effects of python `code`; `argv` is what it sees as sys.argv."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError) as exc:
         return [Effect.unknown(f"python: could not parse the code ({exc})", inv.source)]
-    scope = Scope.of(tree, ctx.home)
+    scope = Scope.of(tree, ctx.home, tuple(argv))
     if any(m.startswith(NETWORK) for m in scope.modules) and scope.calls_any(EVALUATORS):
         return [Effect.make(Kind.EXEC_REMOTE, inv.name, "evaluates code fetched from the network", source=inv.source)]
     effects: list[Effect] = []
@@ -261,7 +263,7 @@ def _evaluate(
         )
     if depth > 2:
         return [Effect.unknown("python: code nested too deeply to follow", inv.source)]
-    return [e for e in analyse(text, inv, ctx, depth + 1) if e.kind != Kind.READ]
+    return [e for e in analyse(text, inv, ctx, depth + 1, scope.argv) if e.kind != Kind.READ]
 
 
 def _sql(node: ast.Call, db: Word | None, scope: Scope, inv: Invocation, ctx: Context) -> list[Effect]:

@@ -30,6 +30,7 @@ PathValue = tuple[str, bool]
 @dataclass
 class Scope:
     home: str
+    argv: tuple[Word, ...] = ()  # sys.argv as the program sees it
     imports: dict[str, str] = field(default_factory=dict)
     values: dict[str, ast.expr] = field(default_factory=dict)  # names assigned once
     loops: dict[str, ast.expr] = field(default_factory=dict)  # loop variable -> what it iterates
@@ -37,8 +38,8 @@ class Scope:
     called: set[str] = field(default_factory=set)
 
     @classmethod
-    def of(cls, tree: ast.AST, home: str) -> Scope:
-        scope = cls(home)
+    def of(cls, tree: ast.AST, home: str, argv: tuple[Word, ...] = ()) -> Scope:
+        scope = cls(home, argv)
         counts: dict[str, int] = {}
         for node in ast.walk(tree):
             scope._note(node, counts)
@@ -116,6 +117,10 @@ class Scope:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left, right = self.string(node.left, depth + 1), self.string(node.right, depth + 1)
             return left + right if left is not None and right is not None else None
+        if isinstance(node, ast.Subscript) and self.qualified(node.value) == "sys.argv":
+            index = node.slice.value if isinstance(node.slice, ast.Constant) else None
+            word = self.argv[index] if isinstance(index, int) and 0 <= index < len(self.argv) else None
+            return word.text if word is not None and word.known else None
         if isinstance(node, ast.JoinedStr):
             parts = [self.string(v.value if isinstance(v, ast.FormattedValue) else v, depth + 1) for v in node.values]
             return "".join(p for p in parts if p is not None) if None not in parts else None

@@ -6,6 +6,8 @@ spawn / backticks / %x are followed to the paths and commands they name.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from agentguard.analysis.interpreters import calls, common
 from agentguard.analysis.interpreters.calls import Call
 from agentguard.analysis.interpreters.common import Api
@@ -179,17 +181,20 @@ def handler(inv: Invocation, ctx: Context) -> list[Effect]:
         return effects or [Effect.unknown("ruby -i without a file to edit", inv.source)]
     if codes:
         code = common.inline_code(codes)
-        return analyse(code.text, inv, ctx) if code.known else [common.unknown_code(inv, code)]
+        return analyse(code.text, inv, ctx, operands) if code.known else [common.unknown_code(inv, code)]
     if not operands:
         return common.stdin_code(inv, ctx, "ruby", lambda text: analyse(text, inv, ctx))
-    return common.script(operands[0], inv, ctx, "ruby", lambda text: analyse(text, inv, ctx))
+    return common.script(operands[0], inv, ctx, "ruby", lambda text: analyse(text, inv, ctx, operands[1:]))
 
 
-def analyse(code: str, inv: Invocation, ctx: Context) -> list[Effect]:
+def analyse(code: str, inv: Invocation, ctx: Context, args: Sequence[Word] = ()) -> list[Effect]:
+    """Effects of ruby `code`; `args` are its command-line arguments (ARGV)."""
     try:
         tokens = RubyLexer(code).run()
     except LexError as exc:
         return [Effect.unknown(f"ruby: could not read the code ({exc})", inv.source)]
+    consts = common.constants(tokens)
+    tokens = common.fold(tokens, consts, argv={("ARGV",): args}, joins={("File", ".", "join"): "join"})
     consts = common.constants(tokens)
     names = {t.text for t in tokens if t.kind == "name"}
     if names & {"eval", "instance_eval", "class_eval"} and any(marker in code for marker in NETWORK):
