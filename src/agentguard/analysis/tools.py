@@ -7,7 +7,6 @@ is not.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,7 +43,9 @@ def tool_effects(tool: str, tool_input: Mapping[str, Any], cwd: str, home: str) 
     raw = tool_input.get(key)
     if not isinstance(raw, str) or not raw:
         return [Effect.unknown(f"{tool} without a {key}", source=tool)]
-    path = absolute(os.path.expanduser(raw), cwd)
+    # `~` is the home the gate was given (the hook's user), not whatever HOME this process happens to have.
+    expanded = home + raw[1:] if raw == "~" or raw.startswith("~/") else raw
+    path = absolute(expanded, cwd)
     target = target_of(raw, path)
     kind = Kind.FILE_OVERWRITE if target.exists else Kind.FILE_WRITE
     detail = {"Write": "writes", "NotebookEdit": "edits a notebook cell in"}.get(tool, "edits")
