@@ -10,7 +10,6 @@ the test reads that number just before each snapshot begins: every transaction u
 from __future__ import annotations
 
 import multiprocessing
-import os
 import random
 import sqlite3
 import time

@@ -214,11 +214,32 @@ def _swap(snapshot: Snapshot, mapping: Callable[[str], str], staged: dict[str, s
 
 
 def _remove_companions(database: str) -> None:
-    """Remove the old -wal/-shm/-journal (their content is in the safety snapshot) before the swap."""
+    """Remove the old -wal/-shm/-journal (their content is in the safety snapshot) before the swap.
+
+    The -wal is first checkpointed into the database file: killed after the -wal is gone and before the rename,
+    the live file alone must still hold every committed transaction (tests/snapshots/test_crash.py).
+    """
+    if os.path.exists(database + "-wal"):
+        _checkpoint(database)
     for suffix in COMPANIONS:
         path = database + suffix
         if os.path.lexists(path):
             os.unlink(path)
+
+
+def _checkpoint(database: str) -> None:
+    """Fold the -wal into the database file. Best effort: a damaged database or a reader that holds the -wal
+    leaves it unfolded, and the safety snapshot taken before still holds those transactions."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(database, timeout=5)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass
 
 
 def _is_db(snapshot: Snapshot, mapping: Callable[[str], str], target: str) -> bool:
