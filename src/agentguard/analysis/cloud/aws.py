@@ -129,7 +129,7 @@ def _scope(inv: Invocation, ctx: Context, globals_: dict[str, Word], words: list
 def operation(inv: Invocation, ctx: Context, service: str, op: str, rest: list[Word], scope: Scope) -> list[Effect]:
     args, problem = _with_input(parse(rest, OPERATIONS), inv, ctx)
     kind = EXCEPTIONS.get((service, op)) or verb_kind(op)
-    if args.has("--dry-run") and (args.text("--dry-run") or "true").lower() == "true":
+    if args.enabled("--dry-run"):
         return read(inv, f"{service} {op}", f"aws {service} {op} --dry-run (checks permissions only)", scope)
     if op in REQUEST_OPS:
         kind = _by_request(args, kind, inv, ctx)

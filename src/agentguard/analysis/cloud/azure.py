@@ -179,7 +179,7 @@ def azcopy(inv: Invocation, ctx: Context) -> list[Effect]:
     detail = f"azcopy {command}"
     if not names[0].known:
         return unknown(inv, f"azcopy command only known at run time ({names[0].why})")
-    if args.has("--dry-run") or command in ("list", "env", "doc", "help") or operands[:1] == [Word("list")]:
+    if args.enabled("--dry-run") or command in ("list", "env", "doc", "help") or operands[:1] == [Word("list")]:
         return read(inv, ",".join(w.text.split("?", 1)[0] for w in operands) or "azcopy", detail)
     if command in ("copy", "cp", "sync"):
         delete = (args.text("--delete-destination") or "false").lower() != "false"

@@ -88,6 +88,20 @@ class Args:
         would let a call pass as a read."""
         return any(name in names for name, _ in self.options)
 
+    def enabled(self, name: str, *shorts: str) -> bool:
+        """A boolean flag that is on at the end of the line: `--dry-run=false` and a later `--no-dry-run` turn it
+        off (a dry run must be certain before a call is taken for a read). Short spellings may be bundled."""
+        letters = {s[1] for s in shorts}
+        state = False
+        for option, values in self.options:
+            if option == name:
+                state = not values or (values[0].known and values[0].text.lower() in ("true", "1", "yes"))
+            elif option == "--no-" + name.removeprefix("--"):
+                state = False
+            elif not option.startswith("--") and letters & set(option[1:]):
+                state = True
+        return state
+
     def has(self, *names: str) -> bool:
         shorts = {n[1] for n in names if len(n) == 2 and n[0] == "-"}
         for name, _ in self.options:

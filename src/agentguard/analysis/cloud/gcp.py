@@ -146,7 +146,7 @@ def _command(
         copy = Copy(detail, names[:-1], names[-1], tree=args.has("--recurse"))
         return copy_or_unknown(inv, ctx, copy, scope, lambda w: ":" in w.text)
     kind = gcloud_kind(verb)
-    if args.has("--dry-run") and kind != Kind.READ:
+    if args.enabled("--dry-run") and kind != Kind.READ:
         return read(inv, where, f"{detail} --dry-run", scope)
     operands = tuple(names) or args.values(*NAME_OPTIONS)
     if groups == ["projects"] and operands:
@@ -195,7 +195,7 @@ def storage(
 ) -> list[Effect]:
     detail = f"{tool} {verb}"
     if verb in ("cp", "mv", "rsync"):
-        dry_run = args.has("--dry-run") or (tool == "gsutil" and args.has("-n"))  # gcloud's -n is --no-clobber
+        dry_run = args.enabled("--dry-run") or (tool == "gsutil" and args.has("-n"))  # gcloud's -n is --no-clobber
         if dry_run and verb == "rsync":
             return read(inv, joined(names), f"{detail} (dry run)", scope)
         delete = args.has("-d", "--delete-unmatched-destination-objects") and verb == "rsync"

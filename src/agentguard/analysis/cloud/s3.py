@@ -35,7 +35,7 @@ def aws_s3(inv: Invocation, ctx: Context, op: str, rest: list[Word], scope: Scop
     detail = f"aws s3 {op}"
     if op in ("ls", "presign", ""):
         return read(inv, " ".join(w.text for w in operands) or "s3 buckets", detail, scope)
-    if args.has("--dryrun"):
+    if args.enabled("--dryrun"):
         return read(inv, " ".join(w.text for w in operands) or "s3", f"{detail} --dryrun (prints only)", scope)
     if op in ("mb", "website"):
         return effects(inv, Kind.CLOUD_WRITE, _names(operands), detail, scope, operands=operands, args=args)

@@ -57,7 +57,7 @@ def s3cmd(inv: Invocation, ctx: Context) -> list[Effect]:
     if not command.known:
         return unknown(inv, f"s3cmd command only known at run time ({command.why})")
     verb, detail = command.text, f"s3cmd {command.text}"
-    if verb in S3CMD_READ or args.has("-n", "--dry-run"):
+    if verb in S3CMD_READ or args.enabled("--dry-run", "-n"):
         return read(inv, joined(operands) or "s3 buckets", detail, scope)
     if verb in ("get", "sync", "cp", "mv", "put"):
         if verb == "get" and len(operands) == 1:
@@ -120,7 +120,7 @@ def rclone(inv: Invocation, ctx: Context) -> list[Effect]:
         return unknown(inv, f"rclone command only known at run time ({command.why})")
     verb, detail = command.text, f"rclone {command.text}"
     scope = Scope().with_("remote", _remotes(operands))
-    if verb in RCLONE_READ or args.has("-n", "--dry-run"):
+    if verb in RCLONE_READ or args.enabled("--dry-run", "-n"):
         return read(inv, joined(operands) or "rclone", detail, scope)
     if verb == "config":
         sub = operands[0].text if operands else "edit"
