@@ -219,7 +219,9 @@ def families() -> dict[str, list[Row]]:
         "files": cmd_rows(R.FILES_STOP, "stop", wraps=ALL_WRAPS, per_row=4)
         + cmd_rows(R.FILES_ALLOW, "allow", wraps=NO_PRIVILEGE, per_row=4),
         "indirection": cmd_rows(R.INDIRECTION_STOP_EXTRA, "stop", wraps=ALL_WRAPS, per_row=2, spell=False)
-        + cmd_rows(R.INDIRECTION_ALLOW_EXTRA, "allow", wraps=NO_PRIVILEGE, per_row=2, spell=False),
+        + cmd_rows(R.INDIRECTION_ALLOW_EXTRA, "allow", wraps=NO_PRIVILEGE, per_row=2, spell=False)
+        + cmd_rows(R.EDGE_STOP, "stop", wraps=NO_PRIVILEGE, per_row=1, spell=False)
+        + cmd_rows(R.EDGE_ALLOW, "allow", wraps=NO_PRIVILEGE, per_row=1, spell=False),
         "interpreters": cmd_rows(R.INTERPRETERS_STOP, "stop", wraps=ALL_WRAPS, per_row=3)
         + cmd_rows(R.INTERPRETERS_ALLOW, "allow", wraps=NO_PRIVILEGE, per_row=3),
         "databases": cmd_rows(R.DATABASES_STOP, "stop", wraps=NO_PRIVILEGE, per_row=4)

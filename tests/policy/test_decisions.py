@@ -115,6 +115,9 @@ INCIDENTS = [
     pytest.param("git prune --expire=now", ASK, id="git-prune"),
     pytest.param("git symbolic-ref -d HEAD", ASK, id="git-symbolic-ref-delete"),
     pytest.param("pipx uninstall agentguard", DENY, id="pipx-uninstalls-guard"),
+    pytest.param("echo src | xargs --replace bash -c 'rm -rf {}'", ASK, id="xargs-replace-is-not-valued"),
+    pytest.param("echo .agentic-qe | xargs -i{} rm -rf {}", ASK, id="xargs-attached-i"),
+    pytest.param("killall -9 sshd", DENY, id="killall-critical-service"),
 ]
 
 BENIGN = [
@@ -163,6 +166,8 @@ BENIGN = [
     pytest.param("ssh -T git@github.com", id="ssh-session-no-command"),
     pytest.param("awk '{print $1}' notes.txt", id="awk-reads"),
     pytest.param("git prune --dry-run", id="git-prune-dry-run"),
+    pytest.param("git restore --help", id="git-help"),
+    pytest.param("killall node", id="killall-dev-processes"),
 ]
 
 

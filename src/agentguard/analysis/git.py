@@ -59,6 +59,8 @@ def git(inv: Invocation, ctx: Context) -> list[Effect]:
         return [_effect(Kind.READ, "git", "shows git help", inv)]
     sub, rest = args[0].text, args[1:]
     inv = Invocation(inv.words, cwd, inv.source, inv.stdin, inv.assignments)
+    if any(w.text in ("--help", "-h") for w in rest):  # `git restore --help` only shows the manual
+        return [_effect(Kind.READ, "git", f"shows help for git {sub}", inv)]
     handler = _SUBCOMMANDS.get(sub)
     if handler is not None:
         return handler(rest, inv, ctx)

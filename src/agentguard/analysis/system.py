@@ -33,6 +33,10 @@ CRITICAL_SERVICES = frozenset(
 )
 
 
+VITAL_PROCESSES = frozenset(["systemd", "init", "launchd", "dbus-daemon", "journald", "systemd-journald", "Xorg",
+                             "gdm", "sddm", "loginwindow", "WindowServer", "kernel_task"])  # fmt: skip
+
+
 def _effect(kind: Kind, target: str, detail: str, inv: Invocation) -> list[Effect]:
     return [Effect.make(kind, target, detail, source=inv.source)]
 
@@ -46,6 +50,9 @@ def kill(inv: Invocation, ctx: Context) -> list[Effect]:
         return _effect(Kind.SYSTEM_DESTROY, "a user's processes", f"{inv.name} kills all of a user's processes", inv)
     if inv.name == "killall5" or (inv.name == "pkill" and any(t in (".", ".*", "") for t in operands)):
         return _effect(Kind.SYSTEM_DESTROY, "every process", "kills every process", inv)
+    vital = [t for t in operands if t in CRITICAL_SERVICES or t in VITAL_PROCESSES]
+    if inv.name in ("killall", "pkill") and vital:
+        return _effect(Kind.SYSTEM_DESTROY, ", ".join(vital), f"{inv.name} kills a system process", inv)
     return _effect(Kind.EXEC_PROGRAM, " ".join(operands) or "processes", "signals processes", inv)
 
 

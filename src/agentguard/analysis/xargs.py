@@ -10,9 +10,9 @@ import shlex
 
 from agentguard.analysis.types import Invocation, Word
 
+# -i, -e, -l and --replace take their value only when attached (`-i{}`, `--replace=X`): never the next word.
 _XARGS_VALUED = frozenset(
-    "-a --arg-file -d --delimiter -E -e --eof -I -i --replace -L -l --max-lines -n --max-args -P --max-procs "
-    "-s --max-chars".split()
+    "-a --arg-file -d --delimiter -E -I -L -n --max-args -P --max-procs -s --max-chars".split()
 )  # fmt: skip
 _PARALLEL_VALUED = frozenset(
     "-j --jobs -S --sshlogin --joblog --results -d --delimiter -a --arg-file --timeout --retries --delay "
@@ -30,8 +30,10 @@ def inner_commands(inv: Invocation) -> list[Invocation]:
         text = args[i].text
         if text in ("-I", "--replace", "-i"):
             replace = args[i + 1].text if text == "-I" and i + 1 < len(args) else "{}"
-        if text.startswith("-I") and len(text) > 2:
+        elif text.startswith(("-I", "-i")) and len(text) > 2:
             replace = text[2:]
+        elif text.startswith("--replace="):
+            replace = text.split("=", 1)[1] or "{}"
         i += 2 if text in valued else 1
     command = args[i:]
     if inv.name == "parallel" and ":::" in [w.text for w in command]:
