@@ -1,4 +1,4 @@
-"""Interpreter one-liners (python, node/deno/bun, perl, ruby, php, uv, osascript): decision tables.
+"""Interpreter one-liners (python, node/deno/bun, perl, ruby, php, awk, uv, osascript): decision tables.
 
 Each destructive row names the effects it must produce as (kind, target) pairs, so a row fails when a path or a
 kind is lost; benign rows must produce no destructive and no unknown effect.
@@ -150,6 +150,12 @@ DESTRUCTIVE = [
     pytest.param("ruby -e 'FileUtils.rm_rf(File.join(\"src\", ARGV[0]))' app.py", {(D, "src/app.py")},
                  id="ruby-file-join-argv"),
     pytest.param("php -r 'unlink($argv[1]);' app.db", {(D, "app.db")}, id="php-argv"),
+    # awk
+    pytest.param("awk 'BEGIN { system(\"rm -rf src\") }'", {(D, "src")}, id="awk-system"),
+    pytest.param("gawk -i inplace '{ gsub(/a/, \"b\") } 1' notes.txt", {(OV, "notes.txt")}, id="gawk-inplace"),
+    pytest.param("awk '{ print $2 > \"notes.txt\" }' src/app.py", {(OV, "notes.txt")}, id="awk-print-redirect"),
+    pytest.param("awk 'BEGIN { while ((\"rm -rf src\" | getline l) > 0) print l }'", {(D, "src")},
+                 id="awk-getline-command"),
     # osascript
     pytest.param("osascript -e 'do shell script \"rm -rf src\"'", {(D, "src")}, id="osascript-shell"),
 ]  # fmt: skip
@@ -232,6 +238,10 @@ BENIGN = [
     pytest.param("uv run pytest -q", id="uv-run-pytest"),
     pytest.param("uv sync", id="uv-sync"),
     pytest.param("osascript -e 'display notification \"done\"'", id="osascript-notification"),
+    pytest.param("awk '{print $1}' notes.txt", id="awk-print-field"),
+    pytest.param("awk -F, '{ if ($1 > 5) print $2 }' notes.txt", id="awk-comparison-not-redirect"),
+    pytest.param("awk '{ print $1 | \"sort -u\" }' notes.txt", id="awk-pipe-to-sort"),
+    pytest.param("awk 'BEGIN { printf \"%s\\n\", 1 > \"/dev/stderr\" }'", id="awk-stderr"),
 ]  # fmt: skip
 
 
@@ -263,6 +273,9 @@ UNKNOWN = [
     pytest.param("php -r 'eval($code);'", id="php-eval"),
     pytest.param("node -e \"console.log('unterminated)\"", id="node-lex-error"),
     pytest.param("python -c \"$CODE\"", id="py-code-from-variable"),
+    pytest.param("awk '{ system($0) }' notes.txt", id="awk-system-of-data"),
+    pytest.param("awk '{ print | \"sh\" }' notes.txt", id="awk-pipe-to-shell"),
+    pytest.param("gawk '{ print > $1 \".txt\" }' notes.txt", id="awk-computed-output-file"),
 ]  # fmt: skip
 
 
@@ -315,7 +328,9 @@ CODE = st.text(alphabet=st.sampled_from(list("rmSync(fs)'\"`${}[]/\\#%qwx<>.;,=:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.sampled_from(["node -e", "perl -e", "ruby -e", "php -r", "python -c", "perl -pi -e", "deno eval"]), CODE)
+@given(
+    st.sampled_from(["node -e", "perl -e", "ruby -e", "php -r", "python -c", "perl -pi -e", "deno eval", "awk"]), CODE
+)
 def test_hostile_code_never_raises(interpreter: str, code: str) -> None:
     found = analyze_command(f"{interpreter} {shlex.quote(code)} x", "/tmp")
     assert found and not any(e.detail.startswith("agentguard could not analyse") for e in found), found

@@ -161,6 +161,10 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "php",
         "uv",
         "osascript",
+        "awk",
+        "gawk",
+        "mawk",
+        "nawk",
     ),
     "agentguard.analysis.cloud": (
         "aws",

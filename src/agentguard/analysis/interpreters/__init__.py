@@ -1,4 +1,4 @@
-"""Interpreter one-liners and scripts: python, node/deno/bun, perl, ruby, php (and uv, osascript).
+"""Interpreter one-liners and scripts: python, node/deno/bun, perl, ruby, php, awk (and uv, osascript).
 
 Code is never run. Python is parsed with `ast`; the others are tokenized (`lexer`) and read by their file and
 process APIs. Each modelled call becomes effects on the paths it names, shell strings and argv lists are
@@ -25,6 +25,10 @@ LANGUAGE = {
     "perl": "perl",
     "ruby": "ruby",
     "php": "php",
+    "awk": "awk",
+    "gawk": "awk",
+    "mawk": "awk",
+    "nawk": "awk",
     "uv": "launchers",
     "osascript": "launchers",
 }
