@@ -92,7 +92,11 @@ def az(inv: Invocation, ctx: Context) -> list[Effect]:
         scope = scope.with_("resource_group", operands[0])
     names = ",".join(_resource_name(w.text) for w in operands)
     target = f"{' '.join(groups)} {names}".strip() if operands else " ".join(groups) or verb
-    return effects(inv, kind, [target], detail, scope, operands=operands, args=args)
+    out = effects(inv, kind, [target], detail, scope, operands=operands, args=args)
+    from_files = [w.text for w in args.option_words() if w.text.startswith("@")]
+    if kind.destructive and from_files:  # az reads `@file` values from the file: names and scope unseen
+        out += unknown(inv, f"{detail}: values read from {', '.join(from_files)} are not known")
+    return out
 
 
 def _kind(verb: str, args: Args) -> Kind:

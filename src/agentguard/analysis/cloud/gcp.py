@@ -152,7 +152,10 @@ def _command(
     if groups == ["projects"] and operands:
         scope = scope.with_("project", operands[0])
     target = f"{where} {joined(operands)}".strip() if operands else where or verb
-    return effects(inv, kind, [target], detail, scope, operands=operands, args=args)
+    out = effects(inv, kind, [target], detail, scope, operands=operands, args=args)
+    if kind.destructive and args.value("--flags-file") is not None:  # the project may be set in there
+        out += unknown(inv, f"{detail}: flags read from {args.text('--flags-file')} are not known")
+    return out
 
 
 # ---- storage: gsutil and gcloud storage -----------------------------------------------------------------
