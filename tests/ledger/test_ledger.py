@@ -208,3 +208,17 @@ def test_importing_the_package_is_light() -> None:
     code = ("import sys, agentguard.ledger; heavy = {'nacl', 'rfc8785', 'sqlite3'} & set(sys.modules); "
             "assert not heavy, heavy")  # fmt: skip
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_writer_follows_a_rotation_made_by_another_process(folder: LedgerPaths) -> None:
+    from agentguard.ledger.verify import verify
+
+    one, two = Ledger.at(folder), Ledger.at(folder)
+    fill(one, 2)
+    rotation = one.rotate_key()
+    after = two.append("decision", Actor.agent("s2"), {})  # two still holds the old key in memory
+    assert after.key_id == rotation.payload["key_id"]
+    two.checkpoint()
+    one.close()
+    two.close()
+    assert verify(folder).ok

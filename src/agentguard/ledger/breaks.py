@@ -154,7 +154,7 @@ def check_timeouts(ledger: Ledger, hours: int = DEFAULT_TIMEOUT_HOURS, now: floa
     for found in breaks(ledger):
         if found.resolution is None and found.timeout is None and _age(found.event.time, now) >= hours * 3600:
             payload = {"break_id": found.id, "after_hours": hours}
-            written.append(ledger._append(kr.TIMEOUT, Actor.system(), payload, ledger._agent_signer()))
+            written.append(ledger._append(kr.TIMEOUT, Actor.system(), payload))
     return written
 
 

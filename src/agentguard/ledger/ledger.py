@@ -152,18 +152,22 @@ class Ledger:
     def append(self, kind: str, actor: Actor, payload: Mapping[str, Any]) -> Event:
         if kind in kr.RESERVED:
             raise LedgerError(f"{kind} events are written by their own method, not append()")
-        return self._append(kind, actor, payload, self._agent_signer())
+        return self._append(kind, actor, payload)
 
     def _agent_signer(self) -> Signer:
         if self._signer is None:
             raise LedgerError("this ledger was opened read-only")
         return self._signer
 
-    def _append(self, kind: str, actor: Actor, payload: Mapping[str, Any], signer: Signer,
+    def _append(self, kind: str, actor: Actor, payload: Mapping[str, Any], signer: Signer | None = None,
                 declare: tuple[str, bytes] | None = None) -> Event:  # fmt: skip
+        """Write one event; `signer` None means the agent key current once the write lock is held."""
         with self._lock:
+            if signer is None:
+                self._agent_signer()  # a read-only ledger fails here, before taking the write lock
             self._begin()
             try:
+                signer = signer or self._agent_signer()
                 head = self._head
                 assert head is not None
                 if declare is not None:
@@ -213,6 +217,9 @@ class Ledger:
             try:
                 self.ring = kr.KeyRing.from_declarations(self._store.keys())
                 self._check_head(head)
+                current = self.ring.current(AGENT)
+                if self._signer and current and current.key != self._signer.pair.public:
+                    self._signer = self._load_signer(AGENT, self.paths.agent_key)  # another process rotated it
             except BaseException:
                 self._store.rollback()
                 raise
@@ -280,13 +287,14 @@ class Ledger:
         """
         with self._lock:
             self.flush()
-            head, signer = self._committed, self._agent_signer()
-            assert head is not None
-            root = head.frontier.root()
-            note = sign_note(Checkpoint(self.origin, head.size, root).text(), self.origin, signer.pair)
-            stored = StoredCheckpoint(head.size, root, note, utc_now())
-            self._store.begin()
+            self._agent_signer()
+            self._begin()  # under the write lock: the newest head, verified, and the current agent key
             try:
+                head, signer = self._committed, self._agent_signer()
+                assert head is not None
+                root = head.frontier.root()
+                note = sign_note(Checkpoint(self.origin, head.size, root).text(), self.origin, signer.pair)
+                stored = StoredCheckpoint(head.size, root, note, utc_now())
                 self._store.add_checkpoint(stored)
                 self._store.commit()
             finally:
@@ -309,7 +317,7 @@ class Ledger:
     def rotate_key(self, role: str = AGENT, *, admin: KeyPair | None = None) -> Event:
         """Replace a role's key: a `key_rotated` event signed by the old key names the new one."""
         path = self.paths.agent_key if role == AGENT else self.paths.admin_key
-        old = self._agent_signer() if role == AGENT else self._admin_signer(admin)
+        old = None if role == AGENT else self._admin_signer(admin)  # None: the agent key current under the lock
         new = rotation.stage(path)
         payload = {"role": role, "public_key": new.public.b64, "key_id": new.key_id}
         event = self._append(kr.ROTATION, Actor.human(_user()), payload, old, declare=(role, new.public.raw))
