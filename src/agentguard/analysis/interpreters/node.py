@@ -186,7 +186,18 @@ def analyse(
         return [Effect.make(Kind.EXEC_REMOTE, inv.name, "evaluates code fetched from the network", source=inv.source)]
     for call in calls.find_calls(tokens) + _tagged_templates(tokens):
         effects.extend(_call_effects(call, inv, ctx, aliases, imported, consts, depth))
+    if _computed_member(tokens, aliases):
+        effects.append(Effect.unknown(f"{inv.name}: calls fs or child_process through a computed name", inv.source))
     return effects or common.read_only(inv, inv.name)
+
+
+def _computed_member(tokens: Sequence[Tok], aliases: dict[str, str]) -> bool:
+    """`fs['rm' + 'Sync'](…)`: a member of a modelled module chosen by an expression."""
+    for i, tok in enumerate(tokens[:-1]):
+        bound = tok.kind == "name" and (tok.text in aliases or tok.text in GLOBALS)
+        if bound and tokens[i + 1].text == "[" and (i == 0 or tokens[i - 1].text not in (".", "?.")):
+            return True
+    return False
 
 
 def _call_effects(

@@ -139,9 +139,19 @@ def analyse(code: str, inv: Invocation, ctx: Context, argv: Sequence[Word] = ())
                 if tok.value is not None
                 else [Effect.unknown(f"php runs a shell command {common.RUNTIME}: {tok.text[:80]}", inv.source)]
             )
+    closures = {
+        t.text
+        for i, t in enumerate(tokens[:-2])
+        if tokens[i + 1].text == "=" and tokens[i + 2].text in ("function", "fn", "static")
+    }
     for call in calls.find_calls(
         tokens, frozenset({"include", "require", "include_once", "require_once"}), frozenset({"->", "::"})
     ):
+        if call.name.startswith("$") and not call.chain and call.name not in closures:  # $f = 'unlink'; $f('x')
+            if call.name not in consts:
+                effects.append(Effect.unknown(f"php calls a function named at run time ({call.name})", inv.source))
+                continue
+            call = Call((), consts[call.name], call.args)
         effects.extend(_call(call, inv, ctx, consts))
     return effects or common.read_only(inv, "php")
 

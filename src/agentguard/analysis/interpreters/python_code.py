@@ -95,6 +95,8 @@ UNMODELLED_ROOTS = frozenset(
         "peewee",
     }
 )
+MODELLED = frozenset({*DELETE, *MOVE, *COPY, *PERMS, *TRUNCATE, *OPENERS, *SHELL, *SUBPROCESS})
+MODULES = frozenset({"os", "shutil", "subprocess", "pathlib", "sqlite3", "pty", "asyncio", "builtins", "io"})
 DESTRUCTIVE_VERB = re.compile(
     r"^(delete|drop|remove|destroy|truncate|purge|flush|terminate|wipe|erase|kill|"
     r"reset|rmd|rm|execute|executescript|executemany|empty|batch_write|send)",
@@ -120,6 +122,10 @@ def analyse(code: str, inv: Invocation, ctx: Context, depth: int = 0, argv: Sequ
 
 def _call(node: ast.Call, scope: Scope, inv: Invocation, ctx: Context, depth: int) -> list[Effect]:
     name = scope.qualified(node.func)
+    if isinstance(node.func, ast.Name) and name == node.func.id and scope.stars:  # from os import *
+        name = next((f"{m}.{name}" for m in scope.stars if f"{m}.{name}" in MODELLED), name)
+    if name in ("getattr", "builtins.getattr") and node.args and scope.qualified(node.args[0]) in MODULES:
+        return [Effect.unknown("python getattr() on a file or process module: call not known", inv.source)]
     label = f"python {name or 'call'}()"
     if name in DELETE:
         return _paths(node, 0, scope, inv, ctx, Kind.FILE_DELETE, label, recursive=DELETE[name])

@@ -35,6 +35,7 @@ class Scope:
     values: dict[str, ast.expr] = field(default_factory=dict)  # names assigned once
     loops: dict[str, ast.expr] = field(default_factory=dict)  # loop variable -> what it iterates
     modules: set[str] = field(default_factory=set)
+    stars: list[str] = field(default_factory=list)  # modules imported with `from m import *`
     called: set[str] = field(default_factory=set)
 
     @classmethod
@@ -59,7 +60,10 @@ class Scope:
         elif isinstance(node, ast.ImportFrom) and node.module:
             self.modules.add(node.module)
             for alias in node.names:
-                self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                if alias.name == "*":
+                    self.stars.append(node.module)
+                else:
+                    self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.NamedExpr):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
