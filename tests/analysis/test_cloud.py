@@ -364,6 +364,16 @@ BENIGN = [
     row("hcloud server list", READ, "server", "hcloud-list"),
     row("hcloud server describe web", READ, "server web", "hcloud-describe"),
     row("hcloud server create --name web --type cx11 --image ubuntu", WRITE, "server web", "hcloud-create"),
+    # look-alikes: destructive words as data
+    row("aws s3 ls s3://delete-me/", READ, "s3://delete-me/", "lookalike-aws-bucket-name"),
+    row("aws ec2 describe-instances --instance-ids i-delete", READ, "ec2 instances i-delete", "lookalike-aws-id"),
+    row("aws logs filter-log-events --log-group-name g --filter-pattern DELETE", READ, "logs log events g",
+        "lookalike-aws-filter"),
+    row("gcloud compute instances list --filter=name:delete-me", READ, "compute instances", "lookalike-gcloud"),
+    row("az vm list --query \"[?name=='terminate']\"", READ, "vm", "lookalike-az-query"),
+    row("gsutil ls gs://rb-bucket", READ, "gs://rb-bucket", "lookalike-gsutil"),
+    row("rclone lsf r:purge", READ, "r:purge", "lookalike-rclone"),
+    row("hcloud server list --selector env=destroy", READ, "server", "lookalike-hcloud"),
 ]  # fmt: skip
 
 
