@@ -14,10 +14,10 @@ two quick edits apart), so a just-edited policy is loaded in full until it settl
 
 from __future__ import annotations
 
+import binascii  # its crc32 is zlib's, and the hook has binascii loaded already (base64)
 import json
 import os
 import time
-import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -77,7 +77,7 @@ def layer_candidates(project_root: str, places: Places) -> tuple[str, ...]:
 
 
 def cache_path(places: Places, project_root: str) -> str:
-    name = f"{zlib.crc32(project_root.encode('utf-8', 'surrogatepass')):08x}.json"
+    name = f"{binascii.crc32(project_root.encode('utf-8', 'surrogatepass')):08x}.json"
     return os.path.join(places.state, "policy-cache", name)
 
 
@@ -98,7 +98,7 @@ def _built_in_crc() -> int:
     stamp = (identity[1], identity[2], identity[4]) if identity else (0, 0, 0)
     if stamp not in _crc_memo:
         with open(BUILT_IN, "rb") as handle:
-            _crc_memo[stamp] = zlib.crc32(handle.read())
+            _crc_memo[stamp] = binascii.crc32(handle.read())
     return _crc_memo[stamp]
 
 
@@ -110,7 +110,7 @@ def read_cache(path: str, key: str) -> Policy | None:
         header = json.loads(header_line)
         if header.get("format") != FORMAT or header.get("key") != key:
             return None
-        if header.get("crc") != zlib.crc32(body.encode("utf-8")):
+        if header.get("crc") != binascii.crc32(body.encode("utf-8")):
             return None
         return decode_policy(json.loads(body))
     except Exception:  # a cache problem is never a decision: load the policy in full
@@ -120,7 +120,7 @@ def read_cache(path: str, key: str) -> Policy | None:
 def write_cache(path: str, key: str, policy: Policy) -> None:
     """Write-then-rename, so a reader sees the old file or the new one, never half of one."""
     body = json.dumps(encode_policy(policy), separators=(",", ":"))
-    header = json.dumps({"format": FORMAT, "key": key, "crc": zlib.crc32(body.encode("utf-8"))})
+    header = json.dumps({"format": FORMAT, "key": key, "crc": binascii.crc32(body.encode("utf-8"))})
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
