@@ -129,3 +129,14 @@ def test_gate_view_of_ledger_commands(command: str, kind: Kind) -> None:
     words = tuple(Word.literal(w) for w in shlex.split(command))
     effects = guard.agentguard(Invocation(words, "/", command), None)  # type: ignore[arg-type]
     assert [e.kind for e in effects] == [kind]
+
+
+def test_list_and_show_still_open_a_broken_ledger_with_a_warning(made: LedgerPaths) -> None:
+    db = sqlite3.connect(made.db)
+    db.execute("UPDATE head SET hash = zeroblob(32)")
+    db.commit()
+    db.close()
+    result = CliRunner().invoke(cli, ["ledger", "show", "3", "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["seq"] == 3
+    assert "WARNING, the ledger does not check out" in result.stderr
+    assert run("prove", "3")[0] == 7  # proofs are only made from a ledger that checks out

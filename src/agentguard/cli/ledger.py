@@ -23,10 +23,19 @@ def _paths(agent_key: str | None = None, admin_key: str | None = None) -> Any:
     return LedgerPaths.from_places(Places.from_env(), agent_key=agent_key, admin_key=admin_key)
 
 
-def _reader() -> Any:
+def _reader(*, tolerant: bool = False) -> Any:
+    """The ledger, start-up checked; `tolerant` still opens a broken one (with a warning) so people can look."""
+    from agentguard.ledger.errors import IntegrityError
     from agentguard.ledger.ledger import Ledger
 
-    return Ledger.at(_paths(), readonly=True)
+    try:
+        return Ledger.at(_paths(), readonly=True)
+    except IntegrityError as exc:
+        if not tolerant:
+            raise
+        click.echo(f"agentguard: WARNING, the ledger does not check out: {exc.message} (run `agentguard ledger "
+                   "verify`); showing it as stored", err=True)  # fmt: skip
+        return Ledger.at(_paths(), readonly=True, check=False)
 
 
 @click.group()
@@ -110,7 +119,7 @@ def _declare(problem: Any) -> None:
 def list_events(as_json: bool, kind: str | None, last: int) -> None:
     """The latest events, oldest first."""
     try:
-        with _reader() as reader:
+        with _reader(tolerant=True) as reader:
             events = reader.last(last, kind)
     except AgentGuardError as exc:
         fail(exc)
@@ -134,7 +143,7 @@ def _short(value: Any) -> str:
 def show(seq: int, as_json: bool) -> None:
     """One event in full, with its hash, key id and signature."""
     try:
-        with _reader() as reader:
+        with _reader(tolerant=True) as reader:
             event = reader.event(seq)
     except AgentGuardError as exc:
         fail(exc)
@@ -266,7 +275,7 @@ def breaks(as_json: bool) -> None:
     from agentguard.ledger.breaks import breaks as found
 
     try:
-        with _reader() as reader:
+        with _reader(tolerant=True) as reader:
             listed = found(reader)
     except AgentGuardError as exc:
         fail(exc)

@@ -42,6 +42,7 @@ class Options:
     readonly: bool = False  # read and verify only: no key is loaded, nothing is written
     declare_breaks: bool = False  # a failed start-up check is stamped as a chain break, not raised
     break_timeout_hours: int = 72  # unresolved breaks older than this get a timeout_no_action event
+    check: bool = True  # False (read-only only): skip the start-up check, to look into a broken ledger
 
 
 class Ledger:
@@ -89,6 +90,9 @@ class Ledger:
         self.ring = kr.KeyRing.from_declarations(self._store.keys())
         self.origin = self._origin()
         self._last_checkpoint = self._store.latest_checkpoint()
+        if not self.options.check and self.options.readonly:
+            self._head = self._committed = head
+            return
         try:
             self._check_head(head)
             self._head = self._committed = head
