@@ -434,6 +434,7 @@ def test_download_over_existing_file_is_an_overwrite(cwd: Path) -> None:
         pytest.param("gsutil cp gs://b/k.txt ./k.txt", Kind.FILE_OVERWRITE, "./k.txt", id="gsutil-download"),
         pytest.param("rclone sync r:b ./site", Kind.FILE_DELETE, "./site", id="rclone-sync-to-local"),
         pytest.param("rclone delete ./site", Kind.FILE_DELETE, "./site", id="rclone-local-delete"),
+        pytest.param("rclone completion zsh out.zsh", Kind.FILE_WRITE, "out.zsh", id="rclone-completion-file"),
         pytest.param("aws s3 mv ./k.txt s3://b/", Kind.FILE_MOVE, "./k.txt", id="aws-mv-local-away"),
         pytest.param("s3cmd get s3://b/k.txt", Kind.FILE_OVERWRITE, "./k.txt", id="s3cmd-get"),
         pytest.param("az storage blob download -c c -n k.txt -f k.txt", Kind.FILE_OVERWRITE, "k.txt", id="az-dl"),

@@ -92,10 +92,13 @@ RCLONE = Grammar(
 )  # fmt: skip
 RCLONE_READ = frozenset(
     """ls lsd lsl lsf lsjson tree cat size check cryptcheck md5sum sha1sum hashsum about
-    listremotes version help authorize obscure checksum cryptdecode genautocomplete completion""".split()
+    listremotes version help authorize obscure checksum cryptdecode""".split()
 )
 RCLONE_DESTROY = frozenset({"delete", "deletefile", "purge", "rmdir", "rmdirs", "cleanup"})
-RCLONE_PROGRAMS = frozenset({"serve", "mount", "nfsmount", "ncdu", "rcd", "rc", "selfupdate", "test", "gendocs"})
+RCLONE_PROGRAMS = frozenset({"serve", "mount", "nfsmount", "ncdu", "rcd", "rc", "selfupdate", "test"})
+# Commands that write files of their own: the operand, else where they write by default.
+RCLONE_GENERATORS = {"genautocomplete": "/etc/bash_completion.d/rclone", "completion": "/etc/bash_completion.d/rclone",
+                     "gendocs": "."}  # fmt: skip
 DEDUPE_MODES = frozenset({"interactive", "skip", "first", "newest", "oldest", "largest", "smallest", "rename",
                           "list"})  # fmt: skip
 
@@ -128,6 +131,9 @@ def rclone(inv: Invocation, ctx: Context) -> list[Effect]:
             return read(inv, "rclone config", f"rclone config {sub}", scope)
         return [Effect.make(Kind.EXEC_PROGRAM, "rclone config", f"rclone config {sub} (local remotes)",
                             source=inv.source)]  # fmt: skip
+    if verb in RCLONE_GENERATORS:
+        out = operands[-1] if len(operands) > (0 if verb == "gendocs" else 1) else Word(RCLONE_GENERATORS[verb])
+        return local_write(inv, ctx, out, f"{detail} writes generated files", recursive=verb == "gendocs")
     if verb in RCLONE_PROGRAMS:
         return [Effect.make(Kind.EXEC_PROGRAM, joined(operands) or "rclone", detail, source=inv.source,
                             context=dict(scope.context))]  # fmt: skip
