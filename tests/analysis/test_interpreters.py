@@ -27,6 +27,14 @@ def workdir(project: Path) -> Path:
     (project / "package.json").write_text("{}")
     (project / "script.js").write_text("const fs = require('fs');\nfs.unlinkSync('notes.txt');\n")
     (project / "tidy.py").write_text("import shutil\nshutil.rmtree('src')\n")
+    (project / "scripts").mkdir()
+    (project / "scripts" / "clean.js").write_text(
+        "require('fs').rmSync(require('path').join(__dirname, 'out'), {recursive: true})\n"
+    )
+    (project / "scripts" / "clean.py").write_text(
+        "import os, shutil\nfrom pathlib import Path\nshutil.rmtree(os.path.join(os.path.dirname(__file__), 'out'))\n"
+        "(Path(__file__).parent / 'cache').unlink()\n"
+    )
     return project
 
 
@@ -155,6 +163,13 @@ DESTRUCTIVE = [
     pytest.param("node - <<'EOF'\nrequire('fs').rmSync('src', {recursive: true})\nEOF", {(D, "src")},
                  id="node-heredoc-stdin"),
     pytest.param("php -r '$f = \"unlink\"; $f(\"app.db\");'", {(D, "app.db")}, id="php-variable-function"),
+    pytest.param("node -pe \"fs.rmSync('src')\"", {(D, "src")}, id="node-pe-bundled"),
+    pytest.param("node scripts/clean.js", {(D, "scripts/out")}, id="node-script-dirname"),
+    pytest.param("python scripts/clean.py", {(D, "scripts/out"), (D, "scripts/cache")}, id="py-script-file-dunder"),
+    pytest.param("python -c \"import subprocess; subprocess.run('rm -rf src'.split())\"", {(D, "src")},
+                 id="py-str-split-argv"),
+    pytest.param("python -c \"import subprocess, shlex; subprocess.call(shlex.split('rm -rf src'))\"", {(D, "src")},
+                 id="py-shlex-split-argv"),
     # awk
     pytest.param("awk 'BEGIN { system(\"rm -rf src\") }'", {(D, "src")}, id="awk-system"),
     pytest.param("gawk -i inplace '{ gsub(/a/, \"b\") } 1' notes.txt", {(OV, "notes.txt")}, id="gawk-inplace"),

@@ -8,6 +8,7 @@ the network is remote execution.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 
@@ -26,7 +27,7 @@ from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
 
 TEMPLATE_PART = re.compile(r"\$\{\s*([A-Za-z_$][\w$]*)\s*\}")
-CODE_FLAGS = ("-e", "--eval", "-p", "--print")
+CODE_FLAGS = ("-e", "--eval", "-p", "--print", "-pe", "-ep")
 VALUED = frozenset(
     {
         "-r",
@@ -81,6 +82,14 @@ JOINS: dict[tuple[str, ...], str] = {
     ("path", ".", "resolve"): "resolve",
     ("path", ".", "posix", ".", "join"): "join",
 }
+JOINS.update(
+    {
+        ("require", "(", f"{q}{m}{q}", ")", ".", f): f
+        for q in "'\""
+        for m in ("path", "node:path")
+        for f in ("join", "resolve")
+    }
+)
 SCRIPT_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx")
 
 
@@ -169,7 +178,7 @@ def analyse(
         tokens = JsLexer(code).run()
     except LexError as exc:
         return [Effect.unknown(f"{inv.name}: could not read the code ({exc})", inv.source)]
-    consts = common.constants(tokens)
+    consts = {"__dirname": os.path.dirname(script) or "." if script else ".", **common.constants(tokens)}
     process_argv = [Word.literal(inv.name), *([Word.literal(script)] if script else []), *args]
     argv: dict[tuple[str, ...], Sequence[Word]] = {
         ("process", ".", "argv"): process_argv,
@@ -177,7 +186,7 @@ def analyse(
         ("Deno", ".", "args"): args,
     }
     tokens = common.fold(_templates(tokens, consts), consts, argv=argv, joins=JOINS)
-    consts = common.constants(tokens)
+    consts = {"__dirname": consts["__dirname"], **common.constants(tokens)}
     aliases, imported = node_bindings.bindings(tokens)
     effects: list[Effect] = []
     names = {t.text for t in tokens if t.kind == "name"}

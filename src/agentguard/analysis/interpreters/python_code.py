@@ -246,6 +246,8 @@ def _process(node: ast.Call, name: str | None, scope: Scope, inv: Invocation, ct
         return ctx.shell(text, inv) if shell else ctx.run(inv.with_words([Word.literal(text)]))
     if name == "asyncio.create_subprocess_exec":
         words = [scope.word(a) for a in node.args]
+    elif (split := scope.split(first)) is not None:  # "rm -rf x".split(), shlex.split("…")
+        words = [Word.literal(part) for part in split]
     elif isinstance(first, ast.List | ast.Tuple):
         words = [scope.word(e) for e in first.elts]
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -118,6 +119,8 @@ class Scope:
             return node.value
         if isinstance(node, ast.Name) and node.id in self.values:
             return self.string(self.values[node.id], depth + 1)
+        if isinstance(node, ast.Name) and node.id == "__file__" and self.argv and self.argv[0].text != "-c":
+            return self.argv[0].text if self.argv[0].known else None
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left, right = self.string(node.left, depth + 1), self.string(node.right, depth + 1)
             return left + right if left is not None and right is not None else None
@@ -128,6 +131,21 @@ class Scope:
         if isinstance(node, ast.JoinedStr):
             parts = [self.string(v.value if isinstance(v, ast.FormattedValue) else v, depth + 1) for v in node.values]
             return "".join(p for p in parts if p is not None) if None not in parts else None
+        return None
+
+    def split(self, node: ast.expr) -> list[str] | None:
+        """The words of `"rm -rf x".split()` or `shlex.split("rm -rf x")`, else None."""
+        if not isinstance(node, ast.Call) or node.keywords:
+            return None
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "split" and not node.args:
+            text = self.string(node.func.value)
+            return text.split() if text is not None else None
+        if self.qualified(node.func) == "shlex.split" and len(node.args) == 1:
+            text = self.string(node.args[0])
+            try:
+                return shlex.split(text) if text is not None else None
+            except ValueError:
+                return None
         return None
 
     def word(self, node: ast.expr) -> Word:
@@ -169,6 +187,9 @@ class Scope:
         if name in ("os.path.expanduser", "os.path.abspath", "os.path.normpath", "os.fspath", "str"):
             base = self._path(node.args[0], depth + 1) if node.args else None
             return (_home(base[0], self.home), base[1]) if base and name == "os.path.expanduser" else base
+        if name == "os.path.dirname" and node.args:
+            base = self._path(node.args[0], depth + 1)
+            return (os.path.dirname(base[0]) or ".", base[1]) if base else None
         if name.endswith(".home") and name.rsplit(".", 1)[0] in PATH_TYPES:
             return self.home, False
         if name.endswith(".cwd") and name.rsplit(".", 1)[0] in PATH_TYPES:
@@ -218,6 +239,8 @@ class Scope:
             return name in PATH_TYPES or (isinstance(node.func, ast.Attribute) and self.is_path(node.func.value))
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             return self.is_path(node.left, depth + 1)
+        if isinstance(node, ast.Attribute) and node.attr == "parent":
+            return self.is_path(node.value, depth + 1)
         if isinstance(node, ast.Name):
             if node.id in self.values:
                 return self.is_path(self.values[node.id], depth + 1)
