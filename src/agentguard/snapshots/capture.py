@@ -187,9 +187,12 @@ def _write_new(capture: _Capture, batch: list[tuple[bytes, bytes]], ids: list[by
 
 
 def _pages(path: str, page_size: int) -> Iterator[bytes]:
-    with open(path, "rb") as handle:
-        while page := handle.read(page_size):
-            yield page
+    """Pages of the copy, read 1 MiB at a time (one read per page was a tenth of a large capture's time)."""
+    step = max(page_size, (1 << 20) // page_size * page_size)
+    with open(path, "rb", buffering=0) as handle:
+        while block := handle.read(step):
+            for start in range(0, len(block), page_size):
+                yield block[start : start + page_size]
 
 
 def _cdc(path: str) -> Iterator[bytes]:
