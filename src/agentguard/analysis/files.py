@@ -328,7 +328,10 @@ def extract(inv: Invocation, ctx: Context) -> list[Effect]:
         return [Effect.make(Kind.READ, inv.name, "lists or packs an archive", source=inv.source)]
     dest = option_value(inv.args, "-C", "--directory", "-d") or "."
     kind = Kind.FILE_WRITE if inv.name == "unzip" and not has_flag(inv.args, "-o") else Kind.FILE_OVERWRITE
-    return ctx.file_effects(kind, Word.literal(dest), inv, "extracts an archive into")
+    # The members are not known: they land as DEST/* (the directory itself is written into, not replaced),
+    # which lets `-C /tmp` stay temp work while `-C /` and `-C ~/.ssh` are judged by what they reach.
+    inside = Word.literal(dest.rstrip("/") + "/*") if dest.rstrip("/") else Word.literal("/*")
+    return ctx.file_effects(kind, inside, inv, "extracts an archive over files in")
 
 
 def download(inv: Invocation, ctx: Context) -> list[Effect]:
@@ -340,9 +343,22 @@ def download(inv: Invocation, ctx: Context) -> list[Effect]:
     if method and method.upper() == "DELETE":
         url = next((w.text for w in inv.args if "://" in w.text), "a URL")
         effects.append(Effect.make(Kind.SERVICE_DESTROY, url, "sends an HTTP DELETE", source=inv.source))
+    if out is None and _saves_remote_name(inv):  # `curl -O URL`, `wget URL`: saved under the URL's file name
+        url = next((w.text for w in inv.args if "://" in w.text), "")
+        path = url.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+        name = path.split("/", 1)[1].rsplit("/", 1)[-1] if "/" in path else ""
+        out = name or ("index.html" if url else None)
     if out and out != "-":
         effects += _overwrite_if_exists(ctx, Word.literal(out), inv, f"overwritten by {inv.name}")
     return effects
+
+
+def _saves_remote_name(inv: Invocation) -> bool:
+    texts = [w.text for w in inv.args]
+    if inv.name == "wget":
+        return not any(t in ("--spider", "-q-O-", "-qO-") or t.startswith("-O") for t in texts)
+    return any(t in ("-O", "--remote-name", "--remote-name-all") or (t.startswith("-") and not t.startswith("--")
+               and "O" in t[1:]) for t in texts)  # fmt: skip
 
 
 def sort(inv: Invocation, ctx: Context) -> list[Effect]:

@@ -32,6 +32,7 @@ DEV_SINKS = frozenset(
 )
 NO_STDIN = Stdin()
 SIMPLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+DATE_FORMAT = re.compile(r"(?:%[YmdHMSFTjuVGgyebBaAsz]|[-_.:T0-9A-Za-z])+")
 # Tools whose output is shell code that only sets the environment (their documented `eval "$(…)"` use).
 ENV_EMITTERS = frozenset(
     """direnv:export ssh-agent pyenv:init rbenv:init nodenv:init goenv:init jenv:init starship:init zoxide:init
@@ -419,6 +420,8 @@ class Walker:
                     return [Effect.unknown("shell -c without a script", inv.source)]
                 script_word = args[i + 1]
                 break
+            if text.startswith("-") and not text.startswith("--") and "s" in text[1:]:
+                return self._shell_stdin(inv)  # `bash -s -- ARGS`: code on stdin, the rest are its arguments
             if text.startswith(("-", "+")) and text not in ("-", "--"):
                 i += 1
                 continue
@@ -448,12 +451,23 @@ class Walker:
         return bool(found) and all(t.exists for t in found or [])
 
     def _missing_script(self, word: Word, inv: Invocation) -> list[Effect]:
-        """A script that is not there yet (or is a process substitution) runs code nobody can read now."""
+        """A script that is not there runs nothing, unless this command line makes it first (a download, a
+        heredoc, a process substitution): then it runs code nobody can read now."""
         inner = word.text[2:-1].strip() if word.text.startswith("<(") and word.text.endswith(")") else ""
         if inner.split(" ", 1)[0] in NETWORK_FETCHERS:
             return [Effect.make(Kind.EXEC_REMOTE, inner, "runs shell code downloaded from the network",
                                 source=inv.source)]  # fmt: skip
-        return [Effect.unknown(f"runs {word.text}, which cannot be read before it runs", inv.source)]
+        found = paths.resolve(word, inv.cwd) if word.known and not inner else None
+        if found is None or any(self._written_here(t.path) for t in found):
+            return [Effect.unknown(f"runs {word.text}, which cannot be read before it runs", inv.source)]
+        return [Effect.make(Kind.EXEC_PROGRAM, word.text, "runs a script that does not exist (nothing runs)",
+                            source=inv.source)]  # fmt: skip
+
+    def _written_here(self, path: str) -> bool:
+        """Whether an earlier command of this line writes `path` (or writes somewhere not known)."""
+        writes = (Kind.FILE_WRITE, Kind.FILE_OVERWRITE, Kind.FILE_MOVE, Kind.UNKNOWN)
+        return any(e.kind in writes and (e.path is None or e.path == path) for e in self.effects
+                   if e.kind != Kind.UNKNOWN or "path" in e.detail)  # fmt: skip
 
     def _shell_stdin(self, inv: Invocation) -> list[Effect]:
         return self.code_from_stdin(inv, "shell", lambda text: self.shell(text, inv))
@@ -616,7 +630,7 @@ class Walker:
         which = words[1:] if words[:1] == ["which"] else words[2:] if words[:2] == ["command", "-v"] else []
         if len(which) == 1 and SIMPLE_NAME.fullmatch(which[0]):
             return which[0]
-        return None
+        return _date_output(words)
 
     def _substitution(self, node: Node) -> None:
         saved = (self.cwd, dict(self.variables))
@@ -664,6 +678,21 @@ def _parse_error(root: Node) -> str:
     bad = first_error(root)
     where = f" near {_text(bad)[:40]!r}" if bad is not None and _text(bad) else ""
     return f"the command line does not parse as shell{where}"
+
+
+def _date_output(words: list[str]) -> str | None:
+    """`$(date +%F)` in a file name: the time now stands for the time it runs (same shape, same directory).
+    Only plain `+FORMAT` (and -u) with a format that cannot make a path separator or a quote."""
+    import time
+
+    options = [w for w in words[1:] if w != "-u"]
+    if words[:1] != ["date"] or len(options) != 1 or not options[0].startswith("+"):
+        return None
+    fmt = options[0][1:].strip("'\"")
+    if not DATE_FORMAT.fullmatch(fmt):
+        return None
+    now = time.gmtime() if "-u" in words else time.localtime()
+    return str(int(time.time())) if fmt == "%s" else time.strftime(fmt, now)
 
 
 def _env_emitter(args: tuple[Word, ...]) -> str | None:
