@@ -170,6 +170,9 @@ DESTRUCTIVE = [
                  id="py-str-split-argv"),
     pytest.param("python -c \"import subprocess, shlex; subprocess.call(shlex.split('rm -rf src'))\"", {(D, "src")},
                  id="py-shlex-split-argv"),
+    pytest.param("php -r 'exec(\"rm -rf src\", $out, $code);'", {(D, "src")}, id="php-exec-with-output"),
+    pytest.param("ruby -e 'system(\"rm -rf src\", exception: true)'", {(D, "src")}, id="ruby-system-kwargs"),
+    pytest.param("ruby -e 'system({\"A\" => \"1\"}, \"rm\", \"-rf\", \"src\")'", {(D, "src")}, id="ruby-system-env"),
     # awk
     pytest.param("awk 'BEGIN { system(\"rm -rf src\") }'", {(D, "src")}, id="awk-system"),
     pytest.param("gawk -i inplace '{ gsub(/a/, \"b\") } 1' notes.txt", {(OV, "notes.txt")}, id="gawk-inplace"),
@@ -201,6 +204,19 @@ RECURSIVE = [
 def test_recursive_flag(command: str, recursive: bool, workdir: Path) -> None:
     deletes = [e for e in effects(command, workdir) if e.kind == Kind.FILE_DELETE]
     assert deletes and all(e.recursive == recursive for e in deletes), deletes
+
+
+CWD_OPTION = [
+    pytest.param("node -e \"require('child_process').execSync('rm -rf app.py', {cwd: 'src'})\"", id="node-cwd"),
+    pytest.param("python -c \"import subprocess; subprocess.run(['rm', '-rf', 'app.py'], cwd='src')\"", id="py-cwd"),
+    pytest.param('ruby -e \'system("rm -rf app.py", chdir: "src")\'', id="ruby-chdir"),
+]
+
+
+@pytest.mark.parametrize("command", CWD_OPTION)
+def test_working_directory_option_moves_the_paths(command: str, workdir: Path) -> None:
+    (found,) = effects(command, workdir)
+    assert found.kind == D and found.path == str(workdir / "src" / "app.py"), found
 
 
 def test_paths_are_absolute_for_policy(workdir: Path) -> None:
@@ -300,6 +316,9 @@ UNKNOWN = [
     pytest.param("node -e \"fs['rm' + 'Sync']('src')\"", id="node-computed-member"),
     pytest.param("python -c \"import os; getattr(os, 'remove')('app.db')\"", id="py-getattr-module"),
     pytest.param("php -r '$f(\"app.db\");'", id="php-unknown-variable-function"),
+    pytest.param("node -e \"require('child_process').execSync('rm x', {cwd: process.env.D})\"", id="node-cwd-unknown"),
+    pytest.param("python -c \"import subprocess as s, os; s.run('rm x', shell=True, cwd=os.getcwd())\"",
+                 id="py-cwd-unknown"),
     pytest.param("awk '{ print | \"sh\" }' notes.txt", id="awk-pipe-to-shell"),
     pytest.param("gawk '{ print > $1 \".txt\" }' notes.txt", id="awk-computed-output-file"),
 ]  # fmt: skip

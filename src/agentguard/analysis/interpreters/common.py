@@ -187,6 +187,13 @@ def _process(
 ) -> list[Effect]:
     if not args:
         return [Effect.unknown(f"{detail}: no command given", inv.source)]
+    directory = option_text(args[1:], ("cwd", "chdir"), consts, concat)  # execSync('rm -rf x', {cwd: 'build'})
+    if directory is not None:
+        if not directory:
+            return [Effect.unknown(f"{detail}: in a directory {RUNTIME}", inv.source)]
+        inv = dataclasses.replace(inv, cwd=os.path.join(inv.cwd, directory) if inv.cwd else None)
+    if api.op == "system":  # ruby: system({env}, cmd…, exception: true) — the hash and options are not words
+        args = [arg for arg in args if not _is_options(arg)] or args[:1]
     shell_option = any(has_option(arg, "shell") for arg in args[1:])  # spawn('rm -rf x', {shell: true})
     if api.op == "shell" or shell_option or (api.op == "system" and len(args) == 1 and not _is_list(args[0])):
         parts = [str_value(args[0], consts, concat)]
@@ -205,6 +212,27 @@ def _process(
     if not words or not words[0].known:
         return [Effect.unknown(f"{detail}: the program is {RUNTIME}", inv.source)]
     return ctx.run(inv.with_words(words))
+
+
+def option_text(
+    args: Sequence[Sequence[Tok]], names: tuple[str, ...], consts: dict[str, str], concat: str
+) -> str | None:
+    """The literal value of an option such as `{cwd: 'x'}` / `chdir: 'x'`; "" when it is given but computed,
+    None when it is not given."""
+    for arg in args:
+        for i, tok in enumerate(arg[:-2]):
+            if tok.text in names and arg[i + 1].text in (":", "=>", "="):
+                end = i + 2
+                while end < len(arg) and arg[end].text not in (",", "}", ")"):
+                    end += 1
+                return str_value(arg[i + 2 : end], consts, concat) or ""
+    return None
+
+
+def _is_options(arg: Sequence[Tok]) -> bool:
+    """A hash or keyword argument: `{…}`, `exception: true`, `:chdir => 'x'`."""
+    texts = [t.text for t in arg]
+    return bool(texts) and (texts[0] == "{" or (len(texts) > 1 and texts[1] in (":", "=>")))
 
 
 def _is_list(arg: Sequence[Tok]) -> bool:

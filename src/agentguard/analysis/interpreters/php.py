@@ -16,7 +16,7 @@ from agentguard.analysis.interpreters.lexer import Lexer, LexError
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
 
-_RUN = Api("system", "runs")
+_RUN = Api("shell", "runs")  # the command is always the first argument: exec($cmd, $output)
 APIS: dict[str, Api] = {
     "unlink": Api("delete", "deletes"),
     "rmdir": Api("delete", "deletes"),

@@ -9,6 +9,8 @@ whose argument is computed at run time is unknown.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import os
 import re
 from collections.abc import Sequence
 
@@ -239,6 +241,12 @@ def _process(node: ast.Call, name: str | None, scope: Scope, inv: Invocation, ct
         first = node.args[1] if len(node.args) > 1 and isinstance(node.args[1], ast.List | ast.Tuple) else None
     if first is None:
         return [Effect.unknown(f"{label}: command computed at run time", inv.source)]
+    directory = next((k.value for k in node.keywords if k.arg == "cwd"), None)
+    if directory is not None:  # subprocess.run(['rm', '-rf', 'x'], cwd='build')
+        where = scope.path(directory)
+        if where is None or where.glob is not None:
+            return [Effect.unknown(f"{label}: in a directory computed at run time", inv.source)]
+        inv = dataclasses.replace(inv, cwd=os.path.join(inv.cwd, where.text) if inv.cwd else None)
     if shell or (isinstance(first, ast.Constant) and name != "asyncio.create_subprocess_exec"):
         text = scope.string(first)
         if text is None:
