@@ -308,6 +308,8 @@ HOME_FILES = {
     ".bashrc": "export PATH=$PATH\n",
     ".zshrc": "export PATH=$PATH\n",
     ".profile": "\n",
+    ".bash_history": "ls\n",
+    ".zsh_history": ": 1700000000:0;ls\n",
     ".gitconfig": "[user]\n  name = t\n",
     ".ssh/id_ed25519": "KEY\n",
     ".ssh/id_ed25519.pub": "ssh-ed25519 AAAA\n",

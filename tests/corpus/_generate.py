@@ -240,6 +240,8 @@ def families() -> dict[str, list[Row]]:
         "guard": cmd_rows(R.GUARD_STOP, "stop", wraps=ALL_WRAPS, per_row=3)
         + cmd_rows(R.GUARD_ALLOW, "allow", wraps=NO_PRIVILEGE, per_row=2),
         "everyday": cmd_rows(R.EVERYDAY_ALLOW, "allow", wraps=everyday_wraps, per_row=3),
+        "incidents": cmd_rows(R.INCIDENTS_STOP, "stop", wraps=NO_PRIVILEGE, per_row=3, spell=False)
+        + cmd_rows(R.INCIDENTS_ALLOW, "allow", wraps=NO_PRIVILEGE, per_row=3, spell=False),
     }
 
 
