@@ -104,8 +104,13 @@ def _glob_pattern(arg: Sequence[Tok], consts: dict[str, str], concat: str) -> st
             rest = rest[1:-1]
         if name in GLOB_FUNCTIONS:
             return str_value(rest, consts, concat)
-    if len(arg) >= 3 and texts[0] == "<" and texts[-1] == ">":  # perl's <*.db>
-        return "".join(texts[1:-1])
+    if len(arg) >= 3 and texts[0] == "<" and texts[-1] == ">":  # perl's <*.db>, not <$dir/*>
+        inner = arg[1:-1]
+        return (
+            None
+            if any(t.kind not in ("name", "op", "num") or t.text[0] in "$@" for t in inner)
+            else "".join(t.text for t in inner)
+        )
     return None
 
 

@@ -242,26 +242,25 @@ def _call_effects(
         return [Effect.unknown(f"{inv.name}: {label} is not modelled", inv.source)]
     if name == "Command":
         call = _command_call(call)
-    options = call.args[-1] if call.args else ()
-    recursive = api.op == "delete" and (api.recursive or common.has_option(options, "recursive"))
+    options = any(common.has_option(arg, "recursive") for arg in call.args[1:])  # fs.rm(p, {recursive: true}, cb)
+    recursive = api.op == "delete" and (api.recursive or options)
     return common.apply(api, call, inv, ctx, consts, recursive=recursive, label=label)
 
 
 def resolve(call: Call, aliases: dict[str, str], imported: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
     """(module key, function) of a call, or None when it is not on a modelled module."""
-    if not call.chain:
-        if call.name in imported:
-            return imported[call.name]
-        if call.name in aliases:
-            return aliases[call.name], "default"
-        return None
-    head, rest = call.chain[0], call.chain[1:]
-    module = aliases.get(head) or GLOBALS.get(head) or node_bindings.required_module(head)
-    if module is None and head in imported and imported[head][1] == "promises":
-        module = imported[head][0]
-    if module is not None and all(part in ("promises", "default") for part in rest):
-        return module, call.name
-    if call.name in DISTINCTIVE and call.chain != ("?",):
+    if not call.chain and call.name in imported:
+        return imported[call.name]
+    if not call.chain and call.name in aliases:
+        return aliases[call.name], "default"
+    if call.chain:
+        head, rest = call.chain[0], call.chain[1:]
+        module = aliases.get(head) or GLOBALS.get(head) or node_bindings.required_module(head)
+        if module is None and head in imported and imported[head][1] == "promises":
+            module = imported[head][0]
+        if module is not None and all(part in ("promises", "default") for part in rest):
+            return module, call.name
+    if call.name in DISTINCTIVE:  # whatever it is called on, or bound in a form not read here
         return DISTINCTIVE[call.name], call.name
     return None
 

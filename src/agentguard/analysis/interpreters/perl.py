@@ -6,6 +6,7 @@ paths and commands they name; `-pi -e …` overwrites its file operands; `-ne 'p
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from agentguard.analysis.interpreters import calls, common
@@ -133,12 +134,16 @@ def _interpolates(raw: str) -> bool:
 
 def handler(inv: Invocation, ctx: Context) -> list[Effect]:
     codes, operands, letters = _options(list(inv.args))
+    effects: list[Effect] = []
     if "i" in letters:
         effects = [e for w in operands for e in ctx.file_effects(Kind.FILE_OVERWRITE, w, inv, "perl -i edits in place")]
-        return effects or [Effect.unknown("perl -i without a file to edit", inv.source)]
+        effects = effects or [Effect.unknown("perl -i without a file to edit", inv.source)]
     if codes:
         code = common.inline_code(codes)
-        return analyse(code.text, inv, ctx, operands) if code.known else [common.unknown_code(inv, code)]
+        found = analyse(code.text, inv, ctx, operands) if code.known else [common.unknown_code(inv, code)]
+        return effects + [e for e in found if e.kind != Kind.READ] or found
+    if effects:
+        return effects
     if "v" in letters or "c" in letters:
         return [Effect.make(Kind.READ, inv.name, "checks syntax or prints its version", source=inv.source)]
     if not operands:
@@ -185,6 +190,8 @@ def analyse(code: str, inv: Invocation, ctx: Context, args: Sequence[Word] = ())
     if "eval" in names and any(marker in code for marker in NETWORK):
         return [Effect.make(Kind.EXEC_REMOTE, inv.name, "evaluates code fetched from the network", source=inv.source)]
     effects = [e for t in tokens if t.kind == "cmd" for e in _command(t, inv, ctx)]
+    if any(t.text in ("system", "exec") and n.text == "{" for t, n in itertools.pairwise(tokens)):
+        effects.append(Effect.unknown("perl system { PROGRAM } LIST: program chosen at run time", inv.source))
     for call in calls.find_calls(tokens, BARE, frozenset({"->"})):
         effects.extend(_call(call, inv, ctx, consts))
     return effects or common.read_only(inv, "perl")
@@ -225,6 +232,11 @@ def _open(call: Call, inv: Invocation, ctx: Context, consts: dict[str, str]) -> 
     if second is None:
         return [Effect.unknown(f"perl open() with a mode or file {common.RUNTIME}", inv.source)]
     mode, target = (second.strip(), args[2]) if len(args) > 2 else _two_arg(second)
+    if "|" in mode and len(args) > 3:  # open(my $fh, '-|', 'rm', '-rf', 'x'): a command as a list
+        words = [w for arg in args[2:] for w in common.words_of(arg, consts, ".")]
+        if not words[0].known:
+            return [Effect.unknown(f"perl open() of a pipe {common.RUNTIME}", inv.source)]
+        return ctx.run(inv.with_words(words))
     if "|" in mode:
         command = common.str_value(target, consts, ".") if not isinstance(target, str) else target
         return (

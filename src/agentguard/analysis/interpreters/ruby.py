@@ -73,6 +73,8 @@ RECEIVERS = {
     "Kernel": KERNEL,
     "Open3": {n: KERNEL["system"] for n in ("capture2", "capture2e", "capture3", "popen3", "popen2")},
 }
+# Options whose value is the rest of the word (`-ruri`, `-i.bak`) or the next word.
+ATTACHED = "irICFWEKTx0l"
 # FileUtils functions called without a receiver after `include FileUtils`.
 DISTINCTIVE = frozenset({"rm_rf", "rm_r", "rm_f", "remove_dir", "remove_entry", "cp_r", "mv"})
 BARE = frozenset({*KERNEL, *FILEUTILS, *FILE, "eval", "open"})
@@ -157,34 +159,48 @@ class RubyLexer(Lexer):
 
 def handler(inv: Invocation, ctx: Context) -> list[Effect]:
     args = list(inv.args)
-    codes: list[Word] = []
-    inplace = False
-    i = 0
-    while i < len(args) and args[i].text.startswith("-") and args[i].text not in ("-", "--"):
-        text = args[i].text
-        i += 1
-        if text in ("-e", "-E") and i < len(args):
-            codes.append(args[i])
-            i += 1
-        elif text in ("-r", "-I", "-C", "-F", "-W") and i < len(args):
-            i += 1
-        elif text in ("-v", "--version", "-c", "-h", "--help", "-y"):
-            return [Effect.make(Kind.READ, inv.name, "checks syntax or prints its version", source=inv.source)]
-        elif not text.startswith("--"):
-            inplace = inplace or "i" in text[1:2] or (text[1:].rstrip("e").endswith("i"))
-            if text.endswith("e") and i < len(args):
-                codes.append(args[i])
-                i += 1
-    operands = args[i + 1 :] if i < len(args) and args[i].text == "--" else args[i:]
-    if inplace:
+    if [w.text for w in args] in (["-v"], ["--version"], ["-h"], ["--help"]) or [w.text for w in args[:1]] == ["-c"]:
+        return [Effect.make(Kind.READ, inv.name, "checks syntax or prints its version", source=inv.source)]
+    codes, operands, letters = _options(args)
+    effects: list[Effect] = []
+    if "i" in letters:
         effects = [e for w in operands for e in ctx.file_effects(Kind.FILE_OVERWRITE, w, inv, "ruby -i edits in place")]
-        return effects or [Effect.unknown("ruby -i without a file to edit", inv.source)]
+        effects = effects or [Effect.unknown("ruby -i without a file to edit", inv.source)]
     if codes:
         code = common.inline_code(codes)
-        return analyse(code.text, inv, ctx, operands) if code.known else [common.unknown_code(inv, code)]
+        found = analyse(code.text, inv, ctx, operands) if code.known else [common.unknown_code(inv, code)]
+        return effects + [e for e in found if e.kind != Kind.READ] or found
+    if effects:
+        return effects
     if not operands:
         return common.stdin_code(inv, ctx, "ruby", lambda text: analyse(text, inv, ctx))
     return common.script(operands[0], inv, ctx, "ruby", lambda text: analyse(text, inv, ctx, operands[1:]))
+
+
+def _options(args: list[Word]) -> tuple[list[Word], list[Word], set[str]]:
+    """(-e code parts, operands, flag letters): ruby bundles flags (`-pi`, `-ne`) and attaches values (`-ruri`)."""
+    codes: list[Word] = []
+    letters: set[str] = set()
+    i = 0
+    while i < len(args) and args[i].text.startswith("-") and args[i].text not in ("-", "--"):
+        text, i = args[i].text, i + 1
+        if text.startswith("--"):
+            continue
+        for j, letter in enumerate(text[1:], start=1):
+            letters.add(letter)
+            if letter == "e":
+                if j + 1 < len(text):
+                    codes.append(Word(text[j + 1 :], args[i - 1].known, args[i - 1].why))
+                elif i < len(args):
+                    codes.append(args[i])
+                    i += 1
+                break
+            if letter in ATTACHED:
+                if j + 1 == len(text) and letter in "rICFWEKx" and i < len(args):
+                    i += 1  # the value is the next word
+                break
+    operands = args[i + 1 :] if i < len(args) and args[i].text == "--" else args[i:]
+    return codes, operands, letters
 
 
 def analyse(code: str, inv: Invocation, ctx: Context, args: Sequence[Word] = ()) -> list[Effect]:
