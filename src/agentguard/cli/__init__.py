@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import types
@@ -15,6 +16,9 @@ DEFERRED = ("inspect",)
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:2] == ["hook", "claude"] and len(args) == 2:
+        # A hook process lives for one decision: the cyclic GC would only rescan what the imports just built
+        # (~35 passes, ~3 ms); reference counting still frees everything else, and the process exits soon.
+        gc.disable()
         defer_imports(DEFERRED)
         from agentguard.hosts.claude import run_hook
 
