@@ -189,7 +189,23 @@ def sed(inv: Invocation, ctx: Context) -> list[Effect]:
     options, operands = split_args(inv.args, valued)
     has_script = any(o.text in ("-e", "--expression", "-f", "--file") for o in options)
     files = operands if has_script else operands[1:]
-    return _each(ctx, Kind.FILE_OVERWRITE, files, inv, "edits in place")
+    effects = _each(ctx, Kind.FILE_OVERWRITE, files, inv, "edits in place")
+    suffix = _sed_backup_suffix(inv.args)
+    for word in files if suffix and "*" not in suffix and "/" not in suffix else []:
+        effects += _overwrite_if_exists(ctx, Word(word.text + suffix, word.known, word.why), inv,
+                                        "replaced by sed's backup copy")  # fmt: skip
+    return effects
+
+
+def _sed_backup_suffix(args: Sequence[Word]) -> str | None:
+    """The backup suffix of `sed -i.bak` / `--in-place=.bak` (GNU: attached only)."""
+    for word in args:
+        text = word.text
+        if text.startswith("--in-place="):
+            return text.split("=", 1)[1] or None
+        if text.startswith("-i") and len(text) > 2 and not text.startswith("--"):
+            return text[2:]
+    return None
 
 
 def rsync(inv: Invocation, ctx: Context) -> list[Effect]:

@@ -114,6 +114,11 @@ class Walker:
             return [Effect.unknown(f"{detail}: path not known ({why})", source=inv.source)]
         effects = []
         for t in found:
+            if kind == Kind.FILE_DELETE and not t.exists and not t.pattern and self._created_here(t.path):
+                effects.append(Effect.make(Kind.FILE_WRITE, t.display, "deletes a file this command line "
+                                           "creates (nothing that exists now is lost)", source=inv.source,
+                                           path=t.path, real_path=t.real, exists=False))  # fmt: skip
+                continue
             # A path that does not exist yet may be a tree by the time this runs: keep the flag for it.
             deep = recursive and (t.is_dir or not t.exists)
             effects.append(Effect.make(
@@ -463,6 +468,10 @@ class Walker:
         return [Effect.make(Kind.EXEC_PROGRAM, word.text, "runs a script that does not exist (nothing runs)",
                             source=inv.source)]  # fmt: skip
 
+    def _created_here(self, path: str) -> bool:
+        """Whether an earlier command of this line creates `path` (it does not exist now)."""
+        return any(e.kind == Kind.FILE_WRITE and e.path == path and e.exists is False for e in self.effects)
+
     def _written_here(self, path: str) -> bool:
         """Whether an earlier command of this line writes `path` (or writes somewhere not known)."""
         writes = (Kind.FILE_WRITE, Kind.FILE_OVERWRITE, Kind.FILE_MOVE, Kind.UNKNOWN)
@@ -630,7 +639,18 @@ class Walker:
         which = words[1:] if words[:1] == ["which"] else words[2:] if words[:2] == ["command", "-v"] else []
         if len(which) == 1 and SIMPLE_NAME.fullmatch(which[0]):
             return which[0]
+        if words[:1] == ["mktemp"]:
+            return self._mktemp_output(words[1:])
         return _date_output(words)
+
+    def _mktemp_output(self, args: list[str]) -> str | None:
+        """`$(mktemp)` / `$(mktemp -d)`: a fresh name in the temp dir (the X's stand for random letters)."""
+        names = [a for a in args if not a.startswith("-")]
+        if any(a not in ("-d", "-q", "-u", "-t", "--directory", "--quiet", "--dry-run") for a in args if
+               a.startswith("-")) or len(names) > 1 or any("/" in n for n in names):  # fmt: skip
+            return None
+        tmpdir = self.variables.get("TMPDIR") or "/tmp"
+        return os.path.join(tmpdir, names[0] if names else "tmp.XXXXXXXXXX")
 
     def _substitution(self, node: Node) -> None:
         saved = (self.cwd, dict(self.variables))
