@@ -180,6 +180,8 @@ DESTRUCTIVE = [
     pytest.param("ruby -v -e 'File.delete(\"app.db\")'", {(D, "app.db")}, id="ruby-v-still-runs-code"),
     pytest.param("perl -e 'open(my $fh, \"-|\", \"rm\", \"-rf\", \"src\")'", {(D, "src")}, id="perl-open-pipe-list"),
     pytest.param("node -e \"fs.rm('src', {recursive: true}, () => {})\"", {(D, "src")}, id="node-rm-callback"),
+    pytest.param("python -c \"import duckdb; duckdb.connect('app.duckdb').execute('DELETE FROM t')\"",
+                 {(Kind.DB_DELETE, "table t")}, id="py-duckdb-delete"),
     # awk
     pytest.param("awk 'BEGIN { system(\"rm -rf src\") }'", {(D, "src")}, id="awk-system"),
     pytest.param("gawk -i inplace '{ gsub(/a/, \"b\") } 1' notes.txt", {(OV, "notes.txt")}, id="gawk-inplace"),
@@ -224,6 +226,20 @@ CWD_OPTION = [
 def test_working_directory_option_moves_the_paths(command: str, workdir: Path) -> None:
     (found,) = effects(command, workdir)
     assert found.kind == D and found.path == str(workdir / "src" / "app.py"), found
+
+
+def test_server_connections_carry_their_context(workdir: Path) -> None:
+    command = (
+        "python -c \"import psycopg2; psycopg2.connect(host='prod-db', dbname='app').cursor()"
+        ".execute('DROP TABLE users')\""
+    )
+    (found,) = effects(command, workdir)
+    assert (found.kind, found.target, found.ctx("host"), found.ctx("database")) == (
+        Kind.DB_DROP,
+        "table users",
+        "prod-db",
+        "app",
+    )
 
 
 def test_paths_are_absolute_for_policy(workdir: Path) -> None:
@@ -274,6 +290,10 @@ BENIGN = [
     pytest.param("python -c \"from pathlib import Path; print(Path('notes.txt').read_text())\"", id="py-read-text"),
     pytest.param("python -c \"import sqlite3; print(sqlite3.connect('app.db').execute('SELECT 1').fetchall())\"",
                  id="py-sqlite-select"),
+    pytest.param("python -c \"import sqlite3; sqlite3.connect(':memory:').execute('DROP TABLE t')\"",
+                 id="py-sqlite-in-memory"),
+    pytest.param("python -c \"import psycopg2; psycopg2.connect('postgres://db/app').cursor().execute('SELECT 1')\"",
+                 id="py-psycopg-select"),
     pytest.param("python -c \"import subprocess; print(subprocess.run(['git', 'status']).returncode)\"",
                  id="py-subprocess-git-status"),
     pytest.param("python -c \"import sys; print(sys.version)\"", id="py-sys-version"),
@@ -325,6 +345,8 @@ UNKNOWN = [
     pytest.param("python -c \"import os; getattr(os, 'remove')('app.db')\"", id="py-getattr-module"),
     pytest.param("php -r '$f(\"app.db\");'", id="php-unknown-variable-function"),
     pytest.param("perl -e 'unlink <$dir/*>'", id="perl-glob-with-variable"),
+    pytest.param("python -c \"import sqlite3, os; sqlite3.connect('app.db').execute(os.environ['Q'])\"",
+                 id="py-sql-from-environment"),
     pytest.param("perl -e 'system { $p } @args'", id="perl-system-block"),
     pytest.param("node -e \"require('child_process').execSync('rm x', {cwd: process.env.D})\"", id="node-cwd-unknown"),
     pytest.param("python -c \"import subprocess as s, os; s.run('rm x', shell=True, cwd=os.getcwd())\"",

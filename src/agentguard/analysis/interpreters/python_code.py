@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from agentguard.analysis.interpreters import common
-from agentguard.analysis.interpreters.python_scope import Scope
+from agentguard.analysis.interpreters.python_scope import Database, Scope
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
 
@@ -282,20 +282,32 @@ def _evaluate(
     return [e for e in analyse(text, inv, ctx, depth + 1, scope.argv) if e.kind != Kind.READ]
 
 
-def _sql(node: ast.Call, db: Word | None, scope: Scope, inv: Invocation, ctx: Context) -> list[Effect]:
+def _sql(node: ast.Call, db: Database, scope: Scope, inv: Invocation, ctx: Context) -> list[Effect]:
     from agentguard.analysis.sql import effects_of_sql
 
     sql = scope.string(node.args[0]) if node.args else None
-    if db is None or not db.known:
-        return [Effect.unknown("python sqlite3: database path computed at run time", inv.source)]
-    if db.text == ":memory:":
-        return [Effect.make(Kind.READ, ":memory:", "python sqlite3 on an in-memory database", source=inv.source)]
+    path = None
+    if db.file is not None:
+        if not db.file.known:
+            return [Effect.unknown(f"python {db.dialect}: database path computed at run time", inv.source)]
+        if db.file.text == ":memory:":
+            return [Effect.make(Kind.READ, ":memory:", "python SQL on an in-memory database", source=inv.source)]
+        found = ctx.targets(db.file, inv.cwd)
+        path = found[0].path if found else None
+    target = db.file.text if db.file is not None else db.context.get("database") or f"{db.dialect} database"
+    context = {"database": db.file.text} if db.file is not None else db.context
     if sql is None:
-        return [Effect.unknown(f"python sqlite3 on {db.text}: SQL computed at run time", inv.source)]
-    found = ctx.targets(db, inv.cwd)
-    path = found[0].path if found else None
+        return [
+            Effect.make(
+                Kind.UNKNOWN,
+                inv.source or "?",
+                f"python SQL on {target} computed at run time",
+                source=inv.source,
+                context=context,
+            )
+        ]
     return effects_of_sql(
-        sql, dialect="sqlite", target=db.text, context={"database": db.text}, source=inv.source, path=path, cwd=inv.cwd
+        sql, dialect=db.dialect, target=target, context=context, source=inv.source, path=path, cwd=inv.cwd
     )
 
 
