@@ -25,6 +25,7 @@ INCIDENTS = [
     ),
     pytest.param("echo cm0gLWYgLmFnZW50aWMtcWUvbWVtb3J5LmRi | base64 -d | sh", ASK, id="agentic-qe-base64-pipe"),
     pytest.param("rm -rf ~/", DENY, id="amazon-q-wipe-home"),
+    pytest.param("aws-vault exec prod -- aws s3 rb s3://b --force", DENY, id="aws-vault-separator-after-profile"),
     pytest.param("rm -rf /", DENY, id="rm-root"),
     pytest.param("sudo rm -rf --no-preserve-root /", DENY, id="rm-no-preserve-root"),
     pytest.param("dd if=/dev/zero of=/dev/sda bs=1M", DENY, id="dd-onto-disk"),
@@ -75,7 +76,7 @@ INCIDENTS = [
     pytest.param("git reflog expire --expire=now --all && git gc --prune=now", ASK, id="git-reflog-expire"),
     pytest.param("git -C /tmp/other reset --hard", ASK, id="git-dash-C"),
     pytest.param("psql -c 'DROP TABLE users'", ASK, id="replit-drop-table-family-not-modelled-yet"),
-    pytest.param("aws s3 rb s3://prod-bucket --force", ASK, id="amazon-q-s3-rb-family-not-modelled-yet"),
+    pytest.param("aws s3 rb s3://prod-bucket --force", ASK, id="amazon-q-s3-rb"),
     pytest.param("kill -9 -1", DENY, id="kill-everything"),
     pytest.param("shutdown -h now", DENY, id="shutdown"),
     pytest.param("crontab -r", DENY, id="crontab-remove"),
@@ -123,6 +124,7 @@ INCIDENTS = [
     pytest.param("tar -xzf a.tgz -C /", DENY, id="extract-over-root"),
     pytest.param("tar -xzf a.tgz -C ~/.ssh", ASK, id="extract-into-ssh"),
     pytest.param("echo x > .agentic-qe/memory.db && rm .agentic-qe/memory.db", ASK, id="delete-of-existing-data"),
+    pytest.param("rm -f $(which agentguard)", ASK, id="which-as-operand-stays-unknown"),
 ]
 
 BENIGN = [

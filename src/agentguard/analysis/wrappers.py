@@ -182,6 +182,8 @@ def unwrap(words: Sequence[Word], name: str) -> Unwrapped | None:
         i += 2 if text in spec.valued else 1
     operands = rest[i : i + spec.operands]
     inner = tuple(rest[i + spec.operands :])
+    if inner and inner[0].text in ("--", spec.separator):  # `aws-vault exec PROFILE -- cmd`: after the operands
+        inner = inner[1:]
     context: dict[str, str] = {}
     if name == "aws-vault" and operands:
         context["profile"] = operands[0].text
