@@ -31,7 +31,7 @@ DEV_SINKS = frozenset(
     ["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom"]
 )
 NO_STDIN = Stdin()
-SIMPLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+WHICH = re.compile(r'"?(?:\$\(|`)\s*(?:which|command\s+-v|type\s+-P)\s+([A-Za-z0-9][A-Za-z0-9._+-]*)\s*(?:\)|`)"?')
 DATE_FORMAT = re.compile(r"(?:%[YmdHMSFTjuVGgyebBaAsz]|[-_.:T0-9A-Za-z])+")
 # Tools whose output is shell code that only sets the environment (their documented `eval "$(…)"` use).
 ENV_EMITTERS = frozenset(
@@ -303,6 +303,10 @@ class Walker:
         if not inv.words:
             return []
         first = inv.words[0]
+        located = WHICH.fullmatch(first.text) if not first.known else None
+        if located is not None:  # `$(which python3) -m pytest` runs python3, wherever it lives
+            inv = inv.with_words([Word.literal(located.group(1)), *inv.words[1:]])
+            first = inv.words[0]
         if not first.known:
             return [Effect.unknown(f"the command name is computed at run time ({first.why})", inv.source)]
         name = inv.name
@@ -630,15 +634,12 @@ class Walker:
         return Expander(env, self.home, self._substitution, self._known_output)
 
     def _known_output(self, node: Node) -> str | None:
-        """What a substitution prints when that is certain beforehand: `$(pwd)` is the cwd, `$(which X)` and
-        `$(command -v X)` name X (run as X, it is the same program)."""
+        """What a substitution prints when that is certain beforehand: `$(pwd)` is the cwd, `$(mktemp)` a new
+        temp path, `$(date +%F)` the date. (`$(which X)` is only known as a command name: see `dispatch`.)"""
         text = _text(node)
         words = (text[2:-1] if text.startswith("$(") else text[1:-1]).split()
         if words and words[0] == "pwd" and all(w in ("-L", "-P") for w in words[1:]) and self.cwd is not None:
             return os.path.realpath(self.cwd) if "-P" in words else self.cwd
-        which = words[1:] if words[:1] == ["which"] else words[2:] if words[:2] == ["command", "-v"] else []
-        if len(which) == 1 and SIMPLE_NAME.fullmatch(which[0]):
-            return which[0]
         if words[:1] == ["mktemp"]:
             return self._mktemp_output(words[1:])
         return _date_output(words)
