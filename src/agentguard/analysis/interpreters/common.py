@@ -8,20 +8,17 @@ variable assigned exactly once from one; anything else is computed at run time a
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
-import posixpath
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from agentguard.analysis.interpreters.calls import Call, matching, split_args
+from agentguard.analysis.interpreters.calls import Call, split_args
 from agentguard.analysis.interpreters.lexer import Tok
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
 
 GLOB_FUNCTIONS = frozenset({"glob", "Dir.glob", "Dir.[]", "bsd_glob"})
 RUNTIME = "computed at run time"
-Fold = tuple[Tok, int]  # a token folded from several, and the index after them
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,71 +279,3 @@ def script(
     effects = [Effect.make(Kind.EXEC_PROGRAM, word.text, f"runs a {language} script", source=inv.source)]
     text = ctx.read_text(word.text, inv.cwd)
     return effects + ([e for e in analyse(text) if e.kind != Kind.READ] if text is not None else [])
-
-
-def fold(
-    tokens: Sequence[Tok],
-    consts: dict[str, str],
-    concat: str = "+",
-    *,
-    argv: dict[tuple[str, ...], Sequence[Word]] | None = None,
-    joins: dict[tuple[str, ...], str] | None = None,
-) -> list[Tok]:
-    """Tokens with what is known before the code runs folded into string literals: command-line arguments
-    (`process.argv[1]`, `$ARGV[0]`) and path joins of literals (`path.join('a', 'b')`, `File.join(…)`).
-    `argv` maps the name tokens of an argument array to the values it holds; `joins` maps a call's name
-    tokens to "join" (normalised a/b) or "resolve" (a later absolute part wins)."""
-    arrays, calls = argv or {}, joins or {}
-    folded = _fold(tokens, lambda i: _argv_at(tokens, i, arrays))
-    for _ in range(3):  # inner joins first: path.join(path.join('a', 'b'), 'c')
-        current = folded
-        folded = _fold(current, functools.partial(_join_at, current, consts=consts, concat=concat, joins=calls))
-        if len(folded) == len(current):
-            break
-    return folded
-
-
-def _fold(tokens: Sequence[Tok], at: Callable[[int], Fold | None]) -> list[Tok]:
-    out: list[Tok] = []
-    i = 0
-    while i < len(tokens):
-        found = at(i)
-        if found is None:
-            out.append(tokens[i])
-            i += 1
-        else:
-            out.append(found[0])
-            i = found[1]
-    return out
-
-
-def _texts_at(tokens: Sequence[Tok], i: int, texts: tuple[str, ...]) -> bool:
-    return tuple(t.text for t in tokens[i : i + len(texts)]) == texts
-
-
-def _argv_at(tokens: Sequence[Tok], i: int, arrays: dict[tuple[str, ...], Sequence[Word]]) -> Fold | None:
-    for name, argv in arrays.items():
-        end = i + len(name)
-        if _texts_at(tokens, i, name) and _texts_at(tokens, end, ("[",)) and _texts_at(tokens, end + 2, ("]",)):
-            index = tokens[end + 1].text
-            if index.isdigit() and int(index) < len(argv) and argv[int(index)].known:
-                text = argv[int(index)].text
-                return Tok("str", repr(text), text), end + 3
-    return None
-
-
-def _join_at(
-    tokens: Sequence[Tok], i: int, consts: dict[str, str], concat: str, joins: dict[tuple[str, ...], str]
-) -> Fold | None:
-    for name, how in joins.items():
-        start = i + len(name)
-        if not (_texts_at(tokens, i, name) and _texts_at(tokens, start, ("(",))):
-            continue
-        end = matching(tokens, start)
-        values = [str_value(arg, consts, concat) for arg in split_args(tokens[start + 1 : end])]
-        if not values or any(v is None for v in values):
-            return None
-        parts = [v for v in values if v is not None]
-        text = os.path.join(*parts) if how == "resolve" else posixpath.normpath("/".join(parts))
-        return Tok("str", repr(text), text), end + 1
-    return None

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Sequence
 
-from agentguard.analysis.interpreters import calls, common, node_bindings
+from agentguard.analysis.interpreters import calls, common, fold, node_bindings
 from agentguard.analysis.interpreters.calls import Call
 from agentguard.analysis.interpreters.lexer import Lexer, LexError, Tok, unescape
 from agentguard.analysis.interpreters.node_api import (
@@ -185,7 +185,7 @@ def analyse(
         ("Bun", ".", "argv"): process_argv,
         ("Deno", ".", "args"): args,
     }
-    tokens = common.fold(_templates(tokens, consts), consts, argv=argv, joins=JOINS)
+    tokens = fold.fold(_templates(tokens, consts), consts, argv=argv, joins=JOINS)
     consts = {"__dirname": consts["__dirname"], **common.constants(tokens)}
     aliases, imported = node_bindings.bindings(tokens)
     effects: list[Effect] = []

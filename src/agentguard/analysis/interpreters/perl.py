@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from agentguard.analysis.interpreters import calls, common
+from agentguard.analysis.interpreters import calls, common, fold
 from agentguard.analysis.interpreters.calls import Call
 from agentguard.analysis.interpreters.common import Api
 from agentguard.analysis.interpreters.lexer import Lexer, LexError, Tok
@@ -184,7 +184,7 @@ def analyse(code: str, inv: Invocation, ctx: Context, args: Sequence[Word] = ())
     except LexError as exc:
         return [Effect.unknown(f"perl: could not read the code ({exc})", inv.source)]
     consts = common.constants(tokens, ".")
-    tokens = common.fold(tokens, consts, ".", argv={("$ARGV",): args}, joins=JOINS)
+    tokens = fold.fold(tokens, consts, ".", argv={("$ARGV",): args}, joins=JOINS)
     consts = common.constants(tokens, ".")
     names = {t.text for t in tokens if t.kind == "name"}
     if "eval" in names and any(marker in code for marker in NETWORK):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agentguard.analysis.interpreters import calls, common
+from agentguard.analysis.interpreters import calls, common, fold
 from agentguard.analysis.interpreters.calls import Call
 from agentguard.analysis.interpreters.common import Api
 from agentguard.analysis.interpreters.lexer import Lexer, LexError
@@ -126,7 +126,7 @@ def analyse(code: str, inv: Invocation, ctx: Context, argv: Sequence[Word] = ())
     except LexError as exc:
         return [Effect.unknown(f"php: could not read the code ({exc})", inv.source)]
     consts = common.constants(tokens, ".")
-    tokens = common.fold(tokens, consts, ".", argv={("$argv",): argv})
+    tokens = fold.fold(tokens, consts, ".", argv={("$argv",): argv})
     consts = common.constants(tokens, ".")
     names = {t.text for t in tokens if t.kind == "name"}
     if names & EVALUATORS and any(marker in code for marker in NETWORK):

@@ -15,7 +15,8 @@ import re
 from collections.abc import Sequence
 
 from agentguard.analysis.interpreters import common
-from agentguard.analysis.interpreters.python_scope import Database, Scope
+from agentguard.analysis.interpreters.python_db import Database, database
+from agentguard.analysis.interpreters.python_scope import Scope
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
 
@@ -66,36 +67,10 @@ PATH_ONLY = frozenset({"unlink", "rmdir", "write_text", "write_bytes", "rmtree",
 SQL_METHODS = frozenset({"execute", "executescript", "executemany"})
 NETWORK = ("urllib", "requests", "httpx", "http.client", "aiohttp", "socket", "ftplib")
 UNMODELLED_ROOTS = frozenset(
-    {
-        "boto3",
-        "botocore",
-        "google",
-        "azure",
-        "psycopg2",
-        "psycopg",
-        "pymysql",
-        "MySQLdb",
-        "mysql",
-        "pymongo",
-        "redis",
-        "sqlalchemy",
-        "kubernetes",
-        "docker",
-        "paramiko",
-        "fabric",
-        "requests",
-        "httpx",
-        "ftplib",
-        "github",
-        "stripe",
-        "firebase_admin",
-        "asyncpg",
-        "motor",
-        "elasticsearch",
-        "supabase",
-        "duckdb",
-        "peewee",
-    }
+    """boto3 botocore google azure psycopg2 psycopg pymysql MySQLdb mysql pymongo redis sqlalchemy kubernetes docker
+    paramiko fabric requests httpx ftplib github stripe firebase_admin asyncpg motor elasticsearch supabase peewee
+    duckdb
+    """.split()
 )
 MODELLED = frozenset({*DELETE, *MOVE, *COPY, *PERMS, *TRUNCATE, *OPENERS, *SHELL, *SUBPROCESS})
 MODULES = frozenset({"os", "shutil", "subprocess", "pathlib", "sqlite3", "pty", "asyncio", "builtins", "io"})
@@ -156,7 +131,7 @@ def _method(
     node: ast.Call, func: ast.Attribute, name: str | None, scope: Scope, inv: Invocation, ctx: Context
 ) -> list[Effect]:
     method = func.attr
-    if method in SQL_METHODS and (db := scope.database(func.value)) is not None:
+    if method in SQL_METHODS and (db := database(scope, func.value)) is not None:
         return _sql(node, db, scope, inv, ctx)
     if method in PATH_METHODS and scope.is_path(func.value):
         return _path_method(node, method, scope.path(func.value), scope, inv, ctx)

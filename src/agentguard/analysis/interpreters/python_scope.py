@@ -21,37 +21,6 @@ PATH_TYPES = frozenset(
 PATH_PASSTHROUGH = frozenset({"resolve", "absolute", "expanduser", "with_name", "with_suffix", "joinpath"})
 GLOBBERS = frozenset({"glob.glob", "glob.iglob"})
 LISTERS = frozenset({"os.listdir", "os.scandir"})
-# DB-API connect functions and the SQL dialect they speak; file databases name a path, servers a host.
-CONNECTORS = {
-    "sqlite3.connect": "sqlite",
-    "sqlite3.dbapi2.connect": "sqlite",
-    "duckdb.connect": "duckdb",
-    "psycopg2.connect": "postgres",
-    "psycopg.connect": "postgres",
-    "pymysql.connect": "mysql",
-    "MySQLdb.connect": "mysql",
-    "mysql.connector.connect": "mysql",
-}
-FILE_DIALECTS = frozenset({"sqlite", "duckdb"})
-SERVER_KEYWORDS = {
-    "host": "host",
-    "port": "port",
-    "dbname": "database",
-    "database": "database",
-    "db": "database",
-    "user": "user",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Database:
-    """A connection found in the code: its dialect, the file (or an unknown word) or server it is on."""
-
-    dialect: str
-    file: Word | None  # for sqlite / duckdb
-    context: dict[str, str]
-
-
 MAX_DEPTH = 20
 
 # A path value: its text and whether it is a glob pattern (from a loop over glob()).
@@ -281,40 +250,6 @@ class Scope:
                 and (loop.func.attr in ("glob", "rglob", "iterdir"))
             )
         return False
-
-    # ---- databases ---------------------------------------------------------------------------------
-
-    def database(self, node: ast.expr, depth: int = 0) -> Database | None:
-        """The database a connection or cursor expression is on, or None when `node` is not a connection."""
-        if depth > MAX_DEPTH:
-            return None
-        if isinstance(node, ast.Name) and node.id in self.values:
-            return self.database(self.values[node.id], depth + 1)
-        if not isinstance(node, ast.Call):
-            return None
-        dialect = CONNECTORS.get(self.qualified(node.func) or "")
-        if dialect in FILE_DIALECTS:
-            arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "database"), None)
-            found = self.path(arg) if arg is not None else None
-            return Database(dialect, found or Word("?", known=False, why="database path computed at run time"), {})
-        if dialect is not None:
-            return Database(dialect, None, self._server(node))
-        if isinstance(node.func, ast.Attribute) and node.func.attr in ("cursor", "execute", "__enter__"):
-            return self.database(node.func.value, depth + 1)
-        return None
-
-    def _server(self, node: ast.Call) -> dict[str, str]:
-        """host / port / database / user of a server connection, from a DSN argument or keywords."""
-        from agentguard.analysis.databases.targets import target_context
-
-        dsn = self.string(node.args[0]) if node.args else None
-        context = target_context(dsn) if dsn else {}
-        for keyword in node.keywords:
-            key = SERVER_KEYWORDS.get(keyword.arg or "")
-            value = self.string(keyword.value) if key else None
-            if key and value:
-                context[key] = value
-        return context
 
 
 def _names(target: ast.expr) -> list[str]:

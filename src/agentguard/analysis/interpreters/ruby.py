@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agentguard.analysis.interpreters import calls, common
+from agentguard.analysis.interpreters import calls, common, fold
 from agentguard.analysis.interpreters.calls import Call
 from agentguard.analysis.interpreters.common import Api
 from agentguard.analysis.interpreters.lexer import Lexer, LexError, Tok
@@ -210,7 +210,7 @@ def analyse(code: str, inv: Invocation, ctx: Context, args: Sequence[Word] = ())
     except LexError as exc:
         return [Effect.unknown(f"ruby: could not read the code ({exc})", inv.source)]
     consts = common.constants(tokens)
-    tokens = common.fold(tokens, consts, argv={("ARGV",): args}, joins={("File", ".", "join"): "join"})
+    tokens = fold.fold(tokens, consts, argv={("ARGV",): args}, joins={("File", ".", "join"): "join"})
     consts = common.constants(tokens)
     names = {t.text for t in tokens if t.kind == "name"}
     if names & {"eval", "instance_eval", "class_eval"} and any(marker in code for marker in NETWORK):
