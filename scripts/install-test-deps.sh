@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# Installs what the end-to-end tests drive: the real `claude` CLI from npm, into .cache/ (idempotent).
-# Pinned to the last release that is plain JavaScript (cli.js) and declares Node >= 18: later ones ship a
+# Installs what the tests need beyond Python packages (idempotent): a PostgreSQL server (Debian package) for
+# the snapshot tests, which start their own on loopback, and the real `claude` CLI from npm, into .cache/, for
+# the end-to-end tests.
+# The claude CLI is pinned to the last release that is plain JavaScript (cli.js) and declares Node >= 18: later ones ship a
 # native binary per platform and ask for Node >= 22, and the machines have Node 20.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing PostgreSQL (Debian) for tests/snapshots/test_postgres.py"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "== PostgreSQL not found: apt-get install -y postgresql (as root) to run the PostgreSQL snapshot tests" >&2
+  fi
+fi
 VERSION="2.1.112"
 PREFIX=".cache/claude-code"
 BIN="$PREFIX/node_modules/.bin/claude"

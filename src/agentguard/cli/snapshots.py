@@ -65,20 +65,31 @@ def _end_progress() -> None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--postgres",
+    "dsns",
+    multiple=True,
+    metavar="DSN",
+    help="Also a PostgreSQL database (pg_dump), by connection string; the password is never stored.",
+)
 @click.option("--reason", default="taken by hand", help="Why (kept with the snapshot).")
 @JSON
-def snapshot(paths: tuple[str, ...], reason: str, as_json: bool) -> None:
-    """Snapshot files, directories or SQLite databases now.
+def snapshot(paths: tuple[str, ...], dsns: tuple[str, ...], reason: str, as_json: bool) -> None:
+    """Snapshot files, directories, SQLite or PostgreSQL databases now.
 
     \b
-    Example:
+    Examples:
       agentguard snapshot .agentic-qe/memory.db --reason "before the migration"
+      agentguard snapshot --postgres postgresql://app@127.0.0.1/shop
     """
     from agentguard.snapshots.capture import take
 
+    if not paths and not dsns:
+        raise click.UsageError("name at least one PATH or --postgres DSN")
     with _store() as store:
-        taken = take(store, [os.path.abspath(p) for p in paths], reason=reason, progress=_progress("snapshot"))
+        where = [os.path.abspath(p) for p in paths]
+        taken = take(store, where, reason=reason, progress=_progress("snapshot"), postgres=dsns)
         _end_progress()
         if as_json:
             emit_json({"message_type": "snapshot", **taken.summary()})
@@ -184,8 +195,15 @@ def prune(keep_last: int, keep_daily: int, keep_weekly: int, dry_run: bool, as_j
 @click.argument("snapshot_id")
 @click.option("--to", "to", type=click.Path(), help="Restore under this path instead of in place.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option(
+    "--postgres",
+    "dsn",
+    metavar="DSN",
+    help="Restore the PostgreSQL database into this one (default: where it came from; the password from "
+    "PGPASSWORD or ~/.pgpass).",
+)
 @JSON
-def restore(snapshot_id: str, to: str | None, dry_run: bool, as_json: bool) -> None:
+def restore(snapshot_id: str, to: str | None, dry_run: bool, dsn: str | None, as_json: bool) -> None:
     """Put a snapshot back: verify it, take a pinned safety snapshot, swap atomically, check databases.
 
     \b
@@ -198,7 +216,7 @@ def restore(snapshot_id: str, to: str | None, dry_run: bool, as_json: bool) -> N
     from agentguard.snapshots.restore import restore as run
 
     with _store() as store:
-        report = run(store, snapshot_id, to=to, dry_run=dry_run, progress=_progress("restore"))
+        report = run(store, snapshot_id, to=to, dry_run=dry_run, progress=_progress("restore"), postgres_dsn=dsn)
         _end_progress()
         if as_json:
             emit_json(report.to_json())

@@ -10,10 +10,10 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from agentguard.snapshots.model import DIRECTORY, FILE, SQLITE, SYMLINK, Entry, Snapshot
+from agentguard.snapshots.model import DIRECTORY, FILE, POSTGRES, SQLITE, SYMLINK, Entry, Snapshot
 from agentguard.snapshots.packs import PackWriter, chunk_id
 from agentguard.snapshots.sqlite_copy import COMPANIONS, consistent_copy, is_sqlite, main_database
 from agentguard.snapshots.store import SnapshotError, Store, now
@@ -48,20 +48,27 @@ def take(
     pinned: bool = False,
     origin: dict[str, str] | None = None,
     progress: Progress | None = None,
+    postgres: Sequence[str] = (),
 ) -> Snapshot:
-    """Snapshot `paths` (absolute) under the store's lock. Raises SnapshotError when anything cannot be saved:
-    a snapshot that silently skipped a file would be a promise of an undo that does not exist."""
+    """Snapshot `paths` (absolute) and the PostgreSQL databases named by the DSNs in `postgres`, under the
+    store's lock. Raises SnapshotError when anything cannot be saved: a snapshot that silently skipped a file
+    would be a promise of an undo that does not exist."""
+    from agentguard.snapshots import postgres as pg
+
     started = time.perf_counter()
-    sources = tuple(dict.fromkeys(_source(os.path.abspath(p)) for p in paths))
+    databases = {pg.parse(dsn).masked: dsn for dsn in postgres}
+    sources = tuple(dict.fromkeys(_source(os.path.abspath(p)) for p in paths)) + tuple(databases)
     with store.lock():
         capture = _Capture(store, store.writer(), progress)
         missing = []
         try:
-            for source in sources:
+            for source in sources[: len(sources) - len(databases)]:
                 if os.path.lexists(source):
                     _capture_path(capture, source)
                 else:
                     missing.append(source)
+            for dsn in databases.values():
+                _capture_postgres(capture, dsn)
             blobs = capture.writer.close()
         except SnapshotError:
             capture.writer.abort()
@@ -162,6 +169,18 @@ def _capture_database(capture: _Capture, path: str) -> None:
         os.unlink(copy.path)
     entry = Entry(path, SQLITE, stat.S_IMODE(info.st_mode), info.st_mtime_ns, size, chunks, None, copy.row_counts)
     _add(capture, entry)
+
+
+def _capture_postgres(capture: _Capture, dsn: str) -> None:
+    """pg_dump streamed into the store. No row counts here: counting every table costs a scan of each, and
+    a restore counts what is there before and after anyway."""
+    from agentguard.snapshots import postgres as pg
+
+    target = pg.parse(dsn)
+    start = capture.done
+    chunks = _store_chunks(capture, pg.dump(target), target.masked)
+    size = capture.done - start
+    _add(capture, Entry(target.masked, POSTGRES, 0o600, 0, size, chunks, database=target.database))
 
 
 def _store_chunks(capture: _Capture, pieces: Iterator[bytes], path: str) -> bytes:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 FILE, DIRECTORY, SYMLINK, SQLITE = "file", "dir", "symlink", "sqlite"
+POSTGRES = "postgres"  # a pg_dump custom-format dump; `path` is the DSN with its password masked
 DIGEST = 32  # BLAKE3 output bytes
 
 
@@ -28,7 +29,8 @@ class Entry:
     size: int = 0
     chunks: bytes = b""  # concatenated BLAKE3 digests, DIGEST bytes each
     link: str | None = None  # symlink target
-    row_counts: tuple[tuple[str, int], ...] = ()  # SQLite: rows per table when captured
+    row_counts: tuple[tuple[str, int], ...] = ()  # SQLite, PostgreSQL: rows per table when captured
+    database: str = ""  # PostgreSQL: the database name
 
     def chunk_ids(self) -> Iterator[bytes]:
         for i in range(0, len(self.chunks), DIGEST):
@@ -41,13 +43,15 @@ class Entry:
     def to_json(self) -> dict[str, Any]:
         """Metadata only: the chunk list is stored apart, in binary (see `chunks`)."""
         out: dict[str, Any] = {"path": self.path, "type": self.type, "mode": self.mode, "mtime_ns": self.mtime_ns}
-        if self.type in (FILE, SQLITE):
+        if self.type in (FILE, SQLITE, POSTGRES):
             out["size"] = self.size
             out["chunks"] = self.chunk_count
         if self.link is not None:
             out["link"] = self.link
         if self.row_counts:
             out["row_counts"] = dict(self.row_counts)
+        if self.database:
+            out["database"] = self.database
         return out
 
     @classmethod
@@ -61,6 +65,7 @@ class Entry:
             chunks=chunks,
             link=data.get("link"),
             row_counts=tuple(sorted((str(k), int(v)) for k, v in (data.get("row_counts") or {}).items())),
+            database=str(data.get("database", "")),
         )
 
 
@@ -101,7 +106,7 @@ class Snapshot:
             "created": self.created,
             "sources": list(self.sources),
             "files": sum(1 for e in self.entries if e.type in (FILE, SQLITE)),
-            "databases": sum(1 for e in self.entries if e.type == SQLITE),
+            "databases": sum(1 for e in self.entries if e.type in (SQLITE, POSTGRES)),
             "size": self.size,
             "stored_bytes": self.stored_bytes,
             "seconds": round(self.seconds, 3),

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentguard.snapshots import postgres as pg
 from agentguard.snapshots.capture import Progress, take
-from agentguard.snapshots.model import DIRECTORY, FILE, SQLITE, SYMLINK, Entry, Snapshot
+from agentguard.snapshots.model import DIRECTORY, FILE, POSTGRES, SQLITE, SYMLINK, Entry, Snapshot
 from agentguard.snapshots.packs import CorruptChunk, PackReader
 from agentguard.snapshots.sqlite_copy import COMPANIONS, integrity
 from agentguard.snapshots.store import SnapshotError, Store
@@ -82,22 +83,34 @@ def restore(
     to: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    postgres_dsn: str | None = None,
 ) -> RestoreReport:
+    """`postgres_dsn`: where a PostgreSQL entry goes (default: the DSN it was captured from, password from
+    PGPASSWORD or ~/.pgpass). PostgreSQL entries are restored in one transaction each, after the files."""
     snapshot = store.get(snapshot_id)
     mapping = _mapper(snapshot, to)
-    changes = [_plan(entry, mapping(entry.path)) for entry in snapshot.entries]
+    dsns = pg.targets(snapshot.entries, postgres_dsn)  # entry path → the DSN it is restored into
+    changes = [
+        _plan(e, mapping(e.path)) if e.type != POSTGRES else Change(pg.parse(dsns[e.path]).masked, "overwrite",
+                                                                    POSTGRES, e.size)
+        for e in snapshot.entries
+    ]  # fmt: skip
     report = RestoreReport(snapshot.id, changes, dry_run)
     if dry_run:
         return report
     staged = _stage(store, snapshot, mapping, progress)
     try:
-        targets = [mapping(e.path) for e in snapshot.entries]
+        targets = [mapping(e.path) for e in snapshot.entries if e.type != POSTGRES]
         present = [t for t in targets if os.path.lexists(t)]
         before = {t: integrity(t)[1] for t in present if _is_db(snapshot, mapping, t)}
-        if present:
-            safety = take(store, present, reason=f"safety snapshot before restoring {snapshot.id}", pinned=True)
+        before |= {path: pg.row_counts(pg.parse(dsn)) for path, dsn in dsns.items()}
+        if present or dsns:
+            safety = take(store, present, reason=f"safety snapshot before restoring {snapshot.id}", pinned=True,
+                          postgres=list(dsns.values()))  # fmt: skip
             report.safety_snapshot = safety.id
         _swap(snapshot, mapping, staged)
+        for path, dsn in dsns.items():
+            pg.restore_dump(pg.parse(dsn), staged[path])
     finally:
         for temp in staged.values():
             if os.path.lexists(temp):
@@ -107,6 +120,10 @@ def restore(
             target = mapping(entry.path)
             result, after = integrity(target)
             report.databases.append(DatabaseCheck(target, result, before.get(target, ()), after))
+        elif entry.type == POSTGRES:
+            target_dsn = pg.parse(dsns[entry.path])
+            after = pg.row_counts(target_dsn)
+            report.databases.append(DatabaseCheck(target_dsn.masked, "ok", before[entry.path], after))
     return report
 
 
@@ -115,7 +132,7 @@ def _mapper(snapshot: Snapshot, to: str | None) -> Callable[[str], str]:
     if to is None:
         return lambda path: path
     to = os.path.abspath(to)
-    roots = list(snapshot.sources)
+    roots = [source for source in snapshot.sources if source.startswith("/")]  # not PostgreSQL DSNs
 
     def mapped(path: str) -> str:
         for root in roots:
@@ -152,9 +169,10 @@ def _stage(
             target = mapping(entry.path)
             if entry.type == DIRECTORY:
                 os.makedirs(target, exist_ok=True)
-            elif entry.type in (FILE, SQLITE):
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                fd, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".agentguard-restore-")
+            elif entry.type in (FILE, SQLITE, POSTGRES):
+                folder = store.scratch if entry.type == POSTGRES else os.path.dirname(target)
+                os.makedirs(folder, exist_ok=True)
+                fd, temp = tempfile.mkstemp(dir=folder, prefix=".agentguard-restore-")
                 staged[entry.path] = temp
                 with os.fdopen(fd, "wb") as handle:
                     done = _write(store, entry, reader, handle.fileno(), (done, target, progress))
