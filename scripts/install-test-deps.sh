@@ -2,8 +2,8 @@
 # Installs what the tests need beyond Python packages (idempotent): a PostgreSQL server (Debian package) for
 # the snapshot tests, which start their own on loopback, and the real `claude` CLI from npm, into .cache/, for
 # the end-to-end tests.
-# The claude CLI is pinned to the last release that is plain JavaScript (cli.js) and declares Node >= 18: later ones ship a
-# native binary per platform and ask for Node >= 22, and the machines have Node 20.
+# The claude CLI is pinned to the last release that is plain JavaScript (cli.js) and declares Node >= 18: later
+# ones ship a native binary per platform and ask for Node >= 22, and the machines have Node 20.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
