@@ -55,7 +55,9 @@ def _known_variables(home: str, cwd: str, env: Mapping[str, str] | None) -> dict
     """Variables whose value at run time is the hook's own: the rest are unknown on purpose."""
     source = env if env is not None else os.environ
     known: dict[str, str | None] = {"HOME": home, "PWD": cwd}
-    for name in ("USER", "LOGNAME", "SHELL", "TMPDIR"):
+    from agentguard.analysis.types import CONTEXT_VARIABLES
+
+    for name in ("USER", "LOGNAME", "SHELL", "TMPDIR", *CONTEXT_VARIABLES):
         if name in source:
             known[name] = source[name]
     known.setdefault("TMPDIR", "/tmp")

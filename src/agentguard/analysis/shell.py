@@ -19,7 +19,7 @@ import tree_sitter
 from tree_sitter import Node
 
 from agentguard.analysis import grammar, paths, programs, registry, wrappers
-from agentguard.analysis.types import Invocation, Stdin, Target, Word
+from agentguard.analysis.types import CONTEXT_VARIABLES, Invocation, Stdin, Target, Word
 from agentguard.analysis.words import Expander
 from agentguard.models import Effect, Kind
 
@@ -238,8 +238,13 @@ class Walker:
             for name, value in assignments:
                 self.variables[name] = value
             return
-        inv = Invocation(tuple(words), self.cwd, source, own_stdin, tuple(assignments))
+        inv = Invocation(tuple(words), self.cwd, source, own_stdin, self._environment(assignments))
         self.effects.extend(self.dispatch(inv))
+
+    def _environment(self, prefixes: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+        """What the command's environment says about where it runs (see Invocation.assignments)."""
+        inherited = tuple((name, value) for name in CONTEXT_VARIABLES if (value := self.variables.get(name)))
+        return inherited + tuple(prefixes)
 
     def _visit_variable_assignment(self, node: Node, stdin: Stdin) -> None:
         name, value = self._assignment(node, self._expander())

@@ -18,6 +18,17 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 
+# Variables that name the account, cluster, database or environment a command acts on. The agent's own values
+# count (the hook runs in its environment), so `AWS_PROFILE=prod` exported before the session is seen.
+CONTEXT_VARIABLES = (
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "CLOUDSDK_CORE_PROJECT",
+    "CLOUDSDK_ACTIVE_CONFIG_NAME", "AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID", "TF_WORKSPACE", "DOCKER_HOST",
+    "DOCKER_CONTEXT", "DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE", "MYSQL_HOST",
+    "MYSQL_TCP_PORT", "MYSQL_DATABASE", "REDIS_URL", "MONGODB_URI", "RAILS_ENV", "RACK_ENV", "NODE_ENV",
+    "DJANGO_SETTINGS_MODULE", "HEROKU_APP", "FLY_APP", "VAULT_ADDR",
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Word:
     """One shell word after expansion.
@@ -63,7 +74,9 @@ class Invocation:
     cwd: str | None  # None when a `cd` could not be resolved
     source: str
     stdin: Stdin = field(default_factory=Stdin)
-    assignments: tuple[tuple[str, str], ...] = ()  # VAR=value prefixes (value "" when unknown)
+    # The environment that says where it runs: CONTEXT_VARIABLES as the shell has them (exported on the line,
+    # or inherited from the agent's environment), then the command's own VAR=value prefixes, which win.
+    assignments: tuple[tuple[str, str], ...] = ()  # value "" when unknown
 
     @property
     def argv(self) -> tuple[str, ...]:
