@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from agentguard.models import Action, Decision, Verdict
+if TYPE_CHECKING:  # imported where used: a PostToolUse call needs neither the models nor dataclasses
+    from agentguard.models import Action, Decision
 
 SHELL_TOOLS = frozenset({"Bash"})
 
 
 def action_from_hook(payload: Mapping[str, Any]) -> Action:
+    from agentguard.models import Action
+
     tool = str(payload.get("tool_name") or "")
     tool_input = payload.get("tool_input") or {}
     if not tool or not isinstance(tool_input, dict):
@@ -34,6 +37,8 @@ def action_from_hook(payload: Mapping[str, Any]) -> Action:
 
 
 def pre_tool_use_answer(decision: Decision) -> dict[str, Any] | None:
+    from agentguard.models import Verdict
+
     if decision.verdict == Verdict.ALLOW:
         return None if decision.snapshot is None else _snapshot_note(decision)
     return {
