@@ -4,19 +4,22 @@ A mirror keeps signed checkpoint notes (C2SP tlog-checkpoint text) so that trunc
 putting an older copy back shows up at the next start: the local tree must be consistent with the newest note
 the mirrors hold. Mirrors only store and return text; signatures and consistency are the ledger's to check.
 
-The file mirrors (dir, git) refuse to move backwards and refuse a second, different note for a size they
-already hold: either means the ledger was rolled back or forked, and the mirror is where that must stay
-visible. Failures are values (`MirrorFailure`), so the ledger records a failed mirror instead of losing it.
+The file mirrors (dir, git) refuse a second, different note for a size they already hold: the ledger forked,
+and the mirror is where that must stay visible. A note older than the newest held is skipped, not an error:
+hook processes run in parallel and may publish out of order; a real rollback is caught by the start-up check
+against the newest note. Failures are values (`MirrorFailure`), so the ledger records a failed mirror.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
+import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -83,14 +86,12 @@ def _check(note: str, size: int, name: str) -> None:
 
 
 def _admit(name: str, size: int, note: str, held: str | None, newest: int | None) -> bool:
-    """Whether `note` must be written: False when already held; MirrorError on a rollback or a fork."""
+    """Whether `note` must be written: not when held already or superseded; MirrorError on a fork."""
     if held is not None:
         if held == note:
             return False
         raise MirrorError(f"{name}: holds a different checkpoint for tree size {size}: the ledger forked")
-    if newest is not None and size < newest:
-        raise MirrorError(f"{name}: holds tree size {newest}, refusing older size {size}: the ledger went back")
-    return True
+    return newest is None or size > newest
 
 
 def _file_name(size: int) -> str:
@@ -113,10 +114,11 @@ class DirectoryMirror:
         _check(note, size, self.name)
         try:
             os.makedirs(os.path.join(self.path, CHECKPOINTS), exist_ok=True)
-            if not _admit(self.name, size, note, self._read(size), self._newest()):
-                return
-            _write_atomic(os.path.join(self.path, _file_name(size)), note)
-            _write_atomic(os.path.join(self.path, LATEST), _file_name(size) + "\n")
+            with _locked(os.path.join(self.path, ".lock")):
+                if not _admit(self.name, size, note, self._read(size), self._newest()):
+                    return
+                _write_atomic(os.path.join(self.path, _file_name(size)), note)
+                _write_atomic(os.path.join(self.path, LATEST), _file_name(size) + "\n")
         except OSError as exc:
             raise MirrorError(f"{self.name}: {exc}") from None
 
@@ -142,6 +144,19 @@ class DirectoryMirror:
                 return handle.read(MAX_NOTE)
         except FileNotFoundError:
             return None
+
+
+@contextlib.contextmanager
+def _locked(path: str) -> Iterator[None]:
+    """An exclusive advisory lock on `path` (created if missing), held for the block."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _write_atomic(path: str, text: str) -> None:
@@ -180,11 +195,24 @@ class GitMirror:
     def publish(self, note: str, size: int) -> None:
         _check(note, size, self.name)
         git_dir, work_tree = self._open()
-        head = self._head(git_dir)
-        names = self._names(git_dir) if head else []
-        held = self._show(git_dir, _file_name(size)) if _file_name(size) in names else None
-        if not _admit(self.name, size, note, held, _newest(names)):
-            return
+        # The lock serialises writers on this host; the compare-and-swap in _commit covers the others (a shared
+        # mount without working locks, a person committing by hand): when HEAD moved, look again.
+        with _locked(os.path.join(git_dir, "agentguard.lock")):
+            for _ in range(10):
+                head = self._head(git_dir)
+                names = self._names(git_dir) if head else []
+                held = self._show(git_dir, _file_name(size)) if _file_name(size) in names else None
+                if not _admit(self.name, size, note, held, _newest(names)) or self._commit(git_dir, head, note, size):
+                    break
+            else:
+                raise MirrorError(f"{self.name}: HEAD kept moving under other writers; checkpoint {size} not stored")
+            if work_tree is not None:
+                # The commit is the mirror; the work tree is a copy for people, refreshed by the next publish.
+                with contextlib.suppress(MirrorError):
+                    self._run(git_dir, f"--work-tree={work_tree}", "checkout", "HEAD", "--", CHECKPOINTS, LATEST)
+
+    def _commit(self, git_dir: str, head: str, note: str, size: int) -> bool:
+        """Commit `note` on top of `head`; False when HEAD moved meanwhile (nothing is lost: try again)."""
         blob = self._run(git_dir, "hash-object", "-w", "--stdin", data=note)
         pointer = self._run(git_dir, "hash-object", "-w", "--stdin", data=_file_name(size) + "\n")
         with tempfile.TemporaryDirectory(prefix="agentguard-git-") as scratch:
@@ -196,9 +224,13 @@ class GitMirror:
         message = f"checkpoint {size}\n\n{note.partition(chr(10))[0]} tree size {size}\n"
         commit = self._run(git_dir, "commit-tree", tree, *(["-p", head] if head else []), "-m", message)
         # Compare-and-swap on HEAD's branch: a concurrent writer makes this fail instead of losing a commit.
-        self._run(git_dir, "update-ref", "-m", f"agentguard checkpoint {size}", "HEAD", commit, head or "0" * 40)
-        if work_tree is not None:
-            self._run(git_dir, f"--work-tree={work_tree}", "checkout", "HEAD", "--", _file_name(size), LATEST)
+        try:
+            self._run(git_dir, "update-ref", "-m", f"checkpoint {size}", "HEAD", commit, head or "0" * 40)
+        except MirrorError:
+            if self._head(git_dir) == head:
+                raise
+            return False
+        return True
 
     def latest(self) -> str | None:
         git_dir, _ = self._open()
@@ -213,16 +245,43 @@ class GitMirror:
 
     def _open(self) -> tuple[str, str | None]:
         """(git dir, work tree or None), initialising the repository when the path is missing or empty."""
+        found = self._find()
+        if found is not None:
+            return found
+        if not os.path.exists(self.path) or (os.path.isdir(self.path) and not os.listdir(self.path)):
+            return self._init()
+        found = self._find()  # a parallel writer may have renamed its new repository into place just now
+        if found is None:
+            raise MirrorError(f"{self.name}: exists but is not the top of a git repository")
+        return found
+
+    def _find(self) -> tuple[str, str | None] | None:
         dot_git = os.path.join(self.path, ".git")
         if os.path.exists(dot_git):
             return dot_git, self.path
         if os.path.isfile(os.path.join(self.path, "HEAD")) and os.path.isdir(os.path.join(self.path, "objects")):
             return self.path, None
-        if os.path.exists(self.path) and (not os.path.isdir(self.path) or os.listdir(self.path)):
-            raise MirrorError(f"{self.name}: exists but is not the top of a git repository")
-        bare = self.path.endswith(".git")
-        self._run(None, "init", "-q", *(["--bare"] if bare else []), self.path)
-        return (self.path, None) if bare else (dot_git, self.path)
+        return None
+
+    def _init(self) -> tuple[str, str | None]:
+        """Build the repository aside, then rename it into place: a parallel writer never sees half of one."""
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            scratch = tempfile.mkdtemp(dir=os.path.dirname(self.path), prefix=".agentguard-init-")
+        except OSError as exc:
+            raise MirrorError(f"{self.name}: cannot create the repository: {exc}") from None
+        try:
+            self._run(None, "init", "-q", *(["--bare"] if self.path.endswith(".git") else []), scratch)
+            os.rename(scratch, self.path)  # replaces an empty folder; fails if another writer got there first
+        except OSError as exc:
+            if self._find() is None:
+                raise MirrorError(f"{self.name}: cannot create the repository: {exc}") from None
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        found = self._find()
+        if found is None:
+            raise MirrorError(f"{self.name}: git init did not leave a repository there")
+        return found
 
     def _head(self, git_dir: str) -> str:
         """HEAD's commit, or "" in a repository with no commit yet."""
