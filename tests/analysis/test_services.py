@@ -56,6 +56,7 @@ DESTRUCTIVE = [
         {},
         id="gh-graphql-delete",
     ),
+    pytest.param("gh repo archive acme/app -y", SD, "repo acme/app", {"repo": "acme/app"}, id="gh-repo-archive"),
     pytest.param("gh repo edit o/r --visibility public", SD, "repository o/r", {"repo": "o/r"}, id="gh-make-public"),
     pytest.param("glab repo delete grp/x", SD, "repo grp/x", {"repo": "grp/x"}, id="glab-repo-delete"),
     pytest.param(

@@ -31,7 +31,7 @@ GH = Tool(
         ("pr", "checkout"): (GIT, "checks out a pull request's branch"),
         ("repo", "clone"): (GIT, "clones a repository"),
         ("repo", "fork"): (W, "forks a repository"),
-        ("repo", "archive"): (W, "archives a repository (reversible)"),
+        ("repo", "archive"): (D, "archives a repository: it turns read-only for everyone"),
         ("run", "download"): (BUILD, "downloads run artifacts"),
         ("release", "download"): (BUILD, "downloads release assets"),
         ("extension",): (BUILD, "manages gh extensions"),
