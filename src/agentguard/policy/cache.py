@@ -43,11 +43,12 @@ def cached_policy(project_root: str, places: Places, load: Callable[[], Policy])
     if policy is not None:
         return policy
     path = cache_path(places, project_root)
-    policy = read_cache(path, key)
+    policy = read_cache(path, key)  # safe even while unsettled: a file is only ever written for settled keys
     if policy is None:
         policy = load()
-        if settled:
-            write_cache(path, key, policy)
+        if not settled:
+            return policy  # a file this fresh may change again within its timestamp's granularity
+        write_cache(path, key, policy)
     _memo.clear()  # one project per process in practice; keep memory flat for long-lived callers
     _memo[key] = policy
     return policy
