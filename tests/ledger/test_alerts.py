@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -234,11 +233,23 @@ def test_alert_settings_defaults_and_errors() -> None:
         config.parse_alerts({"email": "me@example.org"})
 
 
-def test_apprise_stays_off_the_hooks_import_path() -> None:
-    code = (
-        "import sys, agentguard.hosts.claude, agentguard.ledger.alerts, agentguard.ledger.mirror, "
-        "agentguard.ledger.config; print(json.dumps(sorted(m for m in ('apprise', 'requests') if m in sys.modules)))"
-    )
-    done = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True,
-                          env={**os.environ}, check=True)  # fmt: skip
-    assert json.loads(done.stdout) == []
+def imported_after(modules: str, watch: tuple[str, ...]) -> list[str]:
+    """Which of `watch` a fresh interpreter has loaded after importing `modules`."""
+    code = f"import json, sys, {modules}; print(json.dumps(sorted(m for m in {watch!r} if m in sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return list(json.loads(done.stdout))
+
+
+@pytest.mark.parametrize(
+    ("modules", "watch"),
+    [
+        pytest.param("agentguard.hosts.claude, agentguard.ledger.alerts", ("apprise", "requests"), id="hook"),
+        pytest.param(
+            "agentguard.ledger.alerts, agentguard.ledger.mirror, agentguard.ledger.config",
+            ("apprise", "requests", "tomllib", "urllib.request"),
+            id="ledger-modules",
+        ),
+    ],
+)
+def test_heavy_imports_wait_until_they_are_needed(modules: str, watch: tuple[str, ...]) -> None:
+    assert imported_after(modules, watch) == []

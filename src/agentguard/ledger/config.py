@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -96,6 +95,8 @@ def config_file(config_dir: str) -> str:
 
 def load_settings(config_dir: str) -> Settings:
     """Settings from `<config_dir>/agentguard.toml`; defaults (no mirrors, no alerts) when the file is absent."""
+    import tomllib  # here, not at the top: the hook answers from its policy cache without loading tomllib
+
     path = config_file(config_dir)
     try:
         with open(path, "rb") as handle:
