@@ -48,6 +48,13 @@ DESTRUCTIVE = [
         {"kube_context": "prod-eu", "namespace": "payments"},
         id="kubectl-options-after-verb",
     ),
+    pytest.param(
+        "kubectl --kubeconfig ~/.kube/prod.yaml delete pod x",
+        CD,
+        "pod x",
+        {"kubeconfig": "prod.yaml"},
+        id="kubectl-kubeconfig",
+    ),
     pytest.param("kubectl delete ns payments", CD, "namespace payments", {"namespace": "payments"}, id="kubectl-ns"),
     pytest.param("kubectl delete namespace a b", CD, "namespace b", {"namespace": "b"}, id="kubectl-two-namespaces"),
     pytest.param(
@@ -415,7 +422,7 @@ UNKNOWN = [
     pytest.param("docker run -v /:/host alpine true", id="docker-mount-host-root"),
     pytest.param("docker run -v /var/run/docker.sock:/var/run/docker.sock docker:cli ps", id="docker-socket"),
     pytest.param("docker run --privileged ubuntu", id="docker-privileged"),
-    pytest.param('docker run --rm -v "$(pwd)":/app alpine rm -rf /app/x', id="docker-unknown-mount-source"),
+    pytest.param('docker run --rm -v "$SRC":/app alpine rm -rf /app/x', id="docker-unknown-mount-source"),
     pytest.param('ansible all -m shell -a "$CMD"', id="ansible-unknown-command"),
 ]
 
@@ -472,6 +479,7 @@ def test_every_kubectl_operand_is_reported(cwd: Path) -> None:
 DECISIONS = [
     pytest.param("kubectl --context prod-eu delete deploy api", Verdict.DENY, id="prod-context-delete"),
     pytest.param("kubectl -n production delete pod x", Verdict.DENY, id="prod-namespace-delete"),
+    pytest.param("KUBECONFIG=~/.kube/prod.yaml kubectl delete pod x", Verdict.DENY, id="prod-kubeconfig-delete"),
     pytest.param("kubectl delete pod x", Verdict.ASK, id="delete-pod"),
     pytest.param("kubectl get pods", Verdict.ALLOW, id="get-pods"),
     pytest.param("kubectl --context prod-eu get pods", Verdict.ALLOW, id="prod-read"),

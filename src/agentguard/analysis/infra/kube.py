@@ -8,7 +8,9 @@ run time (`delete ns "$NS"`) is an unknown effect when the command would destroy
 
 from __future__ import annotations
 
-from agentguard.analysis.infra.cli import Parsed, effect, parse, unknown_words
+import os
+
+from agentguard.analysis.infra.cli import Parsed, effect, env_of, parse, unknown_words
 from agentguard.analysis.infra.inside import run_inside
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
@@ -85,7 +87,7 @@ CONFIG_READS = frozenset({"view", "get-contexts", "current-context", "get-cluste
 
 def kubectl(inv: Invocation, ctx: Context) -> list[Effect]:
     p = parse(inv.args, VALUED, optional_value=("--dry-run",))
-    env = _context(p)
+    env = _context(p, inv)
     verb = p.verb(0)
     if not verb:
         return [effect(Kind.READ, inv.name, "shows help", inv, env)]
@@ -114,9 +116,16 @@ def _written(p: Parsed, verb: str, env: dict[str, str | None]) -> str:
     return "cluster"
 
 
-def _context(p: Parsed) -> dict[str, str | None]:
+def _context(p: Parsed, inv: Invocation) -> dict[str, str | None]:
+    """Where it happens. A kubeconfig file named on the line (`KUBECONFIG=~/.kube/prod.yaml`) is kept by its
+    file name; a KUBECONFIG inherited from the environment is not known here, so it is left out."""
     namespace = "all namespaces" if p.flag("-A", "--all-namespaces") else p.opt("-n", "--namespace")
-    return {"kube_context": p.opt("--context") or p.opt("--cluster"), "namespace": namespace}
+    config = p.opt("--kubeconfig") or env_of(inv, "KUBECONFIG")
+    return {
+        "kube_context": p.opt("--context") or p.opt("--cluster"),
+        "namespace": namespace,
+        "kubeconfig": os.path.basename(config.rstrip("/")) if config else None,
+    }
 
 
 def _guard(p: Parsed, inv: Invocation, operands: tuple[Word, ...]) -> list[Effect]:
@@ -306,7 +315,7 @@ _VERBS = {
 
 def k9s(inv: Invocation, ctx: Context) -> list[Effect]:
     p = parse(inv.args, VALUED | {"-c", "--command", "--logLevel", "--logFile", "--screen-dump-dir"})
-    env = _context(p)
+    env = _context(p, inv)
     if p.flag("--readonly") or p.flag("-h", "--help") or p.verb(0) in ("version", "info", "help"):
         return [effect(Kind.READ, "cluster", "k9s read-only or information", inv, env)]
     return [
