@@ -94,3 +94,11 @@ def test_fixture_has_real_databases_and_a_git_repository() -> None:
         assert (project / ".git" / "HEAD").read_text().strip() == "ref: refs/heads/feature/corpus"
         assert (project / "links" / "data").resolve() == (project / "data").resolve()
     assert not project.exists()
+
+
+def test_file_tool_rows_get_the_fixture_s_absolute_paths() -> None:
+    row = Row("stop", "x", 1, tool="Write", tool_input={"file_path": "$PROJECT/.env", "content": ""})
+    home_row = Row("stop", "x", 2, tool="Edit", tool_input={"file_path": "$HOME/.bashrc"})
+    assert row.action("/p", "/h").tool_input["file_path"] == "/p/.env"
+    assert home_row.action("/p", "/h").tool_input["file_path"] == "/h/.bashrc"
+    assert Row("allow", "x", 3, cmd="ls", cwd="src").action("/p").cwd == "/p/src"

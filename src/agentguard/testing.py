@@ -3,7 +3,8 @@
 A corpus row is a JSON object: `{"cmd": "rm -rf src", "expect": "stop"}` for a shell command, or
 `{"tool": "Write", "tool_input": {"file_path": ".env", "content": "…"}, "expect": "stop"}` for a file tool.
 "stop" means the gate must ask or deny; "allow" means it must allow. Optional keys: "note" (why the row is
-there) and "cwd" (a directory inside the fixture project to run in).
+there) and "cwd" (a directory inside the fixture project to run in). File-tool paths may start with
+`$PROJECT` or `$HOME` (hosts send absolute paths; these stand for the fixture's).
 
 Rows are evaluated through the real `pipeline.Gate` inside a fixture project built from real files (real
 SQLite databases, a git repository with a commit), with a fake home directory and `AGENTGUARD_HOME` in a
@@ -57,13 +58,25 @@ class Row:
             return self.cmd
         return f"{self.tool} {json.dumps(dict(self.tool_input), sort_keys=True)[:160]}"
 
-    def action(self, project: str) -> Action:
+    def action(self, project: str, home: str = "") -> Action:
         where = os.path.join(project, self.cwd) if self.cwd else project
         if self.cmd is not None:
             return Action.shell(self.cmd, where)
         if self.tool == "Bash":  # a host's Bash tool call: the same as a command row
             return Action.shell(str(self.tool_input.get("command", "")), where)
-        return Action(tool=self.tool or "?", cwd=where, tool_input=dict(self.tool_input))
+        return Action(tool=self.tool or "?", cwd=where, tool_input=_placed(self.tool_input, project, home))
+
+
+def _placed(tool_input: Mapping[str, Any], project: str, home: str) -> dict[str, Any]:
+    """File tools get absolute paths from a host: rows write them as `$PROJECT/…` or `$HOME/…`."""
+    out = dict(tool_input)
+    for key in ("file_path", "notebook_path", "path"):
+        value = out.get(key)
+        if isinstance(value, str) and value.startswith("$PROJECT"):
+            out[key] = project + value[len("$PROJECT") :]
+        elif isinstance(value, str) and value.startswith("$HOME") and home:
+            out[key] = home + value[len("$HOME") :]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +182,7 @@ def evaluate(rows: Iterable[Row], where: Fixture) -> list[Result]:
         gate = Gate(where.places)
         results = []
         for row in rows:
-            decision: Decision = gate.decide(row.action(where.project), project_root=where.project)
+            decision: Decision = gate.decide(row.action(where.project, where.home), project_root=where.project)
             results.append(Result(row, decision.verdict, decision.reasons))
         return results
 

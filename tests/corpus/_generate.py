@@ -191,7 +191,12 @@ def tool_rows(items: list[tuple[str, str, str]], expect: str) -> list[Row]:
         for other in others:
             rows.append({"tool": other, "tool_input": tool_input(other, path), "expect": expect,
                          "note": f"{note} ({other})"})  # fmt: skip
+        if path.startswith("~/"):  # hosts send absolute paths
+            rows.append({"tool": tool, "tool_input": tool_input(tool, "$HOME" + path[1:]), "expect": expect,
+                         "note": f"{note} (absolute)"})  # fmt: skip
         if not path.startswith(("/", "~", ".")):
+            rows.append({"tool": tool, "tool_input": tool_input(tool, f"$PROJECT/{path}"), "expect": expect,
+                         "note": f"{note} (absolute)"})  # fmt: skip
             rows.append({"tool": tool, "tool_input": tool_input(tool, f"./{path}"), "expect": expect,
                          "note": f"{note} (dot-slash)"})  # fmt: skip
             rows.append({"tool": tool, "tool_input": tool_input(tool, f"../{path}"), "cwd": "src",
