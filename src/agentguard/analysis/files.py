@@ -190,10 +190,11 @@ def sed(inv: Invocation, ctx: Context) -> list[Effect]:
     has_script = any(o.text in ("-e", "--expression", "-f", "--file") for o in options)
     files = operands if has_script else operands[1:]
     effects = _each(ctx, Kind.FILE_OVERWRITE, files, inv, "edits in place")
-    suffix = _sed_backup_suffix(inv.args)
-    for word in files if suffix and "*" not in suffix and "/" not in suffix else []:
-        effects += _overwrite_if_exists(ctx, Word(word.text + suffix, word.known, word.why), inv,
-                                        "replaced by sed's backup copy")  # fmt: skip
+    suffix = _sed_backup_suffix(inv.args) or ""
+    if suffix and "*" not in suffix and "/" not in suffix:
+        for word in files:
+            effects += _overwrite_if_exists(ctx, Word(word.text + suffix, word.known, word.why), inv,
+                                            "replaced by sed's backup copy")  # fmt: skip
     return effects
 
 
