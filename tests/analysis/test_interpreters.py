@@ -242,6 +242,21 @@ def test_server_connections_carry_their_context(workdir: Path) -> None:
     )
 
 
+WRITES = [
+    pytest.param("python -c \"import os; os.makedirs('build/out', exist_ok=True)\"", "build/out", id="py-makedirs"),
+    pytest.param("node -e \"require('fs').mkdirSync('out', {recursive: true})\"", "out", id="node-mkdir"),
+    pytest.param("node -e \"fs.appendFileSync('notes.txt', 'x')\"", "notes.txt", id="node-append"),
+    pytest.param('php -r \'file_put_contents("notes.txt", "x", FILE_APPEND);\'', "notes.txt", id="php-append"),
+    pytest.param("python -c \"open('new.txt', 'w').write('x')\"", "new.txt", id="py-create-new-file"),
+]
+
+
+@pytest.mark.parametrize(("command", "target"), WRITES)
+def test_creating_is_a_write_not_an_overwrite(command: str, target: str, workdir: Path) -> None:
+    """Writes that destroy nothing are reported (freeze and plan modes see them) but are not destructive."""
+    assert pairs(effects(command, workdir)) == {(W, target)}
+
+
 def test_paths_are_absolute_for_policy(workdir: Path) -> None:
     (found,) = effects("node -e \"require('fs').rmSync('.agentic-qe', {recursive: true})\"", workdir)
     assert found.path == str(workdir / ".agentic-qe") and found.is_dir and found.exists

@@ -32,6 +32,7 @@ MOVE = frozenset({"os.rename", "os.replace", "os.renames", "shutil.move"})
 COPY = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "os.link", "os.symlink"})
 PERMS = frozenset({"os.chmod", "os.chown", "os.lchown", "shutil.chown", "os.lchmod"})
 TRUNCATE = frozenset({"os.truncate"})
+MKDIR = frozenset({"os.mkdir", "os.makedirs"})
 OPENERS = frozenset({"open", "io.open", "codecs.open", "os.open", "builtins.open"})
 SHELL = frozenset({"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "pty.spawn"})
 SUBPROCESS = frozenset(
@@ -72,7 +73,7 @@ UNMODELLED_ROOTS = frozenset(
     duckdb
     """.split()
 )
-MODELLED = frozenset({*DELETE, *MOVE, *COPY, *PERMS, *TRUNCATE, *OPENERS, *SHELL, *SUBPROCESS})
+MODELLED = frozenset({*DELETE, *MOVE, *COPY, *PERMS, *TRUNCATE, *MKDIR, *OPENERS, *SHELL, *SUBPROCESS})
 MODULES = frozenset({"os", "shutil", "subprocess", "pathlib", "sqlite3", "pty", "asyncio", "builtins", "io"})
 DESTRUCTIVE_VERB = re.compile(
     r"^(delete|drop|remove|destroy|truncate|purge|flush|terminate|wipe|erase|kill|"
@@ -114,6 +115,8 @@ def _call(node: ast.Call, scope: Scope, inv: Invocation, ctx: Context, depth: in
         return _paths(node, 0, scope, inv, ctx, Kind.FILE_PERMS, label)
     if name in TRUNCATE:
         return _paths(node, 0, scope, inv, ctx, Kind.FILE_OVERWRITE, label, writes=True)
+    if name in MKDIR:
+        return _paths(node, 0, scope, inv, ctx, Kind.FILE_WRITE, label)
     if name in OPENERS:
         return _open(node, 1, scope, inv, ctx, label)
     if name in SHELL or name in SUBPROCESS or (name and EXEC_V.match(name)):
