@@ -18,6 +18,7 @@ from agentguard.ledger.alerts import (
     AlertSchedule,
     BreakNotice,
     BreakState,
+    audit,
     break_alert,
     resolve_command,
 )
@@ -91,6 +92,27 @@ def test_invalid_urls_are_found_without_sending(hook: Receiver) -> None:
     alerter = Alerter([apprise_url("json", hook, "/x"), "nonsense://what", "no scheme at all"])
     assert [(f.index, f.url) for f in alerter.invalid()] == [(1, "nonsense://…"), (2, "…")]
     assert hook.requests == []
+
+
+def test_audit_finds_unusable_urls_and_secrets_written_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALERT_URL", "json://admin:hunter2@127.0.0.1:9/x")
+    settings = config.parse_alerts(
+        {
+            "urls": [
+                "json://127.0.0.1:9/plain",
+                "json://admin:hunter2@127.0.0.1:9/x",
+                "nonsense://what",
+                {"env": "ALERT_URL"},  # a secret from the environment is the right way
+                {"env": "UNSET_ALERT_URL"},
+            ]
+        }
+    )
+    found = audit(settings)
+    assert [(f.index, f.error.split(":")[0]) for f in found] == [
+        (1, "carries a secret written in the file"),
+        (2, "apprise cannot use this URL"),
+    ]
+    assert "hunter2" not in repr(found)
 
 
 def test_no_urls_sends_nothing() -> None:

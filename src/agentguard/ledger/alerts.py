@@ -10,6 +10,7 @@ have to look up how. A resolved break never alerts again; an open one is re-noti
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -91,6 +92,31 @@ class Alerter:
                 why = "apprise cannot use this URL" if plugin is None else _last_line(log.getvalue())
                 failed.append(AlertFailure(index=index, url=shown, error=why))
         return AlertResult(sent=tuple(sent), failed=tuple(failed))
+
+
+def audit(settings: config.AlertSettings, environ: Mapping[str, str] | None = None) -> tuple[AlertFailure, ...]:
+    """What is wrong with the configured URLs, sending nothing (for `doctor`): URLs apprise cannot use, and
+    URLs written inline in the file that carry a secret (apprise masks part of them), which belong in
+    `{ env = "NAME" }`. An env reference is checked for the first problem only when its variable is set."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import apprise
+
+        asset = apprise.AppriseAsset(storage_mode="memory")
+        found: list[AlertFailure] = []
+        for index, value in enumerate(settings.urls):
+            url = value if isinstance(value, str) else (os.environ if environ is None else environ).get(value.name, "")
+            plugin = apprise.Apprise.instantiate(url, asset=asset) if url else None
+            if url and plugin is None:
+                found.append(AlertFailure(index, _masked(None, url), "apprise cannot use this URL"))
+            elif plugin is not None and isinstance(value, str) and _masked(plugin, url) != _full(plugin):
+                error = 'carries a secret written in the file: move the URL to { env = "NAME" }'
+                found.append(AlertFailure(index, _masked(plugin, url), error))
+        return tuple(found)
+
+
+def _full(plugin: NotifyBase) -> str:
+    return str(plugin.url(privacy=False)).partition("?")[0]  # type: ignore[no-untyped-call]
 
 
 def _notify(plugin: NotifyBase, title: str, body: str) -> bool:
