@@ -149,3 +149,14 @@ def test_cli_declare_breaks_resolve(tmp_path: Path) -> None:
 def test_the_agent_cannot_resolve_or_declare(command: str, kind: Kind) -> None:
     words = tuple(Word.literal(w) for w in shlex.split(command))
     assert [e.kind for e in guard.agentguard(Invocation(words, "/", command), None)] == [kind]  # type: ignore[arg-type]
+
+
+def test_a_mirror_still_holding_the_lost_checkpoint_is_not_a_new_break(folder: LedgerPaths, tmp_path: Path) -> None:
+    rolled_back(folder, tmp_path)
+    lost = Path(folder.anchor).read_text()  # what an outside mirror still holds
+    with Ledger.at(folder, declare_breaks=True) as ledger:
+        ledger.check_anchor(lost)  # declared: accepted
+        fill(ledger, 3)
+    with Ledger.at(folder, declare_breaks=True) as ledger:
+        ledger.check_anchor(lost)
+        assert len(breaks(ledger)) == 1

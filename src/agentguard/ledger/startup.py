@@ -44,6 +44,8 @@ def check_anchor(store: Store, ring: kr.KeyRing, origin: str, head: Head, note: 
         return None
     checkpoint = open_note(ring, origin, note)
     size = head.size
+    if already_declared(store, ring, describe(checkpoint)):
+        return checkpoint  # the ledger went on in a new segment after this very rollback was stamped
     if checkpoint.size > size:
         raise IntegrityError(f"rollback: the anchored checkpoint has {checkpoint.size} events but the ledger "
                              f"has {size}; events {size}..{checkpoint.size - 1} are gone", seq=size,
@@ -72,6 +74,20 @@ def open_note(ring: kr.KeyRing, origin: str, note: str) -> Checkpoint:
             break
         return checkpoint
     raise IntegrityError(f"the anchored checkpoint is not a checkpoint of {origin} signed by its keys")
+
+
+def already_declared(store: Store, ring: kr.KeyRing, expected: str) -> bool:
+    """Whether a validly signed chain_break_detected event names this anchor as what it expected.
+
+    Mirrors keep the checkpoint a rollback lost; once the break is stamped, that checkpoint must not be
+    reported (and alerted) again at every start. One indexed lookup; empty when there was never a break.
+    """
+    for row in store.last_rows(50, kr.DETECTED):
+        event = Event.from_row(row.seq, row.body, row.sig)
+        span, problem = ring.problem(event.seq, event.kind, event.payload, event.key_id)
+        if event.payload.get("expected") == expected and not problem and span and span.key.verifies(row.body, row.sig):
+            return True
+    return False
 
 
 def describe(checkpoint: Checkpoint) -> str:
