@@ -9,7 +9,8 @@ from agentguard.analysis.infra.containers import docker, docker_compose
 from agentguard.analysis.infra.deploy import ansible, cdk, eksctl, pulumi, serverless
 from agentguard.analysis.infra.helm import helm
 from agentguard.analysis.infra.kube import k9s, kubectl
-from agentguard.analysis.infra.machines import k3d, kind_cli, lxc, minikube, nomad, vagrant, virsh
+from agentguard.analysis.infra.local import k3d, kind_cli, minikube
+from agentguard.analysis.infra.machines import lxc, nomad, vagrant, virsh
 from agentguard.analysis.infra.terraform import terraform
 from agentguard.analysis.types import Handler
 

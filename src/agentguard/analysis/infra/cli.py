@@ -189,3 +189,35 @@ def match_table(words: Sequence[str], table: Mapping[tuple[str, ...], tuple[Kind
         if found is not None:
             return found
     return None
+
+
+R = Kind.READ
+Table = dict[tuple[str, ...], tuple[Kind, str]]
+
+
+def tabled(
+    tool: str,
+    table: Table,
+    p: Parsed,
+    inv: Invocation,
+    env: dict[str, str | None],
+    fallback: Kind,
+    default: str | None = None,
+    label: str | None = None,
+) -> list[Effect]:
+    words = p.words
+    found = match_table(words, table)
+    verb = " ".join(words[:2]) or "help"
+    if found is None:  # a verb the table does not name: ordinary work on the operands
+        found = (fallback, f"{tool} {words[0]}") if words else (R, f"{tool} help")
+    kind, detail = found
+    depth = next((n for n in range(4, 0, -1) if tuple(words[:n]) in table), 1)
+    names = list(p.positionals[depth:])
+    if kind.destructive:
+        bad = unknown_words(names, f"what {tool} {verb} acts on", inv)
+        if bad:
+            return bad
+    if kind == R:
+        return [effect(kind, tool, detail, inv, env)]
+    shown = label or ", ".join(w.text for w in names) or default or "default"
+    return [effect(kind, f"{tool} {shown}", detail, inv, env)]

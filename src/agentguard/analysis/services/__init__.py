@@ -5,9 +5,10 @@ Each submodule handles one group of tools; this table is what the registry impor
 
 from __future__ import annotations
 
+from agentguard.analysis.services.backups import borg, restic
 from agentguard.analysis.services.forges import gh, glab
 from agentguard.analysis.services.platforms import firebase, fly, heroku, netlify, railway, render, vercel, wrangler
-from agentguard.analysis.services.stores import borg, consul, doppler, kafka_topics, mc, restic, s5cmd, stripe, vault
+from agentguard.analysis.services.stores import consul, doppler, kafka_topics, mc, s5cmd, stripe, vault
 from agentguard.analysis.types import Handler
 
 HANDLERS: dict[str, Handler] = {

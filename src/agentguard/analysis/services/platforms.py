@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from agentguard.analysis.infra.cli import effect, unknown_words, with_context
 from agentguard.analysis.infra.inside import relocate, run_inside
-from agentguard.analysis.services.common import Reading, Tool, analyse, read, target
-from agentguard.analysis.types import Context, Invocation, Word
+from agentguard.analysis.services.common import (
+    Reading,
+    Tool,
+    analyse,
+    command_after,
+    read,
+    sql_effects,
+    target,
+    without,
+)
+from agentguard.analysis.types import Context, Invocation
 from agentguard.models import Effect, Kind
 
 W, R, D = Kind.CLOUD_WRITE, Kind.READ, Kind.SERVICE_DESTROY
@@ -185,7 +194,7 @@ def heroku(inv: Invocation, ctx: Context) -> list[Effect]:
     if r.verbs == ("run",) or r.verbs[:2] == ("run", "detached"):
         return _heroku_run(inv, ctx, r)
     if r.verbs == ("pg", "psql"):
-        return _sql(
+        return sql_effects(
             inv,
             ctx,
             r,
@@ -200,7 +209,7 @@ def heroku(inv: Invocation, ctx: Context) -> list[Effect]:
 
 
 def _heroku_run(inv: Invocation, ctx: Context, r: Reading) -> list[Effect]:
-    words = _without(command_after(inv, "run", HEROKU.valued), ("-a", "--app", "-r", "--remote"))
+    words = without(command_after(inv, "run", HEROKU.valued), ("-a", "--app", "-r", "--remote"))
     if words and words[0].text == "detached":
         words = words[1:]
     if not words:
@@ -210,49 +219,6 @@ def _heroku_run(inv: Invocation, ctx: Context, r: Reading) -> list[Effect]:
         effect(X, where, "runs a command on the platform", inv, r.context),
         *run_inside(words, inv, ctx, where, persistent=False, context=r.context),
     ]
-
-
-def _without(words: list[Word], options: tuple[str, ...]) -> list[Word]:
-    """Drop the CLI's own `-a app` options from the inner command (heroku reads them anywhere before `--`)."""
-    out: list[Word] = []
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
-        elif word.text in options:
-            skip = True
-        elif not any(word.text.startswith(o + "=") for o in options if o.startswith("--")):
-            out.append(word)
-    return out
-
-
-def command_after(inv: Invocation, verb: str, valued: frozenset[str]) -> list[Word]:
-    """The command a `run`-style verb executes: the words after `verb`, less the CLI's own leading options."""
-    args = list(inv.args)
-    i = next((n for n, w in enumerate(args) if w.text == verb), len(args)) + 1
-    while i < len(args) and args[i].text.startswith("-") and args[i].text != "--":
-        i += 2 if args[i].text in valued else 1
-    if i < len(args) and args[i].text == "--":
-        i += 1
-    return args[i:]
-
-
-def _sql(
-    inv: Invocation, ctx: Context, r: Reading, command: Word | None, file: Word | None, dialect: str, database: str
-) -> list[Effect]:
-    """SQL given inline, in a file or on stdin, judged by the SQL analyser."""
-    bad = unknown_words([command, file], "the SQL", inv)
-    if bad:
-        return bad
-    text = command.text if command else (ctx.read_text(file.text, inv.cwd) if file else inv.stdin.text)
-    if text is None:
-        if command is None and file is None and inv.stdin.origin == "none":
-            return [effect(X, database, "opens an interactive SQL shell", inv, r.context)]
-        return [Effect.unknown(f"SQL for {database} is not known before it runs", inv.source)]
-    from agentguard.analysis.sql import effects_of_sql
-
-    context = {k: v for k, v in r.context.items() if v}
-    return effects_of_sql(text, dialect=dialect, target=database, context=context, source=inv.source)
 
 
 def vercel(inv: Invocation, ctx: Context) -> list[Effect]:
@@ -307,7 +273,9 @@ def wrangler(inv: Invocation, ctx: Context) -> list[Effect]:
         }
         reading = Reading(r.parsed, r.verbs, r.operands, context)
         name = f"D1 database {context['database'] or '?'}"
-        return _sql(inv, ctx, reading, r.parsed.opt_word("--command"), r.parsed.opt_word("--file"), "sqlite", name)
+        return sql_effects(
+            inv, ctx, reading, r.parsed.opt_word("--command"), r.parsed.opt_word("--file"), "sqlite", name
+        )
     return analyse(WRANGLER, inv, reading=r)
 
 
