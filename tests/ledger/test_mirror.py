@@ -58,7 +58,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+    ident = {f"GIT_{who}_{what}": "tester" for who in ("AUTHOR", "COMMITTER") for what in ("NAME", "EMAIL")}
+    command = ["git", "-C", str(repo), *args]
+    return subprocess.run(command, capture_output=True, text=True, check=True, env={**os.environ, **ident}).stdout
 
 
 MirrorFactory = Callable[[Path, Receiver], Mirror]
@@ -134,12 +136,23 @@ def test_directory_latest_survives_a_crash_between_the_renames(tmp_path: Path) -
     assert mirror.latest() == make_note(9)
 
 
-def test_directory_latest_rejects_a_corrupted_file(tmp_path: Path) -> None:
-    mirror = DirectoryMirror(str(tmp_path))
-    mirror.publish(make_note(2), 2)
-    (tmp_path / "checkpoints" / f"{2:020d}.note").write_text("scribbled over\n")
-    with pytest.raises(MirrorError, match="not a signed checkpoint"):
-        mirror.latest()
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        pytest.param(b"scribbled over\n", "not a signed checkpoint", id="text"),
+        pytest.param(b"\xff\xfe\x00garbage", "codec can't decode", id="not-utf8"),
+    ],
+)
+def test_file_mirrors_reject_a_corrupted_checkpoint(tmp_path: Path, content: bytes, error: str) -> None:
+    directory, repo = DirectoryMirror(str(tmp_path / "dir")), GitMirror(str(tmp_path / "git"))
+    for mirror in (directory, repo):
+        mirror.publish(make_note(2), 2)
+    (tmp_path / "dir" / "checkpoints" / f"{2:020d}.note").write_bytes(content)
+    (tmp_path / "git" / "checkpoints" / f"{2:020d}.note").write_bytes(content)
+    git(tmp_path / "git", "commit", "-qam", "tampered")
+    for mirror in (directory, repo):
+        with pytest.raises(MirrorError, match=error):
+            mirror.latest()
 
 
 @pytest.mark.parametrize("name", ["mirror", "mirror.git"])

@@ -119,7 +119,7 @@ class DirectoryMirror:
                     return
                 _write_atomic(os.path.join(self.path, _file_name(size)), note)
                 _write_atomic(os.path.join(self.path, LATEST), _file_name(size) + "\n")
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: bytes that are not UTF-8
             raise MirrorError(f"{self.name}: {exc}") from None
 
     def latest(self) -> str | None:
@@ -127,7 +127,7 @@ class DirectoryMirror:
         try:
             size = self._newest()
             note = None if size is None else self._read(size)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             raise MirrorError(f"{self.name}: {exc}") from None
         if size is None or note is None:
             return None
@@ -302,7 +302,7 @@ class GitMirror:
         try:
             done = subprocess.run(command, input=data, capture_output=True, text=True, check=False,
                                   env={**_git_env(), **(env or {})}, timeout=self._timeout)  # fmt: skip
-        except (OSError, subprocess.SubprocessError) as exc:
+        except (OSError, ValueError, subprocess.SubprocessError) as exc:
             raise MirrorError(f"{self.name}: git {args[0]}: {exc}") from None
         if done.returncode != 0:
             raise MirrorError(f"{self.name}: git {args[0]} failed: {done.stderr.strip()[:500]}")
