@@ -257,6 +257,13 @@ def test_creating_is_a_write_not_an_overwrite(command: str, target: str, workdir
     assert pairs(effects(command, workdir)) == {(W, target)}
 
 
+def test_large_scripts_run_unread(workdir: Path) -> None:
+    """A bundle (dist/index.js) is an opaque program, as a file too large to read is: tokenizing it would cost
+    the hook more than its whole budget."""
+    (workdir / "bundle.js").write_text("// x\n" * 8000 + "require('fs').rmSync('src', {recursive: true})\n")
+    assert pairs(effects("node bundle.js", workdir)) == {(Kind.EXEC_PROGRAM, "bundle.js")}
+
+
 def test_paths_are_absolute_for_policy(workdir: Path) -> None:
     (found,) = effects("node -e \"require('fs').rmSync('.agentic-qe', {recursive: true})\"", workdir)
     assert found.path == str(workdir / ".agentic-qe") and found.is_dir and found.exists

@@ -19,6 +19,10 @@ from agentguard.models import Effect, Kind
 
 GLOB_FUNCTIONS = frozenset({"glob", "Dir.glob", "Dir.[]", "bsd_glob"})
 RUNTIME = "computed at run time"
+# Scripts longer than this are run unread, like the files too large to read at all: a hook cannot spend
+# the time (the tokenizer runs at ~1 ms per KB), and scripts an agent writes for one task are far shorter.
+# Python is parsed by `ast` in C and reads whatever `ctx.read_text` returns.
+MAX_SCRIPT_CHARS = 32 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +273,12 @@ def stdin_code(inv: Invocation, ctx: Context, language: str, analyse: Callable[[
 
 
 def script(
-    word: Word, inv: Invocation, ctx: Context, language: str, analyse: Callable[[str], list[Effect]]
+    word: Word,
+    inv: Invocation,
+    ctx: Context,
+    language: str,
+    analyse: Callable[[str], list[Effect]],
+    limit: int = MAX_SCRIPT_CHARS,
 ) -> list[Effect]:
     """A script named on the command line: it runs, and when small and readable its code is analysed too."""
     if not word.known:
@@ -278,4 +287,6 @@ def script(
         return [Effect.make(Kind.EXEC_REMOTE, word.text, f"runs {language} code from the network", source=inv.source)]
     effects = [Effect.make(Kind.EXEC_PROGRAM, word.text, f"runs a {language} script", source=inv.source)]
     text = ctx.read_text(word.text, inv.cwd)
-    return effects + ([e for e in analyse(text) if e.kind != Kind.READ] if text is not None else [])
+    if text is None or len(text) > limit:  # a bundle or an app, not a one-off script: it runs, unread
+        return effects
+    return effects + [e for e in analyse(text) if e.kind != Kind.READ]

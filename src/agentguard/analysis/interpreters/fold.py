@@ -32,20 +32,22 @@ def fold(
     `argv` maps the name tokens of an argument array to the values it holds; `joins` maps a call's name
     tokens to "join" (normalised a/b) or "resolve" (a later absolute part wins)."""
     arrays, calls = argv or {}, joins or {}
-    folded = _fold(tokens, lambda i: _argv_at(tokens, i, arrays))
+    heads = {name[0] for name in (*arrays, *calls)}  # most tokens start no pattern: one set lookup skips them
+    folded = _fold(tokens, heads, lambda i: _argv_at(tokens, i, arrays))
     for _ in range(3):  # inner joins first: path.join(path.join('a', 'b'), 'c')
         current = folded
-        folded = _fold(current, functools.partial(_join_at, current, consts=consts, concat=concat, joins=calls))
+        at = functools.partial(_join_at, current, consts=consts, concat=concat, joins=calls)
+        folded = _fold(current, heads, at)
         if len(folded) == len(current):
             break
     return folded
 
 
-def _fold(tokens: Sequence[Tok], at: Callable[[int], Fold | None]) -> list[Tok]:
+def _fold(tokens: Sequence[Tok], heads: set[str], at: Callable[[int], Fold | None]) -> list[Tok]:
     out: list[Tok] = []
     i = 0
     while i < len(tokens):
-        found = at(i)
+        found = at(i) if tokens[i].text in heads else None
         if found is None:
             out.append(tokens[i])
             i += 1

@@ -9,9 +9,15 @@ it into an unknown effect.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 OPERATORS = ("...", "=>", "->", "::", "?.", "=~", "!~", "==", "!=", "<=", ">=", "&&", "||", "**", "<<", ">>")
+OPERATOR_STARTS = frozenset(o[0] for o in OPERATORS)
+SPACES = re.compile(r"\s+")
+NUMBER = re.compile(r"\d[\w.]*")
+BLANKS = re.compile(r"[^\S\n]+")  # spaces without newlines, for languages where a newline ends a statement
+NAME = re.compile(r"[\w$]+")  # the caller has checked that it starts with a letter, _ or $
 PAIRS = {"(": ")", "[": "]", "{": "}", "<": ">"}
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "e": "\x1b", "a": "\a"}
 
@@ -60,10 +66,11 @@ class Lexer:
     def __init__(self, src: str) -> None:
         self.src = src
         self.tokens: list[Tok] = []
+        self.comment_starts = frozenset(marker[0] for marker in self.line_comment)
 
     def run(self) -> list[Tok]:
-        i = 0
-        while i < len(self.src):
+        i, size = 0, len(self.src)
+        while i < size:
             i = self.step(i)
         return self.tokens
 
@@ -74,12 +81,14 @@ class Lexer:
             self.tokens.append(Tok("nl", "\n"))
             return i + 1
         if char.isspace():
-            return i + 1
-        for marker in self.line_comment:
-            if src.startswith(marker, i) and self.comment_allowed(i):
-                end = src.find("\n", i)
-                return len(src) if end < 0 else end
-        if self.block_comment and src.startswith("/*", i):
+            found = (BLANKS if self.newlines else SPACES).match(src, i)  # a run at once, not a step per blank
+            return found.end() if found else i + 1
+        if char in self.comment_starts:
+            for marker in self.line_comment:
+                if src.startswith(marker, i) and self.comment_allowed(i):
+                    end = src.find("\n", i)
+                    return len(src) if end < 0 else end
+        if char == "/" and self.block_comment and src.startswith("/*", i):
             end = src.find("*/", i + 2)
             if end < 0:
                 raise LexError("unterminated comment")
@@ -90,9 +99,8 @@ class Lexer:
         if char.isalpha() or char in "_$":
             return self.name(i)
         if char.isdigit():
-            end = i
-            while end < len(src) and (src[end].isalnum() or src[end] in "._"):
-                end += 1
+            found = NUMBER.match(src, i)
+            end = found.end() if found else i + 1
             self.tokens.append(Tok("num", src[i:end]))
             return end
         if char == "/" and self.regex_allowed():
@@ -101,14 +109,13 @@ class Lexer:
                 end += 1
             self.tokens.append(Tok("regex", src[i:end], raw))
             return end
-        op = next((o for o in OPERATORS if src.startswith(o, i)), char)
+        op = next((o for o in OPERATORS if src.startswith(o, i)), char) if char in OPERATOR_STARTS else char
         self.tokens.append(Tok("op", op))
         return i + len(op)
 
     def name(self, i: int) -> int:
-        end = i + 1
-        while end < len(self.src) and (self.src[end].isalnum() or self.src[end] in "_$"):
-            end += 1
+        found = NAME.match(self.src, i)
+        end = found.end() if found else i + 1
         self.tokens.append(Tok("name", self.src[i:end]))
         return end
 

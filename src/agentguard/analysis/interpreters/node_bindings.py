@@ -26,8 +26,8 @@ def bindings(tokens: Sequence[Tok]) -> tuple[dict[str, str], dict[str, tuple[str
     """Names bound to modelled modules (`fs` → "fs") and to their functions (`rmSync` → ("fs", "rmSync"))."""
     aliases: dict[str, str] = {}
     imported: dict[str, tuple[str, str]] = {}
-    for i in range(len(tokens)):
-        spec = _module_at(tokens, i)
+    for i, tok in enumerate(tokens):
+        spec = _module_at(tokens, i) if tok.text in ("require", "import", "from") else None
         if spec is None:
             continue
         module, start, end = spec
@@ -112,7 +112,9 @@ def required(tokens: Sequence[Tok]) -> list[str]:
     """Module names the code loads: `require('x')`, `import('x')`, `from 'x'`."""
     out = []
     for i, tok in enumerate(tokens):
+        if tok.kind != "str" or i == 0:
+            continue
         before = [t.text for t in tokens[max(0, i - 2) : i]]
-        if tok.kind == "str" and (before[-1:] == ["from"] or before in (["require", "("], ["import", "("])):
+        if before[-1:] == ["from"] or before in (["require", "("], ["import", "("]):
             out.append(tok.value or "")
     return out

@@ -92,7 +92,7 @@ def handler(inv: Invocation, ctx: Context) -> list[Effect]:
     script = rest[0]
     if script.text.endswith("manage.py"):
         return ctx.run(inv.with_words([Word.literal("manage.py"), *rest[1:]]))
-    return common.script(script, inv, ctx, "python", lambda text: analyse(text, inv, ctx, argv=rest))
+    return common.script(script, inv, ctx, "python", lambda text: analyse(text, inv, ctx, argv=rest), limit=1 << 30)
 
 
 def _inline(code: Word, rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
