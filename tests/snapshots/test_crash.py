@@ -188,6 +188,7 @@ def test_killed_snapshots_leave_the_data_and_the_store_whole(tmp_path: Path, sto
     assert kills == KILLS, f"only {kills} of {round_} runs were killed before they ended"
     verify_all(store_root, set())
     still_works(store_root, db, folder)
+    assert os.listdir(os.path.join(store_root, "tmp")) == [], "copies left by killed captures were not removed"
 
 
 def test_killed_restores_leave_old_or_new_content_never_a_mix(tmp_path: Path, store_root: str) -> None:

@@ -59,6 +59,7 @@ def take(
     databases = {pg.parse(dsn).masked: dsn for dsn in postgres}
     sources = tuple(dict.fromkeys(_source(os.path.abspath(p)) for p in paths)) + tuple(databases)
     with store.lock():
+        _clear_scratch(store)
         capture = _Capture(store, store.writer(), progress)
         missing = []
         try:
@@ -84,6 +85,14 @@ def take(
         )  # fmt: skip
         store.commit(snapshot, blobs)
     return snapshot
+
+
+def _clear_scratch(store: Store) -> None:
+    """Remove database copies a killed capture left behind (each as large as its database). Only captures
+    make them, under the lock this one holds, so none of them is in use."""
+    for name in os.listdir(store.scratch):
+        if name.startswith("db-") and name.endswith(".sqlite"):
+            os.unlink(os.path.join(store.scratch, name))
 
 
 def _source(path: str) -> str:

@@ -25,7 +25,7 @@ class CorruptChunk(Exception):
     """A chunk read back does not hash to its id: the store is damaged at that place."""
 
 
-def chunk_id(data: bytes) -> bytes:
+def chunk_id(data: bytes | memoryview) -> bytes:
     import blake3
 
     return blake3.blake3(data).digest()
@@ -143,13 +143,14 @@ class PackReader:
         self._cache: bytes = b""
 
     def chunk(self, cid: bytes, pack: str, blob_offset: int, blob_length: int, offset: int, length: int) -> bytes:
-        raw = self._blob(pack, blob_offset, blob_length)
+        raw = self.blob(pack, blob_offset, blob_length)
         data = raw[offset : offset + length]
         if len(data) != length or chunk_id(data) != cid:
             raise CorruptChunk(f"chunk {cid.hex()[:16]} in {pack} at {blob_offset} does not match its hash")
         return data
 
-    def _blob(self, pack: str, offset: int, length: int) -> bytes:
+    def blob(self, pack: str, offset: int, length: int) -> bytes:
+        """A whole blob, decompressed (the last one read is kept: chunks of one blob are read together)."""
         if self._cache_key == (pack, offset):
             return self._cache
         import zstandard

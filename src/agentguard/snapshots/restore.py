@@ -102,12 +102,13 @@ def restore(
     try:
         targets = [mapping(e.path) for e in snapshot.entries if e.type != POSTGRES]
         present = [t for t in targets if os.path.lexists(t)]
-        before = {t: integrity(t)[1] for t in present if _is_db(snapshot, mapping, t)}
-        before |= {path: pg.row_counts(pg.parse(dsn)) for path, dsn in dsns.items()}
+        before = {path: pg.row_counts(pg.parse(dsn)) for path, dsn in dsns.items()}
         if present or dsns:
             safety = take(store, present, reason=f"safety snapshot before restoring {snapshot.id}", pinned=True,
                           postgres=list(dsns.values()))  # fmt: skip
             report.safety_snapshot = safety.id
+            # rows before: counted by the safety snapshot in its consistent copy (no second scan of the file)
+            before |= {e.path: e.row_counts for e in safety.entries if e.type == SQLITE}
         _swap(snapshot, mapping, staged)
         for path, dsn in dsns.items():
             pg.restore_dump(pg.parse(dsn), staged[path])
@@ -117,9 +118,11 @@ def restore(
                 os.unlink(temp)
     for entry in snapshot.entries:
         if entry.type == SQLITE:
+            # rows after: those counted at capture. Every chunk was checked against its hash, so the file is
+            # that copy byte for byte; counting again would scan a large database a second time for nothing.
             target = mapping(entry.path)
-            result, after = integrity(target)
-            report.databases.append(DatabaseCheck(target, result, before.get(target, ()), after))
+            result = integrity(target, counts=False)[0]
+            report.databases.append(DatabaseCheck(target, result, before.get(target, ()), entry.row_counts))
         elif entry.type == POSTGRES:
             target_dsn = pg.parse(dsns[entry.path])
             after = pg.row_counts(target_dsn)
@@ -191,7 +194,7 @@ def _write(store: Store, entry: Entry, reader: PackReader, fd: int, shown: tuple
     """Write the entry's chunks at their offsets, blob by blob (each blob decompressed once), joining runs of
     adjacent chunks into one write. `shown` is (bytes done so far, target, progress); returns the new total."""
     done, target, progress = shown
-    run: list[bytes] = []
+    run: list[memoryview] = []
     run_start = run_end = 0
     for offset, data in store.read_by_blob(entry, reader):
         if run and (offset != run_end or run_end - run_start >= 8 << 20):
@@ -258,9 +261,3 @@ def _checkpoint(database: str) -> None:
             conn.close()
     except sqlite3.Error:
         pass
-
-
-def _is_db(snapshot: Snapshot, mapping: Callable[[str], str], target: str) -> bool:
-    from agentguard.snapshots.sqlite_copy import is_sqlite
-
-    return any(e.type == SQLITE and mapping(e.path) == target for e in snapshot.entries) and is_sqlite(target)

@@ -97,11 +97,15 @@ def row_counts(conn: sqlite3.Connection) -> tuple[tuple[str, int], ...]:
     return tuple(counts)
 
 
-def integrity(path: str) -> tuple[str, tuple[tuple[str, int], ...]]:
-    """`PRAGMA integrity_check` ("ok" or the first problems) and the row counts of a database file."""
+def integrity(path: str, *, counts: bool = True) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """`PRAGMA integrity_check` ("ok" or the first problems) and (unless not wanted) the row counts of a
+    database file. A file SQLite cannot read at all gives its error as the result, not an exception."""
     conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=10)
     try:
-        result = "; ".join(str(row[0]) for row in conn.execute("PRAGMA integrity_check").fetchmany(5))
-        return result, row_counts(conn)
+        try:
+            result = "; ".join(str(row[0]) for row in conn.execute("PRAGMA integrity_check").fetchmany(5))
+        except sqlite3.DatabaseError as exc:
+            return f"{type(exc).__name__}: {exc}", ()
+        return result, row_counts(conn) if counts else ()
     finally:
         conn.close()

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from agentguard.errors import AgentGuardError
 from agentguard.snapshots.model import Entry, Snapshot
-from agentguard.snapshots.packs import BlobRecord, PackReader, PackWriter, pack_name
+from agentguard.snapshots.packs import BlobRecord, CorruptChunk, PackReader, PackWriter, chunk_id, pack_name
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS blobs (
@@ -92,7 +92,7 @@ class Store:
         batch: list[bytes] = []
         for cid in ids:
             batch.append(cid)
-            if len(batch) == 500:
+            if len(batch) == 2048:
                 found |= self._known(batch)
                 batch = []
         return found | self._known(batch) if batch else found
@@ -188,7 +188,7 @@ class Store:
         for cid, where in zip(entry.chunk_ids(), self.locate(entry), strict=True):
             yield reader.chunk(cid, *where)
 
-    def read_by_blob(self, entry: Entry, reader: PackReader | None = None) -> Iterator[tuple[int, bytes]]:
+    def read_by_blob(self, entry: Entry, reader: PackReader | None = None) -> Iterator[tuple[int, memoryview]]:
         """(offset in the file, data) of every chunk, blob by blob, each chunk checked against its id.
 
         Why not in order: the pages of an incremental snapshot are spread over the blobs of every earlier
@@ -206,16 +206,22 @@ class Store:
             offset += where[4]
         ids = list(entry.chunk_ids())
         for key in sorted(groups):
+            first = places[groups[key][0]]
+            raw = memoryview(reader.blob(first[0], first[1], first[2]))
             for index in groups[key]:
-                yield starts[index], reader.chunk(ids[index], *places[index])
+                offset, length = places[index][3:]
+                data = raw[offset : offset + length]
+                if len(data) != length or chunk_id(data) != ids[index]:
+                    raise CorruptChunk(f"chunk {ids[index].hex()[:16]} in {key[0]} at {key[1]} does not match its hash")
+                yield starts[index], data
 
     def locate(self, entry: Entry) -> Sequence[Location]:
         """Where each chunk of the entry lives, in order: a few catalog queries for the whole entry."""
         ids = list(entry.chunk_ids())
         found: dict[bytes, Location] = {}
         unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), 500):
-            batch = unique[start : start + 500]
+        for start in range(0, len(unique), 5000):
+            batch = unique[start : start + 5000]
             rows = self.db.execute(
                 "SELECT c.id, b.pack, b.offset, b.length, c.offset, c.length FROM chunks c "
                 f"JOIN blobs b ON b.id = c.blob WHERE c.id IN ({','.join('?' * len(batch))})",
