@@ -264,6 +264,21 @@ def test_large_scripts_run_unread(workdir: Path) -> None:
     assert pairs(effects("node bundle.js", workdir)) == {(Kind.EXEC_PROGRAM, "bundle.js")}
 
 
+HOME = [
+    pytest.param("node -e \"fs.rmSync(path.join(os.homedir(), '.bashrc'))\"", id="node-homedir"),
+    pytest.param("ruby -e 'File.delete(File.join(Dir.home, \".bashrc\"))'", id="ruby-dir-home"),
+    pytest.param("perl -e 'unlink $ENV{HOME} . \"/.bashrc\"'", id="perl-env-home"),
+    pytest.param('php -r \'unlink(getenv("HOME") . "/.bashrc");\'', id="php-getenv-home"),
+    pytest.param("python -c \"from pathlib import Path; (Path.home() / '.bashrc').unlink()\"", id="py-path-home"),
+]
+
+
+@pytest.mark.parametrize("command", HOME)
+def test_home_directory_is_known(command: str, workdir: Path) -> None:
+    (found,) = effects(command, workdir)
+    assert found.kind == D and found.path == str(workdir / "home" / ".bashrc"), found
+
+
 def test_paths_are_absolute_for_policy(workdir: Path) -> None:
     (found,) = effects("node -e \"require('fs').rmSync('.agentic-qe', {recursive: true})\"", workdir)
     assert found.path == str(workdir / ".agentic-qe") and found.is_dir and found.exists

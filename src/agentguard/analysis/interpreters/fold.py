@@ -26,14 +26,16 @@ def fold(
     *,
     argv: dict[tuple[str, ...], Sequence[Word]] | None = None,
     joins: dict[tuple[str, ...], str] | None = None,
+    values: dict[tuple[str, ...], str] | None = None,
 ) -> list[Tok]:
     """Tokens with what is known before the code runs folded into string literals: command-line arguments
     (`process.argv[1]`, `$ARGV[0]`) and path joins of literals (`path.join('a', 'b')`, `File.join(…)`).
     `argv` maps the name tokens of an argument array to the values it holds; `joins` maps a call's name
-    tokens to "join" (normalised a/b) or "resolve" (a later absolute part wins)."""
-    arrays, calls = argv or {}, joins or {}
-    heads = {name[0] for name in (*arrays, *calls)}  # most tokens start no pattern: one set lookup skips them
-    folded = _fold(tokens, heads, lambda i: _argv_at(tokens, i, arrays))
+    tokens to "join" (normalised a/b) or "resolve" (a later absolute part wins); `values` maps expressions
+    known before the run (`os.homedir()`, `Dir.home`) to their value."""
+    arrays, calls, known = argv or {}, joins or {}, values or {}
+    heads = {name[0] for name in (*arrays, *calls, *known)}  # most tokens start no pattern: one lookup skips them
+    folded = _fold(tokens, heads, lambda i: _argv_at(tokens, i, arrays) or _value_at(tokens, i, known))
     for _ in range(3):  # inner joins first: path.join(path.join('a', 'b'), 'c')
         current = folded
         at = functools.partial(_join_at, current, consts=consts, concat=concat, joins=calls)
@@ -70,6 +72,18 @@ def _argv_at(tokens: Sequence[Tok], i: int, arrays: dict[tuple[str, ...], Sequen
                 text = argv[int(index)].text
                 return Tok("str", repr(text), text), end + 3
     return None
+
+
+def _value_at(tokens: Sequence[Tok], i: int, known: dict[tuple[str, ...], str]) -> Fold | None:
+    for name, value in known.items():
+        if _texts_at(tokens, i, name):
+            return Tok("str", repr(value), value), i + len(name)
+    return None
+
+
+def home_values(home: str, *patterns: str) -> dict[tuple[str, ...], str]:
+    """Expressions for the home directory, written as space-separated tokens: "os . homedir ( )"."""
+    return {tuple(pattern.split(" ")): home for pattern in patterns}
 
 
 def _join_at(

@@ -90,6 +90,13 @@ JOINS.update(
         for f in ("join", "resolve")
     }
 )
+HOME_EXPRESSIONS = (
+    "os . homedir ( )",
+    "require ( 'os' ) . homedir ( )",
+    'require ( "os" ) . homedir ( )',
+    "process . env . HOME",
+    "Deno . env . get ( 'HOME' )",
+)
 SCRIPT_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx")
 
 
@@ -185,7 +192,8 @@ def analyse(
         ("Bun", ".", "argv"): process_argv,
         ("Deno", ".", "args"): args,
     }
-    tokens = fold.fold(_templates(tokens, consts), consts, argv=argv, joins=JOINS)
+    home = fold.home_values(ctx.home, *HOME_EXPRESSIONS)
+    tokens = fold.fold(_templates(tokens, consts), consts, argv=argv, joins=JOINS, values=home)
     consts = {"__dirname": consts["__dirname"], **common.constants(tokens)}
     aliases, imported = node_bindings.bindings(tokens)
     effects: list[Effect] = []

@@ -184,7 +184,8 @@ def analyse(code: str, inv: Invocation, ctx: Context, args: Sequence[Word] = ())
     except LexError as exc:
         return [Effect.unknown(f"perl: could not read the code ({exc})", inv.source)]
     consts = common.constants(tokens, ".")
-    tokens = fold.fold(tokens, consts, ".", argv={("$ARGV",): args}, joins=JOINS)
+    home = fold.home_values(ctx.home, "$ENV { HOME }", "$ENV { 'HOME' }", '$ENV { "HOME" }')
+    tokens = fold.fold(tokens, consts, ".", argv={("$ARGV",): args}, joins=JOINS, values=home)
     consts = common.constants(tokens, ".")
     names = {t.text for t in tokens if t.kind == "name"}
     if "eval" in names and any(marker in code for marker in NETWORK):

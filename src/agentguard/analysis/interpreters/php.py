@@ -126,7 +126,8 @@ def analyse(code: str, inv: Invocation, ctx: Context, argv: Sequence[Word] = ())
     except LexError as exc:
         return [Effect.unknown(f"php: could not read the code ({exc})", inv.source)]
     consts = common.constants(tokens, ".")
-    tokens = fold.fold(tokens, consts, ".", argv={("$argv",): argv})
+    home = fold.home_values(ctx.home, "getenv ( 'HOME' )", 'getenv ( "HOME" )', "$_SERVER [ 'HOME' ]")
+    tokens = fold.fold(tokens, consts, ".", argv={("$argv",): argv}, values=home)
     consts = common.constants(tokens, ".")
     names = {t.text for t in tokens if t.kind == "name"}
     if names & EVALUATORS and any(marker in code for marker in NETWORK):

@@ -210,7 +210,8 @@ def analyse(code: str, inv: Invocation, ctx: Context, args: Sequence[Word] = ())
     except LexError as exc:
         return [Effect.unknown(f"ruby: could not read the code ({exc})", inv.source)]
     consts = common.constants(tokens)
-    tokens = fold.fold(tokens, consts, argv={("ARGV",): args}, joins={("File", ".", "join"): "join"})
+    home = fold.home_values(ctx.home, "Dir . home", "ENV [ 'HOME' ]", 'ENV [ "HOME" ]')
+    tokens = fold.fold(tokens, consts, argv={("ARGV",): args}, joins={("File", ".", "join"): "join"}, values=home)
     consts = common.constants(tokens)
     names = {t.text for t in tokens if t.kind == "name"}
     if names & {"eval", "instance_eval", "class_eval"} and any(marker in code for marker in NETWORK):
