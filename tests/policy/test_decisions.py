@@ -6,6 +6,7 @@ train people to click "yes".
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,13 @@ INCIDENTS = [
     pytest.param("tar -xzf a.tgz -C ~/.ssh", ASK, id="extract-into-ssh"),
     pytest.param("echo x > .agentic-qe/memory.db && rm .agentic-qe/memory.db", ASK, id="delete-of-existing-data"),
     pytest.param("rm -f $(which agentguard)", ASK, id="which-as-operand-stays-unknown"),
+    pytest.param("vim -es -c '%d' -c 'wq' .agentic-qe/memory.db", ASK, id="scripted-editor-on-data"),
+    pytest.param("ed -s .env <<< w", ASK, id="ed-on-dotenv"),
+    pytest.param("fd -e db -x rm", ASK, id="fd-exec"),
+    pytest.param("git -c core.pager='rm -rf src' log", ASK, id="git-setting-runs-code"),
+    pytest.param("git config alias.nuke '!rm -rf src'", ASK, id="git-alias-stores-code"),
+    pytest.param("echo -e '\\x72m -rf src' | bash", ASK, id="echo-e-escapes-decoded"),
+    pytest.param("echo src | xargs -I{} sh -c 'rm -rf {}'", ASK, id="xargs-I-line-is-one-argument"),
 ]
 
 BENIGN = [
@@ -182,6 +190,9 @@ BENIGN = [
     pytest.param("sed -i.bak 's/a/b/' src/app.py && rm src/app.py.bak", id="delete-what-the-line-created"),
     pytest.param("tmp=$(mktemp) && curl -s https://example.invalid/x > $tmp && jq . $tmp", id="mktemp-is-temp"),
     pytest.param("cp .agentic-qe/memory.db /tmp/memory-$(date +%F).db", id="date-in-file-name"),
+    pytest.param("cat /dev/zero | head -c 16 > /tmp/ag-zeros.bin", id="endless-device-is-not-read"),
+    pytest.param("vim -es -c '%s/a/b/g' -c 'wq' src/app.py", id="scripted-editor-on-source"),
+    pytest.param("git config user.name Agent", id="git-config-ordinary"),
 ]
 
 
@@ -222,3 +233,17 @@ def test_cd_inside_the_command_changes_what_paths_mean(decide, project: Path) ->
 
 def test_subshell_cd_does_not_leak(decide, project: Path) -> None:  # type: ignore[no-untyped-def]
     assert decide("(cd .agentic-qe) && rm -f notes").verdict == ALLOW
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        pytest.param("rm -f .agentic-qe/*.db", ASK, id="script-deletes-data"),
+        pytest.param("rimraf dist build", ALLOW, id="script-deletes-artifacts"),
+        pytest.param("jest --ci", ALLOW, id="script-runs-tests"),
+    ],
+)
+def test_package_scripts_are_judged_by_their_code(decide, project: Path, script: str, expected: Verdict) -> None:  # type: ignore[no-untyped-def]
+    (project / "package.json").write_text(json.dumps({"scripts": {"task": script}}))
+    for command in ("npm run task", "yarn task", "pnpm run task"):
+        assert decide(command).verdict == expected, command

@@ -407,6 +407,58 @@ def trash(inv: Invocation, ctx: Context) -> list[Effect]:
     return _each(ctx, Kind.FILE_MOVE, words, inv, "moves to the trash")
 
 
+EDITOR_VALUED = frozenset(["-c", "--cmd", "-S", "-u", "-i", "-T", "-w", "-W", "--eval", "-f", "--funcall", "-l",
+                           "--load", "--listen"])  # fmt: skip
+
+
+def editor(inv: Invocation, ctx: Context) -> list[Effect]:
+    """vim, ex, ed, emacs …: scripted (`vim -c '%d|wq' f`, `ed -s f <<< …`) or not, they may rewrite every file
+    they are given. Ordinary files stay ordinary work; the policy judges a protected one."""
+    files: list[Word] = []
+    skip = False
+    for word in inv.args:
+        text = word.text
+        if skip:
+            skip = False
+        elif text in EDITOR_VALUED or (text.startswith("-") and not text.startswith("--") and text.endswith("c")):
+            skip = True  # `-c CMD`, bundled `-sc CMD`
+        elif not text.startswith(("-", "+")):
+            files.append(word)
+    if not files:
+        return [Effect.make(Kind.EXEC_PROGRAM, inv.name, "starts an editor", source=inv.source)]
+    return _each(ctx, Kind.FILE_OVERWRITE, files, inv, f"may be rewritten by {inv.name}")
+
+
+FD_VALUED = frozenset(["-e", "--extension", "-t", "--type", "-d", "--max-depth", "-E", "--exclude", "-S", "--size",
+                       "--changed-within", "--changed-before", "-j", "--threads", "-g", "--glob", "--base-directory",
+                       "--search-path", "-c", "--color", "-o", "--owner"])  # fmt: skip
+
+
+def fd(inv: Invocation, ctx: Context) -> list[Effect]:
+    """fd searches; `-x CMD` / `-X CMD` run CMD on what it finds, like `find -exec`."""
+    args = list(inv.args)
+    texts = [w.text for w in args]
+    start = next((i for i, t in enumerate(texts) if t in ("-x", "--exec", "-X", "--exec-batch")), None)
+    if start is None:
+        return [Effect.make(Kind.READ, inv.name, "searches", source=inv.source)]
+    search, inner = args[:start], args[start + 1 :]
+    _opts, operands = split_args(search, FD_VALUED)
+    ext = option_value(search, "-e", "--extension")
+    root = operands[1].text if len(operands) > 1 else "."
+    known = all(w.known for w in operands)
+    if not known:
+        found = Word("?", False, "fd's search is not known before it runs")
+    elif ext and (not operands or operands[0].text in (".", "")):
+        found = Word(f"{root}/**/*.{ext}", glob=f"{root}/**/*.{ext}")
+    else:
+        found = Word(root)  # a name pattern (regex) we do not evaluate: the whole tree stands for it
+    words = [found if w.text == "{}" else w for w in inner]
+    if not any(w.text == "{}" for w in inner):
+        words.append(found)
+    effects = ctx.run(inv.with_words(words))
+    return [_tree(e) if found.glob is None and e.path and (e.is_dir or e.exists is False) else e for e in effects]
+
+
 AWK_VALUED = frozenset({"-F", "-v", "-f", "-i", "--include", "-l", "--load", "--field-separator", "--assign"})
 AWK_STRING = r'"((?:[^"\\]|\\.)*)"'
 AWK_SYSTEM = re.compile(r"\bsystem\s*\(\s*" + AWK_STRING + r"\s*\)")
@@ -471,5 +523,6 @@ HANDLERS: dict[str, Handler] = {
     "tar": extract, "unzip": extract, "curl": download, "wget": download, "sort": sort,
     "patch": patch, "split": create, "csplit": create, "trash": trash, "trash-put": trash, "gio": trash,
     "rimraf": rm, "del": rm, "del-cli": rm, "awk": awk, "gawk": awk, "mawk": awk, "nawk": awk,
-    "busybox-awk": awk,
+    "busybox-awk": awk, "vim": editor, "vi": editor, "nvim": editor, "ex": editor, "ed": editor,
+    "emacs": editor, "nano": editor, "view": editor, "fd": fd, "fdfind": fd,
 }  # fmt: skip

@@ -55,6 +55,10 @@ READ_SUBCOMMANDS = frozenset(
 
 def git(inv: Invocation, ctx: Context) -> list[Effect]:
     args, cwd = _skip_globals(inv)
+    commands = _config_commands(inv)
+    if commands:  # `git -c core.pager='rm -rf x' log`: the setting is code git runs
+        return [e for c in commands for e in ctx.shell(c, inv)] + git(inv.with_words(
+            [w for w in inv.words if w not in _config_words(inv)]), ctx)  # fmt: skip
     if not args:
         return [_effect(Kind.READ, "git", "shows git help", inv)]
     sub, rest = args[0].text, args[1:]
@@ -80,6 +84,47 @@ def _skip_globals(inv: Invocation) -> tuple[list[Word], str | None]:
             cwd = absolute(target.text, cwd) if target.known and cwd else None
         i += 2 if text in _GLOBAL_VALUED else 1
     return args[i:], cwd
+
+
+# Settings whose value git runs as a shell command (aliases run it when they start with `!`).
+CODE_SETTINGS = ("core.pager", "core.editor", "core.sshcommand", "core.fsmonitor", "sequence.editor",
+                 "diff.external", "gpg.program", "credential.helper", "pager.")  # fmt: skip
+
+
+def _runs_code(key: str, value: str) -> bool:
+    key = key.lower()
+    return (key.startswith("alias.") and value.startswith("!")) or key.startswith(CODE_SETTINGS) \
+        or key == "core.hookspath"  # fmt: skip
+
+
+def _config_words(inv: Invocation) -> list[Word]:
+    """The `-c key=value` pairs before the subcommand that make git run code."""
+    args = list(inv.args)
+    out: list[Word] = []
+    i = 0
+    while i < len(args) and args[i].text.startswith("-"):
+        if args[i].text == "-c" and i + 1 < len(args) and "=" in args[i + 1].text:
+            key, value = args[i + 1].text.split("=", 1)
+            if _runs_code(key, value) or not args[i + 1].known:
+                out += [args[i], args[i + 1]]
+        i += 2 if args[i].text in _GLOBAL_VALUED else 1
+    return out
+
+
+def _config_commands(inv: Invocation) -> list[str]:
+    words = _config_words(inv)
+    pairs = [w for w in words if w.text != "-c"]
+    return [p.text.split("=", 1)[1].lstrip("!") if p.known else "$unknown_git_setting" for p in pairs]
+
+
+def config(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    """`git config alias.x '!cmd'`, `core.hooksPath`, `core.pager`: stored code git runs later, unseen."""
+    operands = [w for w in rest if not w.text.startswith("-")]
+    if len(operands) >= 2 and (_runs_code(operands[0].text, operands[1].text) or not operands[1].known):
+        return [Effect.unknown(f"git config {operands[0].text} stores a command git will run later",
+                               inv.source)]  # fmt: skip
+    reading = len(operands) < 2 or has_flag(rest, "--get", "--get-all", "--list", "-l", "--get-regexp")
+    return [_effect(Kind.READ if reading else Kind.GIT_WRITE, "config", "git config", inv)]
 
 
 def _effect(kind: Kind, target: str, detail: str, inv: Invocation, **context: str) -> Effect:
@@ -253,7 +298,7 @@ _SUBCOMMANDS = {
     "reset": reset, "checkout": checkout, "restore": restore, "clean": clean, "stash": stash,
     "branch": branch, "push": push, "filter-branch": history_rewrite, "filter-repo": history_rewrite,
     "reflog": reflog, "gc": gc, "update-ref": update_ref, "worktree": worktree, "tag": tag, "rm": git_rm,
-    "switch": switch, "replace": history_rewrite, "prune": prune, "symbolic-ref": symbolic_ref,
+    "switch": switch, "replace": history_rewrite, "prune": prune, "symbolic-ref": symbolic_ref, "config": config,
 }  # fmt: skip
 
 HANDLERS: dict[str, Handler] = {"git": git}

@@ -69,9 +69,11 @@ def read_small_text(path: str, cwd: str | None) -> str | None:
         return None
     full = absolute(os.path.expanduser(path), cwd or "/")
     try:
-        if os.path.getsize(full) > MAX_TEXT_BYTES:
+        # Regular files only: /dev/zero, a FIFO or /proc/kmsg report size 0 and never end (or block).
+        if not stat.S_ISREG(os.stat(full).st_mode) or os.path.getsize(full) > MAX_TEXT_BYTES:
             return None
         with open(full, "rb") as handle:
-            return handle.read().decode("utf-8")
+            data = handle.read(MAX_TEXT_BYTES + 1)
+        return data.decode("utf-8") if len(data) <= MAX_TEXT_BYTES else None
     except (OSError, UnicodeDecodeError, ValueError):
         return None

@@ -6,7 +6,8 @@ normal mode (an agent runs its own scripts all day), refused in plan mode and as
 
 from __future__ import annotations
 
-from agentguard.models import Kind
+from agentguard.analysis.types import Context, Handler, Invocation
+from agentguard.models import Effect, Kind
 
 READ_PROGRAMS = frozenset(
     """
@@ -61,3 +62,55 @@ def classify(name: str) -> Kind:
     if name in BUILD_PROGRAMS:
         return Kind.EXEC_BUILD
     return Kind.EXEC_PROGRAM
+
+
+# ---- package scripts: `npm run X` runs the shell code package.json names X --------------------------------
+
+NPM_SCRIPT_VERBS = {"run": None, "run-script": None, "rum": None, "urn": None, "test": "test", "t": "test",
+                    "tst": "test", "start": "start", "stop": "stop", "restart": "restart"}  # fmt: skip
+PACKAGE_MANAGER_VERBS = frozenset(
+    """install i add remove rm uninstall un update up upgrade outdated audit ci init create dlx exec x why info
+    view list ls link unlink pack publish login logout config cache store import dedupe prune rebuild patch
+    version workspace workspaces set plugin bin dir help node env import""".split()
+)
+
+
+def package_script(inv: Invocation, ctx: Context) -> list[Effect]:
+    """npm/yarn/pnpm: a script run (`npm run clean`, `yarn build`, `pnpm test`) is the package.json code it names
+    (with its pre/post scripts); everything else is package management."""
+    words = [w for w in inv.args if not w.text.startswith("-")]
+    verb = words[0].text if words else ""
+    if inv.name == "npm":
+        if verb not in NPM_SCRIPT_VERBS:
+            return [Effect.make(Kind.EXEC_BUILD, "packages", f"npm {verb}".strip(), source=inv.source)]
+        name = NPM_SCRIPT_VERBS[verb] or (words[1].text if len(words) > 1 else "")
+    elif not verb or verb in PACKAGE_MANAGER_VERBS:
+        return [Effect.make(Kind.EXEC_BUILD, "packages", f"{inv.name} {verb}".strip(), source=inv.source)]
+    else:
+        name = words[1].text if verb == "run" and len(words) > 1 else verb
+    scripts = _package_scripts(ctx, inv.cwd)
+    kind = Kind.EXEC_TEST if name == "test" else Kind.EXEC_PROGRAM
+    effects = [Effect.make(kind, name or inv.name, f"runs the package script {name}", source=inv.source)]
+    if scripts is None or name not in scripts:
+        return effects
+    for key in (f"pre{name}", name, f"post{name}"):
+        code = scripts.get(key)
+        if isinstance(code, str):
+            effects += ctx.shell(code, inv)
+    return effects
+
+
+def _package_scripts(ctx: Context, cwd: str | None) -> dict[str, object] | None:
+    import json
+
+    text = ctx.read_text("package.json", cwd)
+    if text is None:
+        return None
+    try:
+        scripts = json.loads(text).get("scripts")
+    except (ValueError, AttributeError):
+        return None
+    return scripts if isinstance(scripts, dict) else None
+
+
+HANDLERS: dict[str, Handler] = {"npm": package_script, "yarn": package_script, "pnpm": package_script}

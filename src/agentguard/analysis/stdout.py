@@ -42,9 +42,12 @@ def _echo(name: str, args: list[Word]) -> Stdin:
         return Stdin("pipe")
     texts = [w.text for w in args]
     if name == "echo":
+        escapes = False
         while texts and texts[0] in ("-n", "-e", "-E", "-ne", "-en"):
+            escapes = escapes or "e" in texts[0]
             texts = texts[1:]
-        return Stdin("literal", " ".join(texts) + "\n")
+        text = " ".join(texts) + "\n"
+        return Stdin("literal", text.encode().decode("unicode_escape", "replace") if escapes else text)
     if not texts:
         return Stdin("literal", "")
     fmt, rest = texts[0], texts[1:]

@@ -41,6 +41,9 @@ def inner_commands(inv: Invocation) -> list[Invocation]:
         template, values = command[:split], [w for w in command[split + 1 :] if w.text != ":::"]
         return [_fill(inv, template, [v], "{}") for v in values] or [_fill(inv, template, [], "{}")]
     template = command or [Word.literal("echo")]
+    if replace is not None and inv.stdin.text is not None:  # -I: each input line is one whole argument
+        lines = [line.strip() for line in inv.stdin.text.splitlines() if line.strip()]
+        return [_fill(inv, template, [Word.literal(line)], replace) for line in lines[:16]]
     return [_fill(inv, template, _operands(inv), replace)]
 
 
