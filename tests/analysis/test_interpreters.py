@@ -321,6 +321,8 @@ BENIGN = [
     pytest.param("php -l src/index.php", id="php-lint"),
     pytest.param("python -c \"import json; print(json.load(open('package.json')))\"", id="py-json-load"),
     pytest.param("python -c \"print('abc'.replace('a', 'b'))\"", id="py-str-replace"),
+    pytest.param("python -c \"from pathlib import Path; print(Path('notes.txt').read_text().replace('a', 'b'))\"",
+                 id="py-replace-on-read-text"),
     pytest.param("python -c \"l = [1, 2]; l.remove(1); print(l)\"", id="py-list-remove"),
     pytest.param("python -c \"import re; print(re.compile('x').match('x'))\"", id="py-re-compile"),
     pytest.param("python -c \"import os; print(os.path.exists('dist'))\"", id="py-exists"),

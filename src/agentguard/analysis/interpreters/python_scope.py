@@ -19,6 +19,7 @@ PATH_TYPES = frozenset(
     {"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath", "path.Path", "Path"}
 )
 PATH_PASSTHROUGH = frozenset({"resolve", "absolute", "expanduser", "with_name", "with_suffix", "joinpath"})
+PATH_RETURNING = PATH_PASSTHROUGH | {"home", "cwd", "with_stem", "relative_to"}  # methods that give a path
 GLOBBERS = frozenset({"glob.glob", "glob.iglob"})
 LISTERS = frozenset({"os.listdir", "os.scandir"})
 MAX_DEPTH = 20
@@ -235,7 +236,14 @@ class Scope:
             return False
         if isinstance(node, ast.Call):
             name = self.qualified(node.func) or ""
-            return name in PATH_TYPES or (isinstance(node.func, ast.Attribute) and self.is_path(node.func.value))
+            if name in PATH_TYPES:
+                return True
+            func = node.func  # Path.home(), Path('x').resolve(), p.with_suffix('.bak')
+            return (
+                isinstance(func, ast.Attribute)
+                and func.attr in PATH_RETURNING
+                and (self.qualified(func.value) in PATH_TYPES or self.is_path(func.value, depth + 1))
+            )
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             return self.is_path(node.left, depth + 1)
         if isinstance(node, ast.Attribute) and node.attr == "parent":
