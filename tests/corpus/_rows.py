@@ -1460,6 +1460,12 @@ GUARD_STOP = [
     ("cp /tmp/empty.json .claude/settings.json", "overwrite wiring"),
     ("truncate -s 0 agentguard.toml", "truncate policy"),
     ("agentguard $(echo mode) shadow", "mode by substitution"),
+    ("jq '.hooks = {}' .claude/settings.json | sponge .claude/settings.json", "strip hooks through sponge"),
+    ("pip install --force-reinstall agentguard==0.0.1", "downgrade the guard"),
+    ("sed -i '/PreToolUse/d' .claude/settings.json", "delete the hook lines"),
+    ("git checkout HEAD~5 -- .claude/settings.json", "restore old hook wiring"),
+    ("mv .claude .claude-disabled", "move the claude dir away"),
+    ("rm -rf ~/.config/agentguard", "user config dir of the guard"),
 ]
 
 GUARD_ALLOW = [
@@ -1477,6 +1483,8 @@ GUARD_ALLOW = [
     ("jq . .claude/settings.json", "jq read wiring"),
     ("pip show agentguard", "pip show"),
     ("pip list | grep agentguard", "pip list"),
+    ("pip install agentguard-plugin-example", "another package whose name starts like the guard's"),
+    ("grep -n PreToolUse .claude/settings.json", "read the hook wiring"),
 ]
 
 EVERYDAY_ALLOW = [

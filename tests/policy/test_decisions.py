@@ -133,6 +133,8 @@ INCIDENTS = [
     pytest.param("git config alias.nuke '!rm -rf src'", ASK, id="git-alias-stores-code"),
     pytest.param("echo -e '\\x72m -rf src' | bash", ASK, id="echo-e-escapes-decoded"),
     pytest.param("echo src | xargs -I{} sh -c 'rm -rf {}'", ASK, id="xargs-I-line-is-one-argument"),
+    pytest.param("pip install --force-reinstall agentguard==0.0.1", DENY, id="agent-replaces-guard"),
+    pytest.param("jq '.hooks = {}' .claude/settings.json | sponge .claude/settings.json", DENY, id="sponge-writes"),
 ]
 
 BENIGN = [
@@ -193,6 +195,7 @@ BENIGN = [
     pytest.param("cat /dev/zero | head -c 16 > /tmp/ag-zeros.bin", id="endless-device-is-not-read"),
     pytest.param("vim -es -c '%s/a/b/g' -c 'wq' src/app.py", id="scripted-editor-on-source"),
     pytest.param("git config user.name Agent", id="git-config-ordinary"),
+    pytest.param("pip install agentguard-plugin-x", id="pip-install-other-package"),
 ]
 
 

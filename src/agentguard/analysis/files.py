@@ -522,7 +522,7 @@ HANDLERS: dict[str, Handler] = {
     "parted": device_tool, "gdisk": device_tool, "sgdisk": device_tool, "mkswap": device_tool,
     "tar": extract, "unzip": extract, "curl": download, "wget": download, "sort": sort,
     "patch": patch, "split": create, "csplit": create, "trash": trash, "trash-put": trash, "gio": trash,
-    "rimraf": rm, "del": rm, "del-cli": rm, "awk": awk, "gawk": awk, "mawk": awk, "nawk": awk,
+    "rimraf": rm, "del": rm, "del-cli": rm, "sponge": tee, "awk": awk, "gawk": awk, "mawk": awk, "nawk": awk,
     "busybox-awk": awk, "vim": editor, "vi": editor, "nvim": editor, "ex": editor, "ed": editor,
     "emacs": editor, "nano": editor, "view": editor, "fd": fd, "fdfind": fd,
 }  # fmt: skip

@@ -6,6 +6,8 @@ Commands that change the guard (mode, init, policy edits, ledger resolution, res
 
 from __future__ import annotations
 
+import re
+
 from agentguard.analysis.types import Context, Handler, Invocation
 from agentguard.models import Effect, Kind
 
@@ -48,8 +50,11 @@ HANDLERS: dict[str, Handler] = {"agentguard": agentguard}
 
 def pip(inv: Invocation, ctx: Context) -> list[Effect]:
     texts = [w.text for w in inv.args]
-    if "uninstall" in texts and any(t.lower().startswith("agentguard") for t in texts):
-        return [Effect.make(Kind.GUARD_TAMPER, "agentguard", "uninstalls agentguard", source=inv.source)]
+    names_guard = any(re.split(r"[<>=!~\[ @]", t.lower(), maxsplit=1)[0] == "agentguard" for t in texts)
+    if names_guard and any(t in ("uninstall", "install", "reinstall", "upgrade", "inject") for t in texts):
+        # Replacing, downgrading or removing the guard changes what protects the machine: a human does that.
+        return [Effect.make(Kind.GUARD_TAMPER, "agentguard", f"{inv.name} changes the installed agentguard",
+                            source=inv.source)]  # fmt: skip
     verb = next((t for t in texts if not t.startswith("-")), "")
     kind = Kind.READ if verb in ("list", "show", "freeze", "check", "search", "index", "--version") else Kind.EXEC_BUILD
     return [Effect.make(kind, "python packages", f"pip {verb}".strip(), source=inv.source)]

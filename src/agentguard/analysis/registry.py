@@ -72,6 +72,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "view",
         "fd",
         "fdfind",
+        "sponge",
     ),
     "agentguard.analysis.system": (
         "kill",
