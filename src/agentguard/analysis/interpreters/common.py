@@ -81,6 +81,8 @@ def str_value(arg: Sequence[Tok], consts: dict[str, str] | None = None, concat: 
 def words_of(arg: Sequence[Tok], consts: dict[str, str], concat: str = "+") -> list[Word]:
     """The paths an argument names: one literal, a list literal, %w[]/qw(), or a glob('…') call. A part that
     is computed at run time is an unknown word, so the caller reports it."""
+    if len(arg) > 1 and arg[0].text == "*":  # a splat: File.delete(*Dir.glob('x'))
+        arg = arg[1:]
     if len(arg) == 1 and arg[0].kind == "words":
         return [Word.literal(item) for item in arg[0].items]
     value = str_value(arg, consts, concat)
@@ -88,13 +90,16 @@ def words_of(arg: Sequence[Tok], consts: dict[str, str], concat: str = "+") -> l
         return [Word.literal(value)]
     if arg and arg[0].kind == "op" and arg[0].text == "[" and arg[-1].text == "]":
         return [w for part in split_args(arg[1:-1]) for w in words_of(part, consts, concat)]
-    pattern = _glob_pattern(arg, consts, concat)
+    if len(arg) == 1 and arg[0].kind == "glob" and arg[0].value:  # a block variable over a glob's matches
+        return [Word(arg[0].value, glob=arg[0].value)]
+    pattern = glob_pattern(arg, consts, concat)
     if pattern is not None:
         return [Word(pattern, glob=pattern)]
     return [Word("?", known=False, why=f"{RUNTIME}: {' '.join(t.text for t in arg)[:60]}")]
 
 
-def _glob_pattern(arg: Sequence[Tok], consts: dict[str, str], concat: str) -> str | None:
+def glob_pattern(arg: Sequence[Tok], consts: dict[str, str], concat: str) -> str | None:
+    """The pattern of `glob('x')`, `Dir.glob('x')`, `Dir['x']` or perl's `<x>`, when literal."""
     texts = [t.text for t in arg]
     if len(arg) >= 2 and arg[0].kind == "name":
         name, rest = arg[0].text, list(arg[1:])

@@ -28,7 +28,8 @@ class LexError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Tok:
-    """One token. `kind`: name, str, cmd (a shell command string), words (%w[] / qw()), num, regex, op, nl.
+    """One token. `kind`: name, str, cmd (a shell command string), words (%w[] / qw()), num, regex, op, nl,
+    or glob (a variable standing for a glob's matches, pattern in `value`, made by the ruby module).
 
     For str and cmd tokens `value` is the literal value, or None when it interpolates something (`${x}`, `$x`,
     `#{x}`) and so is only known at run time. `items` holds the words of a words token."""

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from agentguard.analysis.interpreters import calls, common, fold
 from agentguard.analysis.interpreters.calls import Call
 from agentguard.analysis.interpreters.common import Api
-from agentguard.analysis.interpreters.lexer import Lexer, LexError, Tok
+from agentguard.analysis.interpreters.lexer import LexError, Tok
+from agentguard.analysis.interpreters.ruby_lexer import RubyLexer
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
 
@@ -81,82 +82,6 @@ BARE = frozenset({*KERNEL, *FILEUTILS, *FILE, "eval", "open"})
 NETWORK = ("Net::HTTP", "open-uri", "URI.open", "URI.parse", "HTTParty", "Faraday", "RestClient")
 
 
-class RubyLexer(Lexer):
-    line_comment = ("#",)
-    block_comment = False
-    newlines = True
-    regex_after_names = frozenset(
-        {
-            "if",
-            "unless",
-            "and",
-            "or",
-            "not",
-            "return",
-            "when",
-            "split",
-            "scan",
-            "gsub",
-            "sub",
-            "match",
-            "grep",
-            "while",
-            "until",
-            "puts",
-            "p",
-        }
-    )
-
-    def name(self, i: int) -> int:
-        end = super().name(i)
-        if end < len(self.src) and self.src[end] in "?!" and not self.src.startswith("!=", end):
-            self.tokens[-1] = Tok("name", self.tokens[-1].text + self.src[end])
-            return end + 1
-        return end
-
-    def special(self, i: int) -> int | None:
-        src, char = self.src, self.src[i]
-        if char == "'":
-            raw, end = self.delimited(i + 1, "'")
-            self.add_literal("str", raw, src[i:end], "'")
-            return end
-        if char in '"`':
-            raw, end = self.delimited(i + 1, char)
-            self.add_str("str" if char == '"' else "cmd", raw, src[i:end], "#{" in raw)
-            return end
-        after_name = i > 0 and src[i - 1] == " " and self.tokens[-1:] != [] and self.tokens[-1].kind == "name"
-        if char == "%" and i + 1 < len(src) and (self.regex_allowed() or after_name):
-            return self.percent(i)
-        if char == ":" and i + 1 < len(src) and (src[i + 1].isalpha() or src[i + 1] == "_"):
-            end = self.name(i + 1)  # a symbol: :force
-            self.tokens[-1] = Tok("str", ":" + self.tokens[-1].text, self.tokens[-1].text)
-            return end
-        return None
-
-    def percent(self, i: int) -> int | None:
-        src = self.src
-        kind = src[i + 1] if src[i + 1].isalpha() else ""
-        at = i + 1 + len(kind)
-        if (
-            at >= len(src)
-            or src[at].isalnum()
-            or src[at].isspace()
-            or kind not in ("", "q", "Q", "w", "W", "x", "r", "i", "I")
-        ):
-            return None
-        raw, end = self.quoted(at + 1, src[at])
-        text = src[i:end]
-        if kind == "q":
-            self.add_literal("str", raw, text, src[at])
-        elif kind in ("w", "W", "i", "I"):
-            self.tokens.append(Tok("words", text, items=tuple(raw.split())))
-        elif kind == "r":
-            self.tokens.append(Tok("regex", text, raw))
-        else:
-            self.add_str("cmd" if kind == "x" else "str", raw, text, "#{" in raw)
-        return end
-
-
 def handler(inv: Invocation, ctx: Context) -> list[Effect]:
     args = list(inv.args)
     if [w.text for w in args] in (["-v"], ["--version"], ["-h"], ["--help"]) or [w.text for w in args[:1]] == ["-c"]:
@@ -213,6 +138,7 @@ def analyse(code: str, inv: Invocation, ctx: Context, args: Sequence[Word] = ())
     home = fold.home_values(ctx.home, "Dir . home", "ENV [ 'HOME' ]", 'ENV [ "HOME" ]')
     tokens = fold.fold(tokens, consts, argv={("ARGV",): args}, joins={("File", ".", "join"): "join"}, values=home)
     consts = common.constants(tokens)
+    tokens = _block_globs(tokens, consts)
     names = {t.text for t in tokens if t.kind == "name"}
     if names & {"eval", "instance_eval", "class_eval"} and any(marker in code for marker in NETWORK):
         return [Effect.make(Kind.EXEC_REMOTE, inv.name, "evaluates code fetched from the network", source=inv.source)]
@@ -227,6 +153,33 @@ def analyse(code: str, inv: Invocation, ctx: Context, args: Sequence[Word] = ())
     for call in calls.find_calls(tokens, BARE):
         effects.extend(_call(call, inv, ctx, consts))
     return effects or common.read_only(inv, "ruby")
+
+
+def _block_globs(tokens: list[Tok], consts: dict[str, str]) -> list[Tok]:
+    """`Dir.glob('*.log').each { |f| File.delete(f) }`: inside the block, f stands for the glob's matches."""
+    out = list(tokens)
+    for i, tok in enumerate(tokens):
+        if tok.text not in ("{", "do") or i < 3 or tokens[i - 1].text != "each" or tokens[i - 2].text != ".":
+            continue
+        params = [t.text for t in tokens[i + 1 : i + 4]]
+        pattern = common.glob_pattern(_receiver_tokens(tokens, i - 2), consts, "+")
+        if pattern is None or len(params) < 3 or params[0] != "|" or params[2] != "|":
+            continue
+        end = calls.matching(tokens, i) if tok.text == "{" else len(tokens)
+        for k in range(i + 4, end):
+            if out[k].kind == "name" and out[k].text == params[1]:
+                out[k] = Tok("glob", params[1], pattern)
+    return out
+
+
+def _receiver_tokens(tokens: Sequence[Tok], dot: int) -> list[Tok]:
+    """The tokens of `Dir.glob('x')` / `Dir['x']` ending just before `dot`."""
+    start = dot
+    for width in (6, 4):  # Dir . glob ( 'x' )  /  Dir [ 'x' ]
+        if dot - width >= 0 and tokens[dot - width].text == "Dir":
+            start = dot - width
+            break
+    return list(tokens[start:dot])
 
 
 def _call(call: Call, inv: Invocation, ctx: Context, consts: dict[str, str]) -> list[Effect]:
