@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agentguard.analysis import analyze_command
+from agentguard.analysis.infra import HANDLERS
 from agentguard.models import Effect, Kind, Verdict
 
 CD, ID, CT = Kind.CLUSTER_DESTROY, Kind.INFRA_DESTROY, Kind.CONTAINER_DESTROY
+HANDLER_NAMES = frozenset(HANDLERS)
 
 
 @pytest.fixture
@@ -504,3 +508,62 @@ DECISIONS = [
 @pytest.mark.parametrize(("command", "verdict"), DECISIONS)
 def test_decisions(decide, command: str, verdict: Verdict) -> None:  # type: ignore[no-untyped-def]
     assert decide(command).verdict == verdict
+
+
+def test_every_registered_name_has_a_handler() -> None:
+    from agentguard.analysis import registry
+
+    assert set(registry._FAMILIES["agentguard.analysis.infra"]) == set(HANDLERS)
+
+
+WORDS = [
+    "-n",
+    "prod",
+    "--context",
+    "delete",
+    "rm",
+    "-f",
+    "-v",
+    "--all",
+    "-A",
+    "pod",
+    "--",
+    "sh",
+    "-c",
+    "'rm -rf /'",
+    "run",
+    "exec",
+    "destroy",
+    "-target",
+    "-",
+    "--dry-run",
+    "$X",
+    "$(y)",
+    "state",
+    "workspace",
+    "stack",
+    "volume",
+    "prune",
+    "system",
+    "compose",
+    "down",
+    "/:/host",
+    "--mount",
+    "type=bind,source=/,target=/h",
+    "--replicas=0",
+    "scale",
+    "drain",
+    "ssh",
+    "run-all",
+    "-s",
+    "=",
+    "",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(HANDLER_NAMES)), st.lists(st.sampled_from(WORDS), max_size=7))
+def test_handlers_never_crash(name: str, words: list[str]) -> None:
+    """Odd argument mixes give effects, never an exception turned into `could not analyse`."""
+    effects = analyze_command(" ".join([name, *words]), "/tmp")
+    assert effects and not [e for e in effects if "could not analyse" in e.detail]

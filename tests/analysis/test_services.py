@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agentguard.analysis import analyze_command
+from agentguard.analysis.services import HANDLERS
 from agentguard.models import Effect, Kind, Verdict
 
 SD = Kind.SERVICE_DESTROY
@@ -301,7 +304,7 @@ BENIGN = [
         id="stripe-trigger",
     ),
     pytest.param("doppler secrets get API_KEY", Kind.READ, "secrets API_KEY", id="doppler-get"),
-    pytest.param("doppler run -- npm test", Kind.EXEC_PROGRAM, "npm", id="doppler-run"),
+    pytest.param("doppler run -- ls", Kind.READ, "ls", id="doppler-run"),
     pytest.param("s5cmd ls s3://bucket", Kind.READ, "s3://bucket", id="s5cmd-ls"),
     pytest.param("s5cmd cp dist/ s3://site/", Kind.CLOUD_WRITE, "dist/, s3://site/", id="s5cmd-cp"),
     pytest.param("s5cmd --dry-run rm 's3://bucket/*'", Kind.READ, "s3://bucket/*", id="s5cmd-dry-run"),
@@ -388,3 +391,55 @@ DECISIONS = [
 @pytest.mark.parametrize(("command", "verdict"), DECISIONS)
 def test_decisions(decide, command: str, verdict: Verdict) -> None:  # type: ignore[no-untyped-def]
     assert decide(command).verdict == verdict
+
+
+def test_every_registered_name_has_a_handler() -> None:
+    from agentguard.analysis import registry
+
+    assert set(registry._FAMILIES["agentguard.analysis.services"]) == set(HANDLERS)
+
+
+WORDS = [
+    "delete",
+    "destroy",
+    "-a",
+    "prod",
+    "apps:destroy",
+    "repo",
+    "api",
+    "-X",
+    "DELETE",
+    "graphql",
+    "-f",
+    "query=mutation{deleteX}",
+    "run",
+    "--",
+    "rm",
+    "-rf",
+    "/",
+    "$X",
+    "$(y)",
+    "kv",
+    "-recurse",
+    "--prune",
+    "::",
+    "a::b",
+    "--live",
+    "ssh",
+    "console",
+    "-C",
+    "d1",
+    "execute",
+    "--command",
+    "DROP TABLE t",
+    "-",
+    "",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(HANDLERS)), st.lists(st.sampled_from(WORDS), max_size=7))
+def test_handlers_never_crash(name: str, words: list[str]) -> None:
+    """Odd argument mixes give effects, never an exception turned into `could not analyse`."""
+    effects = analyze_command(" ".join([name, *words]), "/tmp")
+    assert effects and not [e for e in effects if "could not analyse" in e.detail]
