@@ -23,7 +23,9 @@ from agentguard.ledger.mirror import (
     Mirror,
     MirrorError,
     MirrorsFailed,
+    build_mirrors,
     mirrors_from_config,
+    mirrors_from_specs,
     newest_anchor,
     note_size,
     publish_all,
@@ -379,6 +381,26 @@ def test_a_missing_env_var_says_what_to_do(receiver: Receiver) -> None:
     with pytest.raises(config.ConfigError, match=r"ledger\.mirror\[0\]\.headers\.Authorization: .*MIRROR_TOKEN "
                        r"is not set.*Export it"):  # fmt: skip
         mirrors_from_config(table, environ={})
+
+
+def test_build_mirrors_keeps_the_mirrors_it_can_build(tmp_path: Path, receiver: Receiver) -> None:
+    specs = config.parse_ledger(
+        {
+            "mirror": [
+                {"type": "http", "url": {"env": "MIRROR_URL"}},
+                {"type": "dir", "path": str(tmp_path / "backup")},
+                {"type": "http", "url": receiver.url, "headers": {"Authorization": {"env": "MIRROR_TOKEN"}}},
+            ]
+        },
+        "user.toml",
+    ).mirrors
+    mirrors, failed = build_mirrors(specs, environ={"MIRROR_URL": "ftp://not-http/"})
+    assert [m.name for m in mirrors] == [f"dir:{tmp_path / 'backup'}"]
+    assert [f.mirror for f in failed] == ["user.toml: ledger.mirror[0]", "user.toml: ledger.mirror[2]"]
+    assert failed[0].error.startswith("url: http mirror: expected an http:// or https:// URL")
+    assert failed[1].error.startswith("headers.Authorization: the environment variable MIRROR_TOKEN is not set")
+    with pytest.raises(config.ConfigError, match=r"user\.toml: ledger\.mirror\[0\]\.url: http mirror: expected"):
+        mirrors_from_specs(specs, environ={"MIRROR_URL": "ftp://not-http/", "MIRROR_TOKEN": "t"})
 
 
 @pytest.mark.parametrize(
