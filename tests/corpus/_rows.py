@@ -41,6 +41,8 @@ FILES_STOP = [
     ("rm -rf /boot", "boot"),
     ("rm -rf /srv/app", "server app outside project"),
     ("rm -rf /var/www/html", "web root"),
+    ("rm -rf /var/tmp", "the shared temp dir itself"),
+    ("rm -rf /tmp", "the temp dir itself"),
     ("rm -f .agentic-qe/memory.db", "incident: agent memory db"),
     ("rm -f .agentic-qe/*.db", "incident: agent memory dbs by glob"),
     ("rm .agentic-qe/patterns.db", "agent memory db"),
@@ -1170,6 +1172,12 @@ INFRA_ALLOW = [
     ("kind get clusters", "kind get"),
     ("vagrant status", "vagrant status"),
     ("ansible-playbook -i inventory site.yml --check", "ansible check"),
+    ("docker cp api:/app/log.txt /tmp/", "copy a log out of a container into tmp"),
+    ("docker exec api ls /app", "list inside a container"),
+    ("docker logs --tail 100 api", "container logs"),
+    ("kubectl apply -k overlays/staging", "apply a kustomization"),
+    ("helm install app ./chart --dry-run", "helm dry run"),
+    ("terraform plan -out tfplan && terraform show tfplan", "plan and show"),
 ]
 
 SERVICES_STOP = [

@@ -135,6 +135,7 @@ INCIDENTS = [
     pytest.param("echo src | xargs -I{} sh -c 'rm -rf {}'", ASK, id="xargs-I-line-is-one-argument"),
     pytest.param("pip install --force-reinstall agentguard==0.0.1", DENY, id="agent-replaces-guard"),
     pytest.param("jq '.hooks = {}' .claude/settings.json | sponge .claude/settings.json", DENY, id="sponge-writes"),
+    pytest.param("rm -rf /var/tmp", ASK, id="temp-root-itself-is-not-temp"),
 ]
 
 BENIGN = [
@@ -196,6 +197,7 @@ BENIGN = [
     pytest.param("vim -es -c '%s/a/b/g' -c 'wq' src/app.py", id="scripted-editor-on-source"),
     pytest.param("git config user.name Agent", id="git-config-ordinary"),
     pytest.param("pip install agentguard-plugin-x", id="pip-install-other-package"),
+    pytest.param("docker cp api:/app/log.txt /tmp/", id="write-into-the-temp-dir-itself"),
 ]
 
 
