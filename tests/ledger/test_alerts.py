@@ -125,8 +125,16 @@ def test_urls_from_the_environment(hook: Receiver) -> None:
     alerter = Alerter.from_settings(settings, environ={"SLACK_URL": apprise_url("json", hook, "/env")})
     assert alerter.send("t", "b").ok
     assert hook.wait_for(1)[0].path == "/env"
-    with pytest.raises(config.ConfigError, match=r"alerts\.urls\[0\]: the environment variable SLACK_URL is not set"):
-        Alerter.from_settings(settings, environ={})
+
+
+def test_a_missing_env_var_fails_its_url_only_and_says_what_to_do(hook: Receiver) -> None:
+    settings = config.parse_alerts({"urls": [{"env": "SLACK_URL"}, apprise_url("json", hook, "/still-sent")]})
+    result = Alerter.from_settings(settings, environ={}).send("t", "b")
+    assert result.sent == (apprise_url("json", hook, "/still-sent"),)
+    [failure] = result.failed
+    assert (failure.index, failure.url) == (0, "env:SLACK_URL")
+    assert failure.error.startswith("alerts.urls[0]: the environment variable SLACK_URL is not set")
+    assert "Export it" in failure.error
 
 
 def test_the_body_says_what_broke_and_every_way_to_resolve_it() -> None:

@@ -47,15 +47,27 @@ class Alerter:
     """Sends one title + body to every URL separately, so each failure is known by URL."""
 
     def __init__(self, urls: Sequence[str]) -> None:
-        self._urls = tuple(urls)
+        self._targets = tuple(enumerate(urls))  # (index in the configured list, URL)
+        self._unresolved: tuple[AlertFailure, ...] = ()
 
     def __repr__(self) -> str:  # apprise URLs embed tokens
-        return f"Alerter({len(self._urls)} urls)"
+        return f"Alerter({len(self._targets)} urls)"
 
     @classmethod
     def from_settings(cls, settings: config.AlertSettings, environ: Mapping[str, str] | None = None) -> Alerter:
-        """ConfigError (naming the key and variable) when an `{ env = … }` URL is not set."""
-        return cls([config.resolve(u, f"alerts.urls[{i}]", environ) for i, u in enumerate(settings.urls)])
+        """An alerter for the configured URLs. An `{ env = … }` URL whose variable is not set does not stop the
+        others: it is reported as failed, with what to do, in every AlertResult."""
+        alerter = cls([])
+        targets: list[tuple[int, str]] = []
+        unresolved: list[AlertFailure] = []
+        for index, value in enumerate(settings.urls):
+            try:
+                targets.append((index, config.resolve(value, f"alerts.urls[{index}]", environ)))
+            except config.ConfigError as exc:
+                shown = f"env:{value.name}" if isinstance(value, config.EnvRef) else "…"
+                unresolved.append(AlertFailure(index=index, url=shown, error=exc.message))
+        alerter._targets, alerter._unresolved = tuple(targets), tuple(unresolved)
+        return alerter
 
     def invalid(self) -> tuple[AlertFailure, ...]:
         """The URLs apprise cannot use, found without sending anything (for `doctor` and start-up checks)."""
@@ -66,7 +78,7 @@ class Alerter:
             asset = apprise.AppriseAsset(storage_mode="memory")
             return tuple(
                 AlertFailure(index=i, url=_masked(None, url), error="apprise cannot use this URL")
-                for i, url in enumerate(self._urls)
+                for i, url in self._targets
                 if apprise.Apprise.instantiate(url, asset=asset) is None
             )
 
@@ -80,8 +92,8 @@ class Alerter:
 
         asset = apprise.AppriseAsset(storage_mode="memory")  # write nothing to disk on the admin's behalf
         sent: list[str] = []
-        failed: list[AlertFailure] = []
-        for index, url in enumerate(self._urls):
+        failed: list[AlertFailure] = list(self._unresolved)
+        for index, url in self._targets:
             with apprise.LogCapture(level=logging.WARNING) as log:  # type: ignore[no-untyped-call]
                 plugin = apprise.Apprise.instantiate(url, asset=asset)
                 ok = plugin is not None and _notify(plugin, title, body)
@@ -91,7 +103,7 @@ class Alerter:
             else:
                 why = "apprise cannot use this URL" if plugin is None else _last_line(log.getvalue())
                 failed.append(AlertFailure(index=index, url=shown, error=why))
-        return AlertResult(sent=tuple(sent), failed=tuple(failed))
+        return AlertResult(sent=tuple(sent), failed=tuple(sorted(failed, key=lambda f: f.index)))
 
 
 def audit(settings: config.AlertSettings, environ: Mapping[str, str] | None = None) -> tuple[AlertFailure, ...]:
