@@ -92,6 +92,16 @@ DESTRUCTIVE = [
     pytest.param("kubectl scale deploy/api --replicas=0", CD, "deployment api", {}, id="scale-to-zero"),
     pytest.param("kubectl scale --replicas 0 statefulset db", CD, "statefulset db", {}, id="scale-to-zero-spaced"),
     pytest.param("kubectl apply -f x.yaml --prune -l app=x", CD, "resources in x.yaml", {}, id="apply-prune"),
+    pytest.param(
+        'kubectl patch deploy api -p \'{"spec":{"replicas":0}}\'', CD, "deployment api", {}, id="patch-replicas-zero"
+    ),
+    pytest.param(
+        "kubectl delete all --all -n shop",
+        CD,
+        "all resources (namespace shop)",
+        {"namespace": "shop"},
+        id="kubectl-delete-all-all",
+    ),
     pytest.param("kubectl taint nodes n1 dedicated=x:NoExecute", CD, "node n1", {}, id="taint-noexecute"),
     pytest.param("oc delete project demo", CD, "namespace demo", {"namespace": "demo"}, id="oc-delete-project"),
     pytest.param("oc adm drain worker-2", CD, "node worker-2", {}, id="oc-adm-drain"),
@@ -302,6 +312,12 @@ BENIGN = [
     pytest.param("kubectl apply -f k8s/", Kind.CLOUD_WRITE, "resources in k8s/", id="kubectl-apply"),
     pytest.param("kubectl scale deploy api --replicas=3", Kind.CLOUD_WRITE, "deployment api", id="kubectl-scale"),
     pytest.param("kubectl rollout restart deploy/api", Kind.CLOUD_WRITE, "deployment api", id="rollout-restart"),
+    pytest.param(
+        'kubectl patch deploy api -p \'{"spec":{"replicas":10}}\'',
+        Kind.CLOUD_WRITE,
+        "deployment api",
+        id="patch-replicas-ten",
+    ),
     pytest.param("kubectl rollout status deploy/api", Kind.READ, "deployment api", id="rollout-status"),
     pytest.param("kubectl delete pod x --dry-run=client", Kind.READ, "pod x", id="kubectl-dry-run"),
     pytest.param("kubectl port-forward svc/api 8080:80", Kind.EXEC_PROGRAM, "cluster", id="port-forward"),

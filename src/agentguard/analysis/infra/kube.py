@@ -9,6 +9,7 @@ run time (`delete ns "$NS"`) is an unknown effect when the command would destroy
 from __future__ import annotations
 
 import os
+import re
 
 from agentguard.analysis.infra.cli import Parsed, effect, env_of, parse, unknown_words
 from agentguard.analysis.infra.inside import run_inside
@@ -155,6 +156,8 @@ def _object(kind: str, name: str) -> str:
 
 def _plural(kind: str) -> str:
     base = ALIASES.get(kind.lower(), kind.lower())
+    if base == "all":  # `kubectl delete all --all`: every common resource type
+        return "resources"
     return base + ("es" if base.endswith("s") else "s")
 
 
@@ -232,6 +235,11 @@ def _scale(p: Parsed, inv: Invocation, ctx: Context, env: dict[str, str | None])
     return _changes(p, inv, "scales to zero replicas: stops every pod" if zero else None, env)
 
 
+def _patch(p: Parsed, inv: Invocation, ctx: Context, env: dict[str, str | None]) -> list[Effect]:
+    zero = any(re.search(r'"?replicas"?\s*:\s*0\b', w.text) for w in p.opts("-p", "--patch"))
+    return _changes(p, inv, "patches replicas to zero: stops every pod" if zero else None, env)
+
+
 def _taint(p: Parsed, inv: Invocation, ctx: Context, env: dict[str, str | None]) -> list[Effect]:
     evicts = any(w.endswith(":NoExecute") for w in p.words)
     return _changes(p, inv, "NoExecute taint: evicts pods that do not tolerate it" if evicts else None, env)
@@ -303,6 +311,7 @@ _VERBS = {
     "apply": _apply,
     "scale": _scale,
     "taint": _taint,
+    "patch": _patch,
     "rollout": _rollout,
     "config": _config,
     "auth": _auth,
