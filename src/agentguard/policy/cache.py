@@ -31,7 +31,10 @@ RACY_NS = 2_000_000_000  # files changed this recently are not cached
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILT_IN = os.path.join(HERE, "default.toml")
 # The code that turns policy files into a Policy: a change to any of it must not reuse an old result.
-CODE = tuple(os.path.join(HERE, name) for name in ("loader.py", "model.py", "globs.py", "examples.py", "cache.py"))
+CODE = (
+    *(os.path.join(HERE, name) for name in ("loader.py", "model.py", "globs.py", "examples.py", "cache.py")),
+    os.path.join(os.path.dirname(HERE), "models.py"),  # Verdict's numbers are what the cache stores
+)
 
 _memo: dict[str, Policy] = {}  # in-process: a Gate deciding many actions (CLI batch, benchmark) stats, no read
 
