@@ -21,6 +21,7 @@ def cwd(tmp_path: Path) -> Path:
     """A project directory called `shop` (compose names its project after it), with a data dir to mount."""
     root = tmp_path / "shop"
     (root / "data").mkdir(parents=True)
+    (root / "envs" / "prod").mkdir(parents=True)
     (root / "data" / "orders.csv").write_text("1,2\n")
     return root
 
@@ -142,6 +143,10 @@ DESTRUCTIVE = [
         {"env": "prod"},
         id="tf-var-file-env",
     ),
+    pytest.param(
+        "TF_VAR_env=production terraform destroy", ID, "all resources", {"env": "production"}, id="tf-var-env"
+    ),
+    pytest.param("cd envs/prod && terraform destroy", ID, "all resources", {"env": "prod"}, id="tf-env-directory"),
     pytest.param("terraform apply -replace=aws_instance.web", ID, "resource aws_instance.web", {}, id="tf-replace"),
     pytest.param("terraform state rm aws_instance.web", ID, "terraform state: aws_instance.web", {}, id="tf-state-rm"),
     pytest.param("terraform state push -force backup.tfstate", ID, "terraform state", {}, id="tf-state-push"),
@@ -242,6 +247,13 @@ DESTRUCTIVE = [
         "compose volumes (project shop)",
         {"env": "prod"},
         id="compose-file-env",
+    ),
+    pytest.param(
+        "COMPOSE_FILE=compose.prod.yaml docker compose down -v",
+        CT,
+        "compose volumes (project shop)",
+        {"env": "prod"},
+        id="compose-file-env-var",
     ),
     pytest.param("docker compose down --rmi all", CT, "compose images (project shop, all)", {}, id="compose-rmi"),
     pytest.param("docker compose rm -fsv", CT, "compose volumes (project shop, anonymous)", {}, id="compose-rm-v"),

@@ -32,7 +32,8 @@ FILE_WORDS = frozenset({"docker-compose", "compose", "yml", "yaml", "json"})
 def compose(inv: Invocation, ctx: Context, args: list[Word], env: dict[str, str | None]) -> list[Effect]:
     g = parse(args, GLOBAL_VALUED, stop_after=1)
     project = g.opt("-p", "--project-name") or env_of(inv, "COMPOSE_PROJECT_NAME")
-    env = {**env, "stack": project, "env": _file_env([w.text for w in g.opts("-f", "--file")])}
+    files = [w.text for w in g.opts("-f", "--file")] or (env_of(inv, "COMPOSE_FILE") or "").split(os.pathsep)
+    env = {**env, "stack": project, "env": _file_env([f for f in files if f])}
     shown = project or (os.path.basename(inv.cwd) if inv.cwd else "") or "this directory"
     verb = g.verb(0)
     p = parse(g.rest, VERB_VALUED)

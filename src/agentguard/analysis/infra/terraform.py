@@ -188,6 +188,9 @@ def _env(p: Parsed, inv: Invocation, chdir: str | None) -> str | None:
         stem = os.path.basename(word.text).split(".")[0].lower()
         if stem and stem not in ("terraform", "vars", "variables", "common"):
             return stem
+    for name in ("TF_VAR_env", "TF_VAR_environment", "TF_VAR_stage"):
+        if env_of(inv, name):
+            return env_of(inv, name)
     for word in p.opts("-var"):
         key, _, value = word.text.partition("=")
         if key.strip().lower() in ("env", "environment", "stage") and value:
