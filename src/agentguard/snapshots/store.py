@@ -185,8 +185,8 @@ class Store:
     def read(self, entry: Entry, reader: PackReader | None = None) -> Iterator[bytes]:
         """The entry's content, chunk by chunk in order, each checked against its BLAKE3 id."""
         reader = reader or PackReader(self.packs)
-        for cid, where in zip(entry.chunk_ids(), self.locate(entry), strict=True):
-            yield reader.chunk(cid, *where)
+        for where in self.locate(entry):
+            yield reader.chunk(*where)
 
     def read_by_blob(self, entry: Entry, reader: PackReader | None = None) -> Iterator[tuple[int, memoryview]]:
         """(offset in the file, data) of every chunk, blob by blob, each chunk checked against its id.
@@ -199,20 +199,19 @@ class Store:
         places = self.locate(entry)
         groups: dict[tuple[str, int], list[int]] = {}
         for index, where in enumerate(places):
-            groups.setdefault((where[0], where[1]), []).append(index)
+            groups.setdefault((where[1], where[2]), []).append(index)
         starts, offset = [], 0
         for where in places:
             starts.append(offset)
-            offset += where[4]
-        ids = list(entry.chunk_ids())
+            offset += where[5]
         for key in sorted(groups):
             first = places[groups[key][0]]
-            raw = memoryview(reader.blob(first[0], first[1], first[2]))
+            raw = memoryview(reader.blob(first[1], first[2], first[3]))
             for index in groups[key]:
-                offset, length = places[index][3:]
+                cid, _, _, _, offset, length = places[index]
                 data = raw[offset : offset + length]
-                if len(data) != length or chunk_id(data) != ids[index]:
-                    raise CorruptChunk(f"chunk {ids[index].hex()[:16]} in {key[0]} at {key[1]} does not match its hash")
+                if len(data) != length or chunk_id(data) != cid:
+                    raise CorruptChunk(f"chunk {cid.hex()[:16]} in {key[0]} at {key[1]} does not match its hash")
                 yield starts[index], data
 
     def locate(self, entry: Entry) -> Sequence[Location]:
@@ -227,7 +226,7 @@ class Store:
                 f"JOIN blobs b ON b.id = c.blob WHERE c.id IN ({','.join('?' * len(batch))})",
                 batch,
             )
-            found.update((row[0], row[1:]) for row in rows)
+            found.update((row[0], row) for row in rows)
         for cid in unique:
             if cid not in found:
                 raise SnapshotError(f"chunk {cid.hex()[:16]} of {entry.path} is missing from the store")
@@ -248,7 +247,9 @@ class Store:
         )  # fmt: skip
 
 
-Location = tuple[str, int, int, int, int]  # pack, blob offset, blob length, offset in the raw blob, length
+Location = tuple[
+    bytes, str, int, int, int, int
+]  # chunk id, pack, blob offset and length, offset in the raw blob, length
 _COLUMNS = "id, created, reason, pinned, stored_bytes, seconds, manifest"
 
 
