@@ -159,6 +159,11 @@ def test_cli_snapshot_and_restore(postgres_server: PostgresServer, shop: str, ag
         pytest.param("host=h dbname=shop user=u password='a b'", "host=h dbname=shop user=u password=***",
                      "host=h dbname=shop user=u", "a b", "shop", id="keywords"),
         pytest.param("dbname=shop", "dbname=shop", "dbname=shop", None, "shop", id="keywords-no-password"),
+        pytest.param("postgresql://u@[::1]:5432/db?password=x&sslmode=disable",
+                     "postgresql://u@[::1]:5432/db?sslmode=disable&password=***",
+                     "postgresql://u@[::1]:5432/db?sslmode=disable", "x", "db", id="uri-password-in-query-ipv6"),
+        pytest.param("postgresql:///db?host=/run/postgresql", "postgresql:///db?host=/run/postgresql",
+                     "postgresql:///db?host=/run/postgresql", None, "db", id="uri-socket"),
     ],
 )  # fmt: skip
 def test_dsn_parts(dsn: str, masked: str, public: str, password: str | None, database: str) -> None:

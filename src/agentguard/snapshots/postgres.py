@@ -19,7 +19,7 @@ import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from agentguard.snapshots.model import POSTGRES, Entry
 from agentguard.snapshots.store import SnapshotError
@@ -57,26 +57,34 @@ class Dsn:
 def parse(dsn: str) -> Dsn:
     """A `postgresql://` URI or a `key=value` string. The database defaults to the user name, as in libpq."""
     if dsn.startswith(("postgresql://", "postgres://")):
-        parts = urlsplit(dsn)
-        user, password = parts.username, parts.password
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-        login = unquote(user) if user else ""
-
-        def netloc(secret: str | None) -> str:
-            auth = (user or "") + (f":{secret}" if secret is not None else "")
-            return (auth + "@" if auth else "") + host + port
-
-        database = unquote(parts.path.lstrip("/")) or login or os.environ.get("PGDATABASE", "")
-        public = urlunsplit((parts.scheme, netloc(None), parts.path, parts.query, ""))
-        masked = urlunsplit((parts.scheme, netloc(MASK if password is not None else None), parts.path, parts.query, ""))
-        return Dsn(public, masked, unquote(password) if password is not None else None, database)
-    fields = {key: value.strip("'") for key, value in _KEYWORD.findall(dsn)}
+        return _parse_uri(dsn)
+    pairs = [(key, value) for key, value in _KEYWORD.findall(dsn)]
+    fields = {key: value.strip("'") for key, value in pairs}
     password = fields.pop("password", None)
-    public = " ".join(f"{key}={value}" for key, value in _KEYWORD.findall(dsn) if key != "password")
+    public = " ".join(f"{key}={value}" for key, value in pairs if key != "password")
     masked = public + (f" password={MASK}" if password is not None else "")
     database = fields.get("dbname") or fields.get("user") or os.environ.get("PGDATABASE", "")
     return Dsn(public, masked, password, database)
+
+
+def _parse_uri(dsn: str) -> Dsn:
+    """The password may be in the user part or in the query (`?password=`); both are taken out."""
+    parts = urlsplit(dsn)
+    auth, at, hostport = parts.netloc.rpartition("@")
+    user, colon, secret = auth.partition(":")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    in_query = [value for key, value in query if key == "password"]
+    password = unquote(secret) if colon else (in_query[0] if in_query else None)
+    query = [(key, value) for key, value in query if key != "password"]
+
+    def uri(secret_shown: str | None, extra: list[tuple[str, str]]) -> str:
+        login = user + (f":{secret_shown}" if secret_shown is not None else "") + at
+        text = urlencode(query + extra, safe="/*", quote_via=quote) if in_query else parts.query
+        return f"{parts.scheme}://{login}{hostport}{parts.path}" + (f"?{text}" if text else "")
+
+    masked = uri(MASK, []) if colon else uri(None, [("password", MASK)] if in_query else [])
+    database = unquote(parts.path.lstrip("/")) or unquote(user) or os.environ.get("PGDATABASE", "")
+    return Dsn(uri(None, []), masked, password, database)
 
 
 def tool(name: str) -> str:
