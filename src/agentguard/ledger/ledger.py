@@ -11,6 +11,7 @@ newest is copied to an anchor file outside the database.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -280,8 +281,7 @@ class Ledger:
         if self._signer is None or self._committed is None:
             return
         last, size = self._last_checkpoint, self._committed.size
-        due = last is None or size - last.size >= self.options.checkpoint_every
-        if due or (size > last.size and _age(last.made) >= self.options.checkpoint_seconds):  # type: ignore[union-attr]
+        if last is None or _due(last, size, self.options):
             self.checkpoint()
 
     def checkpoint(self, *, new_segment: bool = False) -> str:
@@ -358,11 +358,19 @@ class Ledger:
         return [Event.from_row(r.seq, r.body, r.sig) for r in self._store.last_rows(count, kind)]
 
 
-def _age(made: str) -> float:
+def _due(last: StoredCheckpoint, size: int, options: Options) -> bool:
+    if size - last.size >= options.checkpoint_every:
+        return True
+    return size > last.size and time.time() - _made_at(last.made) >= options.checkpoint_seconds
+
+
+@functools.lru_cache(maxsize=4)
+def _made_at(made: str) -> float:
+    """When a checkpoint was made (cached: asked on every append); unreadable means long ago."""
     try:
-        return time.time() - datetime.fromisoformat(made).timestamp()
+        return datetime.fromisoformat(made).timestamp()
     except ValueError:
-        return float("inf")
+        return float("-inf")
 
 
 def _user() -> str:
