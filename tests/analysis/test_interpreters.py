@@ -188,6 +188,7 @@ DESTRUCTIVE = [
                  {(D, ".agentic-qe/memory.db"), (D, ".agentic-qe/patterns.db")}, id="ruby-dir-brackets-do-block"),
     pytest.param("ruby -e 'File.delete(*Dir.glob(\".agentic-qe/*.db\"))'",
                  {(D, ".agentic-qe/memory.db"), (D, ".agentic-qe/patterns.db")}, id="ruby-splat-glob"),
+    pytest.param("node -r ./script.js -e 'console.log(1)'", {(D, "notes.txt")}, id="node-preloaded-module"),
     # awk
     pytest.param("awk 'BEGIN { system(\"rm -rf src\") }'", {(D, "src")}, id="awk-system"),
     pytest.param("gawk -i inplace '{ gsub(/a/, \"b\") } 1' notes.txt", {(OV, "notes.txt")}, id="gawk-inplace"),
@@ -299,6 +300,7 @@ BENIGN = [
     pytest.param("node -p \"process.version\"", id="node-p-version"),
     pytest.param("node -e \"JSON.parse('{}')\"", id="node-json"),
     pytest.param("node --version", id="node-version"),
+    pytest.param("node -r dotenv/config -e \"console.log(process.env.X)\"", id="node-preload-package"),
     pytest.param("node -e \"fs.existsSync('dist') && console.log('ok')\"", id="node-exists"),
     pytest.param("node -e \"console.log(require('path').join('a','b'))\"", id="node-path-join"),
     pytest.param("node -e \"[1,2].map(x => x * 2).forEach(x => console.log(x))\"", id="node-arrays"),
