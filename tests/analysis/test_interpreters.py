@@ -7,6 +7,7 @@ kind is lost; benign rows must produce no destructive and no unknown effect.
 from __future__ import annotations
 
 import shlex
+import warnings
 from pathlib import Path
 
 import pytest
@@ -459,3 +460,11 @@ CODE = st.text(alphabet=st.sampled_from(list("rmSync(fs)'\"`${}[]/\\#%qwx<>.;,=:
 def test_hostile_code_never_raises(interpreter: str, code: str) -> None:
     found = analyze_command(f"{interpreter} {shlex.quote(code)} x", "/tmp")
     assert found and not any(e.detail.startswith("agentguard could not analyse") for e in found), found
+
+
+def test_python_code_warnings_stay_off_stderr(workdir: Path) -> None:
+    """`1if x else 2` makes ast warn; the hook's stderr is its answer channel, so analysis stays quiet."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found = effects("python -c 'print(1if True else 2)'", workdir)
+    assert [e.kind for e in found] == [Kind.READ] and not caught

@@ -12,6 +12,7 @@ import ast
 import dataclasses
 import os
 import re
+import warnings
 from collections.abc import Sequence
 
 from agentguard.analysis.interpreters import common
@@ -85,7 +86,9 @@ DESTRUCTIVE_VERB = re.compile(
 def analyse(code: str, inv: Invocation, ctx: Context, depth: int = 0, argv: Sequence[Word] = ()) -> list[Effect]:
     """Effects of python `code`; `argv` is what it sees as sys.argv."""
     try:
-        tree = ast.parse(code)
+        with warnings.catch_warnings():  # SyntaxWarning on odd literals: a hook's stderr is not the place
+            warnings.simplefilter("ignore")
+            tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError) as exc:
         return [Effect.unknown(f"python: could not parse the code ({exc})", inv.source)]
     scope = Scope.of(tree, ctx.home, tuple(argv))
