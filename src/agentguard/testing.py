@@ -254,10 +254,23 @@ PROJECT_DIRS = (
 
 PROJECT_FILES = {
     "README.md": "# demo\n",
-    "package.json": json.dumps({"name": "demo", "scripts": {
-        "test": "jest", "build": "tsc -p .", "clean": "rimraf dist build coverage", "lint": "eslint src",
-        "dev": "vite", "prebuild": "npm run clean", "db:reset": "prisma migrate reset --force",
-        "memory:wipe": "rm -f .agentic-qe/*.db", "format": "prettier --write src"}}) + "\n",
+    "package.json": json.dumps(
+        {
+            "name": "demo",
+            "scripts": {
+                "test": "jest",
+                "build": "tsc -p .",
+                "clean": "rimraf dist build coverage",
+                "lint": "eslint src",
+                "dev": "vite",
+                "prebuild": "npm run clean",
+                "db:reset": "prisma migrate reset --force",
+                "memory:wipe": "rm -f .agentic-qe/*.db",
+                "format": "prettier --write src",
+            },
+        }
+    )
+    + "\n",
     "package-lock.json": '{"lockfileVersion": 3}\n',
     "requirements.txt": "requests\n",
     "pyproject.toml": '[project]\nname = "demo"\nversion = "0.1.0"\n',
