@@ -190,6 +190,9 @@ DESTRUCTIVE = [
     pytest.param("ruby -e 'File.delete(*Dir.glob(\".agentic-qe/*.db\"))'",
                  {(D, ".agentic-qe/memory.db"), (D, ".agentic-qe/patterns.db")}, id="ruby-splat-glob"),
     pytest.param("node -r ./script.js -e 'console.log(1)'", {(D, "notes.txt")}, id="node-preloaded-module"),
+    pytest.param("node18 -e \"fs.rmSync('src', {recursive: true})\"", {(D, "src")}, id="node-versioned-name"),
+    pytest.param("php8.2 -r 'unlink(\"app.db\");'", {(D, "app.db")}, id="php-versioned-name"),
+    pytest.param("/usr/bin/perl5.36 -e 'unlink \"app.db\"'", {(D, "app.db")}, id="perl-versioned-path"),
     # awk
     pytest.param("awk 'BEGIN { system(\"rm -rf src\") }'", {(D, "src")}, id="awk-system"),
     pytest.param("gawk -i inplace '{ gsub(/a/, \"b\") } 1' notes.txt", {(OV, "notes.txt")}, id="gawk-inplace"),

@@ -38,7 +38,9 @@ def interpreter(inv: Invocation, ctx: Context) -> Iterable[Effect]:
     """Dispatch to the language module, imported on first use (the hook pays only for what it sees)."""
     import importlib
 
-    module = importlib.import_module(f"{__name__}.{LANGUAGE.get(inv.name, 'python')}")
+    from agentguard.analysis.registry import canonical  # node18, python3.12, php8.2 share their family's module
+
+    module = importlib.import_module(f"{__name__}.{LANGUAGE.get(canonical(inv.name), 'python')}")
     handler: Handler = module.handler
     return handler(inv, ctx)
 
