@@ -8,6 +8,7 @@ package's folder; if that ever fails (a different layout, a zipped install), the
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import cache
 from typing import Any
@@ -49,3 +50,37 @@ def _load_binding() -> Any:
 @cache
 def parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(tree_sitter.Language(_language_pointer()))
+
+
+# tree-sitter-bash 0.25 reads out of bounds when `{` is followed, anywhere later, by a 4-byte UTF-8 character
+# (tree-sitter/tree-sitter-bash#337, open): a segfault on Linux, and a hook that dies lets the tool run. So the
+# parser never sees one: each character above U+FFFF goes in as a pair of private-use characters (3 bytes each,
+# like a surrogate pair) and comes back in `unshield`. Stateless, so nested parses (bash -c) need no bookkeeping.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_PRIVATE = re.compile("[\ue000-\ue7ff]")
+_PAIR = re.compile("[\ue000-\ue3ff][\ue400-\ue7ff]")
+
+
+def shield(script: str) -> str:
+    """`script` with no 4-byte UTF-8 character. Raises ValueError when it already holds private-use characters of
+    the pairs' range and an astral one (then the pairs would be ambiguous): the caller fails closed."""
+    if script.isascii() or not _ASTRAL.search(script):
+        return script
+    if _PRIVATE.search(script):
+        raise ValueError("the command mixes private-use and astral Unicode characters; agentguard cannot parse it")
+    return _ASTRAL.sub(_to_pair, script)
+
+
+def unshield(text: str) -> str:
+    """A node's text as the agent wrote it."""
+    return text if text.isascii() else _PAIR.sub(_from_pair, text)
+
+
+def _to_pair(match: re.Match[str]) -> str:
+    offset = ord(match.group()) - 0x10000
+    return chr(0xE000 + (offset >> 10)) + chr(0xE400 + (offset & 0x3FF))
+
+
+def _from_pair(match: re.Match[str]) -> str:
+    high, low = match.group()
+    return chr(0x10000 + ((ord(high) - 0xE000) << 10) + (ord(low) - 0xE400))

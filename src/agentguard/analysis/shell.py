@@ -47,11 +47,11 @@ def _parser() -> tree_sitter.Parser:
 
 
 def parse(script: str) -> tree_sitter.Tree:
-    return _parser().parse(script.encode("utf-8", "surrogatepass"))
+    return _parser().parse(grammar.shield(script).encode("utf-8", "surrogatepass"))
 
 
 def _text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8", "replace")
+    return grammar.unshield((node.text or b"").decode("utf-8", "replace"))
 
 
 class Walker:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from agentguard.analysis.grammar import unshield
 from agentguard.analysis.types import Word
 
 GLOB_CHARS = frozenset("*?[")
@@ -130,7 +131,7 @@ class Expander:
 
 
 def _text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8", "replace")
+    return unshield((node.text or b"").decode("utf-8", "replace"))
 
 
 def _unescape_unquoted(text: str) -> list[_Piece]:
