@@ -1,0 +1,123 @@
+"""Commands that move, copy, link, create or re-permission files: mv, cp, install, ln, tee, touch, chmod, rsync."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from agentguard.analysis.files.common import (
+    each,
+    missing_operand,
+    overwrite_if_exists,
+    split_args,
+)
+from agentguard.analysis.types import Context, Invocation, Word, has_flag, option_value
+from agentguard.models import Effect, Kind
+
+
+def mv(inv: Invocation, ctx: Context) -> list[Effect]:
+    options, operands = split_args(inv.args, frozenset({"-t", "--target-directory", "-S", "--suffix"}))
+    dest_opt = option_value(options, "-t", "--target-directory")
+    if dest_opt is not None:
+        sources, dest = operands, Word.literal(dest_opt)
+    elif len(operands) >= 2:
+        sources, dest = operands[:-1], operands[-1]
+    else:
+        return missing_operand(inv, "mv")
+    effects = each(ctx, Kind.FILE_MOVE, sources, inv, f"moves away (to {dest.text})")
+    if _leaves_project(ctx, dest, inv):  # a directory moved out of the project takes its whole tree with it
+        effects = [dataclasses.replace(e, recursive=True) if e.is_dir or e.exists is False else e
+                   for e in effects]  # fmt: skip
+    if not has_flag(options, "-n", "--no-clobber"):
+        effects += _destination(ctx, dest, sources, inv, "replaced by mv")
+    return effects
+
+
+def _leaves_project(ctx: Context, dest: Word, inv: Invocation) -> bool:
+    found = ctx.targets(dest, inv.cwd)
+    root = ctx.project_root.rstrip("/") + "/"
+    return found is None or any(not (t.path + "/").startswith(root) for t in found)
+
+
+def cp(inv: Invocation, ctx: Context) -> list[Effect]:
+    valued = frozenset({"-t", "--target-directory", "-S", "--suffix", "-m", "--mode", "-o", "-g"})
+    options, operands = split_args(inv.args, valued)
+    dest_opt = option_value(options, "-t", "--target-directory")
+    if dest_opt is not None:
+        sources, dest = operands, Word.literal(dest_opt)
+    elif len(operands) >= 2:
+        sources, dest = operands[:-1], operands[-1]
+    else:
+        return missing_operand(inv, inv.name)
+    reads = [Effect.make(Kind.READ, s.text, "copies from", source=inv.source) for s in sources]
+    if has_flag(options, "-n", "--no-clobber"):
+        return reads + ctx.file_effects(Kind.FILE_WRITE, dest, inv, "copies into")
+    return reads + _destination(ctx, dest, sources, inv, f"overwritten by {inv.name}")
+
+
+def _destination(ctx: Context, dest: Word, sources: Sequence[Word], inv: Invocation,
+                 detail: str) -> list[Effect]:  # fmt: skip
+    """A destination that exists as a file is overwritten; into a directory, the same names inside are."""
+    found = ctx.targets(dest, inv.cwd)
+    if found is None:
+        return ctx.file_effects(Kind.FILE_OVERWRITE, dest, inv, detail)
+    effects: list[Effect] = []
+    for target in found:
+        if target.is_dir and target.exists:
+            for src in sources:
+                name = src.text.rstrip("/").rsplit("/", 1)[-1]
+                inner = Word(f"{target.path}/{name}", src.known, src.why)
+                effects += overwrite_if_exists(ctx, inner, inv, detail)
+        else:
+            effects += overwrite_if_exists(ctx, Word.literal(target.path), inv, detail)
+    return effects
+
+
+def ln(inv: Invocation, ctx: Context) -> list[Effect]:
+    options, operands = split_args(inv.args, frozenset({"-t", "--target-directory", "-S", "--suffix"}))
+    if len(operands) < 2:
+        return missing_operand(inv, "ln")
+    force = has_flag(options, "-f", "--force")
+    kind = Kind.FILE_OVERWRITE if force else Kind.FILE_WRITE
+    return ctx.file_effects(kind, operands[-1], inv, "replaced by a link" if force else "links")
+
+
+def tee(inv: Invocation, ctx: Context) -> list[Effect]:
+    options, operands = split_args(inv.args)
+    if has_flag(options, "-a", "--append"):
+        return each(ctx, Kind.FILE_WRITE, operands, inv, "appends to")
+    return [e for w in operands for e in overwrite_if_exists(ctx, w, inv, "overwritten by tee")]
+
+
+def create(inv: Invocation, ctx: Context) -> list[Effect]:
+    valued = frozenset({"-m", "--mode", "-d", "--date", "-r", "--reference", "-t", "-Z", "--context"})
+    _, operands = split_args(inv.args, valued)
+    if inv.name == "install":
+        return cp(inv, ctx)
+    return each(ctx, Kind.FILE_WRITE, operands, inv, "creates")
+
+
+def perms(inv: Invocation, ctx: Context) -> list[Effect]:
+    options, operands = split_args(inv.args, frozenset({"--reference", "--from"}))
+    recursive = has_flag(options, "-R", "--recursive")
+    targets = operands[1:] if not any(o.text.startswith("--reference") for o in options) else operands
+    detail = f"changes {'owner' if inv.name != 'chmod' else 'permissions'}" + (" recursively" if recursive else "")
+    return each(ctx, Kind.FILE_PERMS, targets, inv, detail, recursive)
+
+
+def rsync(inv: Invocation, ctx: Context) -> list[Effect]:
+    valued = frozenset({"-e", "--rsh", "--exclude", "--include", "--filter", "-f", "--backup-dir"})
+    options, operands = split_args(inv.args, valued)
+    if len(operands) < 2:
+        return [Effect.make(Kind.READ, "rsync", "lists", source=inv.source)]
+    dest = operands[-1]
+    if ":" in dest.text.split("/", 1)[0]:
+        return [Effect.make(Kind.EXEC_PROGRAM, dest.text, "copies to a remote host", source=inv.source)]
+    if any(o.text == "--remove-source-files" for o in options):
+        return each(ctx, Kind.FILE_DELETE, operands[:-1], inv, "deletes the files it copies "
+                     "(rsync --remove-source-files)", recursive=True)  # fmt: skip
+    deleting = any(o.text.startswith("--delete") for o in options)
+    if deleting:
+        return ctx.file_effects(Kind.FILE_DELETE, dest, inv, "deletes files missing from the source "
+                                "(rsync --delete)", recursive=True)  # fmt: skip
+    return ctx.file_effects(Kind.FILE_OVERWRITE, dest, inv, "overwritten by rsync")

@@ -1,0 +1,100 @@
+"""Archives, downloads and block devices: tar/unzip extraction, curl/wget output files, mkfs and friends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agentguard.analysis.files.common import (
+    each,
+    overwrite_if_exists,
+    regular_file,
+    split_args,
+)
+from agentguard.analysis.types import Context, Invocation, Word, has_flag, option_value
+from agentguard.models import Effect, Kind
+
+
+def device_tool(inv: Invocation, ctx: Context) -> list[Effect]:
+    """mkfs, wipefs, fdisk and friends: they destroy file systems on the devices named."""
+    _, operands = split_args(inv.args, frozenset({"-t", "-L", "-b", "-c", "-n", "-U", "-O"}))
+    files = [w for w in operands if not w.text.startswith("/dev/")]
+    formats = inv.name.split(".")[0] in ("mkfs", "mkswap", "wipefs")
+    if formats and files and len(files) == len(operands) and all(regular_file(ctx, w, inv) for w in files):
+        # A file system built inside an image file destroys only that file's content.
+        return each(ctx, Kind.FILE_OVERWRITE, files, inv, f"{inv.name} formats the image file")
+    devices = [w.text for w in operands if w.text.startswith("/dev/")] or ["a device"]
+    listing = inv.name in ("fdisk", "sfdisk", "parted", "gdisk", "sgdisk") and has_flag(inv.args, "-l", "--list")
+    if listing or (inv.name == "wipefs" and not has_flag(inv.args, "-a", "--all", "-o", "--offset")):
+        return [Effect.make(Kind.READ, " ".join(devices), "lists partitions", source=inv.source)]
+    return [Effect.make(Kind.SYSTEM_DESTROY, d, f"{inv.name} destroys the file system on", source=inv.source)
+            for d in devices]  # fmt: skip
+
+
+def extract(inv: Invocation, ctx: Context) -> list[Effect]:
+    """Archive extraction overwrites files of the same name in the destination."""
+    texts = [w.text for w in inv.args]
+    first = texts[0] if texts else ""
+    extracting = inv.name == "unzip" or (
+        "-x" in texts or "--extract" in texts or (first and not first.startswith("-") and "x" in first)
+        or any(t.startswith("-") and not t.startswith("--") and "x" in t for t in texts)
+    )  # fmt: skip
+    if not extracting:
+        creating = inv.name == "tar" and any("c" in t.lstrip("-") for t in texts[:1])
+        file_opt = option_value(inv.args, "-f", "--file")
+        if inv.name == "tar" and "--remove-files" in texts:
+            sources = _tar_members(inv.args)
+            return each(ctx, Kind.FILE_DELETE, sources, inv, "deletes what it archives (tar --remove-files)",
+                         recursive=True)  # fmt: skip
+        if creating and file_opt:
+            return overwrite_if_exists(ctx, Word.literal(file_opt), inv, "written by tar")
+        return [Effect.make(Kind.READ, inv.name, "lists or packs an archive", source=inv.source)]
+    dest = option_value(inv.args, "-C", "--directory", "-d") or "."
+    kind = Kind.FILE_WRITE if inv.name == "unzip" and not has_flag(inv.args, "-o") else Kind.FILE_OVERWRITE
+    # The members are not known: they land as DEST/* (the directory itself is written into, not replaced),
+    # which lets `-C /tmp` stay temp work while `-C /` and `-C ~/.ssh` are judged by what they reach.
+    inside = Word.literal(dest.rstrip("/") + "/*") if dest.rstrip("/") else Word.literal("/*")
+    return ctx.file_effects(kind, inside, inv, "extracts an archive over files in")
+
+
+def _tar_members(args: Sequence[Word]) -> list[Word]:
+    """The paths tar packs: operands that are not an option's value (`-czf OUT`, `-C DIR`, `--file OUT`)."""
+    members: list[Word] = []
+    skip = False
+    for i, word in enumerate(args):
+        text = word.text
+        if skip:
+            skip = False
+        elif text.startswith("--"):
+            skip = "=" not in text and text in ("--file", "--directory", "--files-from", "--exclude-from")
+        elif text.startswith("-") or (i == 0 and text.isalpha()):
+            skip = text.rstrip("vz").endswith(("f", "C", "T", "X")) or text in ("-f", "-C", "-T", "-X")
+        else:
+            members.append(word)
+    return members
+
+
+def download(inv: Invocation, ctx: Context) -> list[Effect]:
+    """curl/wget save to a file only when told to (-o/-O); the download itself is a read."""
+    out = option_value(inv.args, "-o", "--output") if inv.name == "curl" else option_value(
+        inv.args, "-O", "--output-document")  # fmt: skip
+    method = option_value(inv.args, "-X", "--request")
+    effects = [Effect.make(Kind.READ, "network", "downloads", source=inv.source)]
+    if method and method.upper() == "DELETE":
+        url = next((w.text for w in inv.args if "://" in w.text), "a URL")
+        effects.append(Effect.make(Kind.SERVICE_DESTROY, url, "sends an HTTP DELETE", source=inv.source))
+    if out is None and _saves_remote_name(inv):  # `curl -O URL`, `wget URL`: saved under the URL's file name
+        url = next((w.text for w in inv.args if "://" in w.text), "")
+        path = url.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+        name = path.split("/", 1)[1].rsplit("/", 1)[-1] if "/" in path else ""
+        out = name or ("index.html" if url else None)
+    if out and out != "-":
+        effects += overwrite_if_exists(ctx, Word.literal(out), inv, f"overwritten by {inv.name}")
+    return effects
+
+
+def _saves_remote_name(inv: Invocation) -> bool:
+    texts = [w.text for w in inv.args]
+    if inv.name == "wget":
+        return not any(t in ("--spider", "-q-O-", "-qO-") or t.startswith("-O") for t in texts)
+    return any(t in ("-O", "--remote-name", "--remote-name-all") or (t.startswith("-") and not t.startswith("--")
+               and "O" in t[1:]) for t in texts)  # fmt: skip
