@@ -1474,6 +1474,9 @@ GUARD_STOP = [
     ("git checkout HEAD~5 -- .claude/settings.json", "restore old hook wiring"),
     ("mv .claude .claude-disabled", "move the claude dir away"),
     ("rm -rf ~/.config/agentguard", "user config dir of the guard"),
+    ("python -m agentguard mode shadow", "the guard run as a python module"),
+    ("python3 -m agentguard init --claude", "rewiring through python -m"),
+    ("uv tool uninstall agentguard", "uninstall through uv"),
 ]
 
 GUARD_ALLOW = [
