@@ -82,5 +82,5 @@ def _to_pair(match: re.Match[str]) -> str:
 
 
 def _from_pair(match: re.Match[str]) -> str:
-    high, low = match.group()
-    return chr(0x10000 + ((ord(high) - 0xE000) << 10) + (ord(low) - 0xE400))
+    pair = match.group()
+    return chr(0x10000 + ((ord(pair[0]) - 0xE000) << 10) + (ord(pair[1]) - 0xE400))

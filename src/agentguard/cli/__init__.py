@@ -20,9 +20,10 @@ def main(argv: list[str] | None = None) -> None:
         # (~35 passes, ~3 ms); reference counting still frees everything else, and the process exits soon.
         gc.disable()
         defer_imports(DEFERRED)
-        from agentguard.hosts.claude import run_hook
+        from agentguard.hosts.claude import answer, failure_answer
+        from agentguard.hosts.supervise import supervise
 
-        fast_exit(run_hook(sys.stdin, sys.stdout))
+        fast_exit(supervise(answer, failure_answer))  # a crash below, even in native code, answers deny
     from agentguard.cli.app import cli
 
     cli.main(args=args, prog_name="agentguard")

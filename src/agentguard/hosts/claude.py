@@ -67,6 +67,24 @@ def deny_answer(reason: str) -> dict[str, Any]:
     }
 
 
+def answer(data: str) -> str:
+    """The hook's whole answer to one input, as text (what `supervise` runs in its child process)."""
+    import io
+
+    out = io.StringIO()
+    run_hook(io.StringIO(data), out)
+    return out.getvalue()
+
+
+def failure_answer(data: str, why: str) -> str:
+    """What Claude Code gets when the decision process died: a deny for a gated call, nothing for the rest."""
+    try:
+        event = json.loads(data).get("hook_event_name", "PreToolUse")
+    except Exception:  # unreadable input was never going to be allowed either
+        event = "PreToolUse"
+    return json.dumps(deny_answer(why)) + "\n" if event == "PreToolUse" else ""
+
+
 def run_hook(stdin: IO[str], stdout: IO[str]) -> int:
     """Entry point of `agentguard hook claude`. Always exits 0 with a well-formed answer."""
     try:
