@@ -19,6 +19,8 @@ COMPANIONS = ("-wal", "-shm", "-journal")
 
 @dataclass(frozen=True, slots=True)
 class DatabaseCopy:
+    """A consistent copy of a database, its page size and its row counts per table."""
+
     path: str  # the consistent copy, in the store's scratch folder; the caller deletes it
     page_size: int
     row_counts: tuple[tuple[str, int], ...]
