@@ -159,17 +159,32 @@ class PackReader:
         """A whole blob, decompressed (the last one read is kept: chunks of one blob are read together)."""
         if self._cache_key == (pack, offset):
             return self._cache
-        import zstandard
-
-        try:
-            with open(os.path.join(self.folder, pack), "rb") as handle:
-                handle.seek(offset)
-                packed = handle.read(length)
-            raw = zstandard.ZstdDecompressor().decompress(packed)
-        except (OSError, zstandard.ZstdError) as exc:
-            raise CorruptChunk(f"blob in {pack} at {offset} cannot be read: {exc}") from None
+        raw = load_blob(self.folder, pack, offset, length)
         self._cache_key, self._cache = (pack, offset), raw
         return raw
+
+    def checked_blob(self, chunks: list[tuple[bytes, str, int, int, int, int]]) -> memoryview:
+        """The blob all these chunks (id, pack, blob offset, blob length, offset, length) live in, each chunk
+        checked against its id. Holds no state: restore calls it from a worker thread."""
+        _, pack, blob_offset, blob_length, _, _ = chunks[0]
+        raw = memoryview(load_blob(self.folder, pack, blob_offset, blob_length))
+        for cid, _, _, _, offset, length in chunks:
+            data = raw[offset : offset + length]
+            if len(data) != length or chunk_id(data) != cid:
+                raise CorruptChunk(f"chunk {cid.hex()[:16]} in {pack} at {blob_offset} does not match its hash")
+        return raw
+
+
+def load_blob(folder: str, pack: str, offset: int, length: int) -> bytes:
+    import zstandard
+
+    try:
+        with open(os.path.join(folder, pack), "rb") as handle:
+            handle.seek(offset)
+            packed = handle.read(length)
+        return zstandard.ZstdDecompressor().decompress(packed)
+    except (OSError, zstandard.ZstdError) as exc:
+        raise CorruptChunk(f"blob in {pack} at {offset} cannot be read: {exc}") from None
 
 
 def _next_name(name: str) -> str:

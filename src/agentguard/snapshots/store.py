@@ -13,11 +13,12 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from agentguard.errors import AgentGuardError
 from agentguard.snapshots.model import Entry, Snapshot
-from agentguard.snapshots.packs import BlobRecord, CorruptChunk, PackReader, PackWriter, chunk_id, pack_name
+from agentguard.snapshots.packs import BlobRecord, PackReader, PackWriter, pack_name
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS blobs (
@@ -204,15 +205,17 @@ class Store:
         for where in places:
             starts.append(offset)
             offset += where[5]
-        for key in sorted(groups):
-            first = places[groups[key][0]]
-            raw = memoryview(reader.blob(first[1], first[2], first[3]))
-            for index in groups[key]:
-                cid, _, _, _, offset, length = places[index]
-                data = raw[offset : offset + length]
-                if len(data) != length or chunk_id(data) != cid:
-                    raise CorruptChunk(f"chunk {cid.hex()[:16]} in {key[0]} at {key[1]} does not match its hash")
-                yield starts[index], data
+        keys = sorted(groups)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentguard-read") as pool:
+            # the next blob is read, decompressed and checked while this one is written
+            ahead = [pool.submit(reader.checked_blob, [places[i] for i in groups[key]]) for key in keys[:1]]
+            for number, key in enumerate(keys):
+                raw = ahead.pop().result()
+                if number + 1 < len(keys):
+                    ahead.append(pool.submit(reader.checked_blob, [places[i] for i in groups[keys[number + 1]]]))
+                for index in groups[key]:
+                    offset, length = places[index][4:]
+                    yield starts[index], raw[offset : offset + length]
 
     def locate(self, entry: Entry) -> Sequence[Location]:
         """Where each chunk of the entry lives, in order: a few catalog queries for the whole entry."""
