@@ -439,6 +439,10 @@ DECISIONS = [
     pytest.param("php -r 'array_map(\"unlink\", glob(\".agentic-qe/*.db\"));'", Verdict.ASK, id="php-glob-db"),
     pytest.param("python -c \"import json; print(json.load(open('notes.txt')))\"", Verdict.ALLOW, id="py-read"),
     pytest.param("python -m pip uninstall -y agentguard", Verdict.DENY, id="py-m-pip-uninstall-guard"),
+    pytest.param("python -m agentguard mode shadow", Verdict.DENY, id="py-m-agentguard-mode"),
+    pytest.param("uv tool uninstall agentguard", Verdict.DENY, id="uv-tool-uninstall-guard"),
+    pytest.param("python3 -m agentguard check ls", Verdict.ALLOW, id="py-m-agentguard-check"),
+    pytest.param("uv tool install ruff", Verdict.ALLOW, id="uv-tool-install-other"),
 ]  # fmt: skip
 
 

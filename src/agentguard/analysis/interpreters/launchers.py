@@ -70,6 +70,8 @@ def _uv(inv: Invocation, ctx: Context) -> list[Effect]:
     sub, rest = args[0].text, args[1:]
     if sub == "tool" and rest and rest[0].text == "run":
         sub, rest = "run", rest[1:]
+    elif sub == "tool" and rest and rest[0].text in ("install", "uninstall", "upgrade"):
+        return ctx.run(inv.with_words([Word.literal("pip"), *rest]))  # the guard is a tool uv can remove
     elif sub == "tool":
         return [Effect.make(Kind.EXEC_BUILD, "uv tool", "installs or manages tools", source=inv.source)]
     if sub == "pip":  # the pip handler knows `pip uninstall agentguard`

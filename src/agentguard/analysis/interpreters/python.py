@@ -65,7 +65,13 @@ READ_MODULES = frozenset(
     }
 )
 VALUED = frozenset({"-W", "-X", "-Q"})
-DELEGATED = {"alembic": "alembic", "django": "django-admin", "sqlite3": "sqlite3", "pip": "pip"}
+DELEGATED = {
+    "alembic": "alembic",
+    "django": "django-admin",
+    "sqlite3": "sqlite3",
+    "pip": "pip",
+    "agentguard": "agentguard",
+}
 
 
 def handler(inv: Invocation, ctx: Context) -> list[Effect]:
