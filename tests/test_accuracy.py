@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agentguard.models import Verdict
-from agentguard.testing import Result, Row, evaluate, fixture, load_corpus, parse_row
+from agentguard.testing import Result, Row, evaluate, fixture, load_corpus, parse_row, run_corpus
 
 CORPUS = Path(__file__).parent / "corpus"
 STOP_TARGET, ALLOW_TARGET = 99.0, 95.0
@@ -102,3 +102,13 @@ def test_file_tool_rows_get_the_fixture_s_absolute_paths() -> None:
     assert row.action("/p", "/h").tool_input["file_path"] == "/p/.env"
     assert home_row.action("/p", "/h").tool_input["file_path"] == "/h/.bashrc"
     assert Row("allow", "x", 3, cmd="ls", cwd="src").action("/p").cwd == "/p/src"
+
+
+def test_a_project_policy_of_your_own_is_what_the_rows_meet() -> None:
+    policy = (
+        'version = 1\n[[rule]]\nid = "keep-notes"\nkinds = ["file.delete"]\npaths = ["**/notes.txt"]\n'
+        'verdict = "deny"\nreason = "notes are kept"\nmatch = ["rm notes.txt"]\n'
+    )
+    row = Row("stop", "mine", 1, cmd="rm notes.txt")
+    assert run_corpus([row])[0].verdict == Verdict.ALLOW
+    assert run_corpus([row], policy)[0].verdict == Verdict.DENY

@@ -145,14 +145,17 @@ def load_corpus(where: str | os.PathLike[str]) -> list[Row]:
     return rows
 
 
-def build_fixture(root: str | os.PathLike[str]) -> Fixture:
-    """A realistic project under `root`: sources, artifacts, secrets, real SQLite databases, a git repo."""
+def build_fixture(root: str | os.PathLike[str], policy: str | None = None) -> Fixture:
+    """A realistic project under `root`: sources, artifacts, secrets, real SQLite databases, a git repo.
+    `policy` is the project layer's TOML (the fixture's agentguard.toml), to test a policy of your own."""
     base = Path(root)
     project, home, guard_home = base / "project", base / "home", base / "agentguard-home"
     for directory in (project, home, guard_home):
         directory.mkdir(parents=True, exist_ok=True)
     for rel, text in PROJECT_FILES.items():
         _write(project / rel, text)
+    if policy is not None:
+        _write(project / "agentguard.toml", policy)
     for rel, text in HOME_FILES.items():
         _write(home / rel, text)
     for rel in PROJECT_DIRS:
@@ -165,11 +168,11 @@ def build_fixture(root: str | os.PathLike[str]) -> Fixture:
 
 
 @contextmanager
-def fixture() -> Iterator[Fixture]:
-    """A fixture project in a fresh temporary directory, removed afterwards."""
+def fixture(policy: str | None = None) -> Iterator[Fixture]:
+    """A fixture project in a fresh temporary directory (with `policy` as its agentguard.toml), removed after."""
     root = tempfile.mkdtemp(prefix="agentguard-corpus-")
     try:
-        yield build_fixture(root)
+        yield build_fixture(root, policy)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -187,9 +190,9 @@ def evaluate(rows: Iterable[Row], where: Fixture) -> list[Result]:
         return results
 
 
-def run_corpus(rows: Iterable[Row]) -> list[Result]:
-    """Build a fixture, decide every row in it, clean up."""
-    with fixture() as where:
+def run_corpus(rows: Iterable[Row], policy: str | None = None) -> list[Result]:
+    """Build a fixture (with `policy` as the project's agentguard.toml), decide every row in it, clean up."""
+    with fixture(policy) as where:
         return evaluate(rows, where)
 
 
