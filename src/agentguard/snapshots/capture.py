@@ -172,7 +172,8 @@ def _capture_database(capture: _Capture, path: str) -> None:
     info = os.stat(path)
     copy = consistent_copy(path, capture.store.scratch)
     try:
-        chunks = _store_chunks(capture, _pages(copy.path, copy.page_size), path)
+        previous = capture.store.previous_chunks(path)
+        chunks = _store_chunks(capture, _pages(copy.path, copy.page_size), path, previous)
         size = os.path.getsize(copy.path)
     finally:
         os.unlink(copy.path)
@@ -192,24 +193,27 @@ def _capture_postgres(capture: _Capture, dsn: str) -> None:
     _add(capture, Entry(target.masked, POSTGRES, 0o600, 0, size, chunks, database=target.database))
 
 
-def _store_chunks(capture: _Capture, pieces: Iterator[bytes], path: str) -> bytes:
-    """Write the chunks the store lacks; return the ids of all of them, in order, packed."""
+def _store_chunks(capture: _Capture, pieces: Iterator[bytes], path: str, previous: set[bytes] | None = None) -> bytes:
+    """Write the chunks the store lacks; return the ids of all of them, in order, packed. `previous`: ids known
+    to be in the store (the last snapshot of the same path), so that only the others are looked up."""
     ids: list[bytes] = []
     batch: list[tuple[bytes, bytes]] = []
     for data in pieces:
         batch.append((chunk_id(data), data))
         if len(batch) >= 2048:
-            _write_new(capture, batch, ids, path)
+            _write_new(capture, batch, ids, path, previous or set())
             batch = []
-    _write_new(capture, batch, ids, path)
+    _write_new(capture, batch, ids, path, previous or set())
     return b"".join(ids)
 
 
-def _write_new(capture: _Capture, batch: list[tuple[bytes, bytes]], ids: list[bytes], path: str) -> None:
-    known = capture.store.known(cid for cid, _ in batch)
+def _write_new(
+    capture: _Capture, batch: list[tuple[bytes, bytes]], ids: list[bytes], path: str, previous: set[bytes]
+) -> None:
+    known = capture.store.known(cid for cid, _ in batch if cid not in previous)
     for cid, data in batch:
         ids.append(cid)
-        if cid not in known:
+        if cid not in known and cid not in previous:
             capture.writer.add(cid, data)
         capture.advance(len(data), path)
 

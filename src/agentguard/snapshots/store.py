@@ -102,6 +102,24 @@ class Store:
         marks = ",".join("?" * len(batch))
         return {row[0] for row in self.db.execute(f"SELECT id FROM chunks WHERE id IN ({marks})", batch)}
 
+    def previous_chunks(self, path: str) -> set[bytes]:
+        """Chunk ids of `path` in the newest snapshot that holds it, all in the store (empty when none does).
+        A database snapshotted again is mostly the same pages: these need no catalog lookup one by one."""
+        quoted = json.dumps(path)
+        row = self.db.execute(
+            "SELECT id, manifest FROM snapshots WHERE instr(manifest, ?) > 0 ORDER BY seq DESC LIMIT 1", (quoted,)
+        ).fetchone()
+        if row is None:
+            return set()
+        paths = [entry["path"] for entry in json.loads(row[1])["entries"]]
+        if path not in paths:
+            return set()
+        found = self.db.execute(
+            "SELECT chunks FROM entry_chunks WHERE snapshot = ? AND entry = ?", (row[0], paths.index(path))
+        ).fetchone()
+        blob = found[0] if found else b""
+        return {blob[i : i + 32] for i in range(0, len(blob), 32)}
+
     def next_id(self) -> str:
         row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'snapshots'").fetchone()
         return f"s-{(row[0] if row else 0) + 1:04d}"
