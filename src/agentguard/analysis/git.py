@@ -117,6 +117,32 @@ def _config_commands(inv: Invocation) -> list[str]:
     return [p.text.split("=", 1)[1].lstrip("!") if p.known else "$unknown_git_setting" for p in pairs]
 
 
+CLONE_VALUED = frozenset(
+    "-b --branch -o --origin -u --upload-pack --reference --depth --shallow-since "
+    "--shallow-exclude -c --config --filter --separate-git-dir -j --jobs --template".split()
+)
+
+
+def clone(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    """A clone creates its directory: code run from there later on the line is code nobody has read."""
+    operands: list[Word] = []
+    skip = False
+    for word in rest:
+        if skip:
+            skip = False
+        elif word.text in CLONE_VALUED:
+            skip = True
+        elif not word.text.startswith("-"):
+            operands.append(word)
+    if not operands:
+        return [_effect(Kind.GIT_WRITE, "repository", "git clone", inv)]
+    url = operands[0].text.rstrip("/")
+    dest = operands[1] if len(operands) > 1 else Word.literal(url.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+                                                              .removesuffix(".git") or "repository")  # fmt: skip
+    created = ctx.file_effects(Kind.FILE_WRITE, dest, inv, "clones into")
+    return [_effect(Kind.GIT_WRITE, url, "git clone", inv), *created]
+
+
 def config(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
     """`git config alias.x '!cmd'`, `core.hooksPath`, `core.pager`: stored code git runs later, unseen."""
     operands = [w for w in rest if not w.text.startswith("-")]
@@ -299,6 +325,7 @@ _SUBCOMMANDS = {
     "branch": branch, "push": push, "filter-branch": history_rewrite, "filter-repo": history_rewrite,
     "reflog": reflog, "gc": gc, "update-ref": update_ref, "worktree": worktree, "tag": tag, "rm": git_rm,
     "switch": switch, "replace": history_rewrite, "prune": prune, "symbolic-ref": symbolic_ref, "config": config,
+    "clone": clone,
 }  # fmt: skip
 
 HANDLERS: dict[str, Handler] = {"git": git}

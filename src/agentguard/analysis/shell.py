@@ -369,6 +369,8 @@ class Walker:
 
     def _program(self, inv: Invocation) -> list[Effect]:
         first = inv.words[0].text
+        if "/" in first and not self._exists(inv.words[0], inv):
+            return self._missing_script(inv.words[0], inv)  # made by this line (a clone, a download) or nothing
         if "/" in first:
             script = self.read_text(first, inv.cwd)
             if script is not None and _is_shell_script(first, script):
@@ -420,7 +422,17 @@ class Walker:
 
     # ---- shells and builtins ------------------------------------------------------------------------
 
+    def _startup_files(self, inv: Invocation) -> list[Effect]:
+        """Files a shell sources before its code: BASH_ENV / ENV, --rcfile / --init-file."""
+        settings = dict(inv.assignments)
+        words = [Word.literal(settings[k]) for k in ("BASH_ENV", "ENV") if settings.get(k)]
+        words += [inv.args[i + 1] for i, w in enumerate(inv.args[:-1]) if w.text in ("--rcfile", "--init-file")]
+        return [e for w in words for e in self._builtin_source(inv.with_words([Word.literal("source"), w]))]
+
     def _shell_command(self, inv: Invocation) -> list[Effect]:
+        return self._startup_files(inv) + self._shell_code(inv)
+
+    def _shell_code(self, inv: Invocation) -> list[Effect]:
         args = inv.args
         script_word: Word | None = None
         i = 0
@@ -484,8 +496,8 @@ class Walker:
     def _written_here(self, path: str) -> bool:
         """Whether an earlier command of this line writes `path` (or writes somewhere not known)."""
         writes = (Kind.FILE_WRITE, Kind.FILE_OVERWRITE, Kind.FILE_MOVE, Kind.UNKNOWN)
-        return any(e.kind in writes and (e.path is None or e.path == path) for e in self.effects
-                   if e.kind != Kind.UNKNOWN or "path" in e.detail)  # fmt: skip
+        return any(e.kind in writes and (e.path is None or e.path == path or path.startswith(e.path + "/"))
+                   for e in self.effects if e.kind != Kind.UNKNOWN or "path" in e.detail)  # fmt: skip
 
     def _shell_stdin(self, inv: Invocation) -> list[Effect]:
         return self.code_from_stdin(inv, "shell", lambda text: self.shell(text, inv))
@@ -535,7 +547,7 @@ class Walker:
                                     source=inv.source)]  # fmt: skip
             why = next(w.why for w in inv.args if not w.known)
             return [Effect.unknown(f"eval of text not known before it runs ({why})", inv.source)]
-        tree_text = " ".join(w.text for w in inv.args)
+        tree_text = " ".join(w.text for w in inv.args if w.text != "--")
         if self.depth >= MAX_DEPTH:
             return [Effect.unknown("eval nested too deeply to follow", inv.source)]
         saved = self.effects
@@ -557,6 +569,13 @@ class Walker:
                 return self._missing_script(word, inv)
             return [Effect.make(Kind.EXEC_PROGRAM, word.text, "sources a shell file", source=inv.source)]
         return self._builtin_eval(inv.with_words([inv.words[0], Word.literal(script)]))
+
+    def _builtin_trap(self, inv: Invocation) -> list[Effect]:
+        """`trap 'CODE' EXIT` runs CODE later in this shell: it is judged now."""
+        args = [w for w in inv.args if w.text != "--"]
+        if not args or args[0].text in ("-l", "-p", "-", ""):
+            return []
+        return self._builtin_eval(inv.with_words([inv.words[0], args[0]]))
 
     def _builtin_read(self, inv: Invocation) -> list[Effect]:
         for word in inv.args:

@@ -76,6 +76,18 @@ SPECS: dict[str, Spec] = {
     "direnv": _spec(operands=1),
     "env": _spec("-u --unset -C --chdir -S --split-string"),
     "chronic": _spec(),
+    "systemd-run": _spec(
+        "-p --property -u --unit --description --slice -E --setenv --uid --gid --working-directory -M --machine "
+        "-H --host --on-active --on-boot --on-startup --on-unit-active --on-unit-inactive --on-calendar "
+        "--timer-property --path-property --socket-property --nice -G"
+    ),
+    "pkexec": _spec("--user"),
+    "gosu": _spec(operands=1),
+    "su-exec": _spec(operands=1),
+    "fakeroot": _spec("-l --lib --faked -s -i"),
+    "unshare": _spec("-S --setuid -G --setgid --map-user --map-group -R --root -w --wd --propagation"),
+    "cgexec": _spec("-g"),
+    "screen": _spec("-S -c -t -p -X -e -h -T -L -Logfile"),
     "flock": _spec("-w --timeout -E --conflict-exit-code", operands=1),
     "xvfb-run": _spec("-n --server-num -s --server-args -f --auth-file -e --error-file -p --xauth-protocol"),
     "catchsegv": _spec(),
@@ -256,11 +268,29 @@ def shell_text(words: Sequence[Word], name: str) -> ShellText | None:
             return None  # an interactive session (or a tunnel): nothing to analyse here
         joined = _joined(rest[1:])
         return ShellText(joined.text, joined.known, joined.why, remote=rest[0].text)
+    if name == "tmux":
+        return _tmux(args)
     if name in ("at", "batch"):
         if _has(args, "-l", "-r", "-d", "-c"):
             return None  # lists, removes or shows jobs
         return ShellText(None, False, "the job file") if _has(args, "-f") else ShellText(None)
     return None
+
+
+TMUX_VALUED = frozenset("-s -n -c -t -x -y -F -e -L -S -f -l -p".split())
+TMUX_RUNS = frozenset("new new-session new-window neww split-window splitw respawn-pane respawnp run-shell run".split())
+
+
+def _tmux(args: Sequence[Word]) -> ShellText | None:
+    """`tmux new -d 'CMD'`, `run-shell CMD` run CMD; `send-keys 'CMD' Enter` types it into a shell."""
+    rest = _after_options(args, TMUX_VALUED)
+    if not rest:
+        return None
+    verb, rest = rest[0].text, _after_options(rest[1:], TMUX_VALUED)
+    if verb in ("send-keys", "send"):
+        keys = [w for w in rest if w.text not in ("Enter", "C-m", "KPEnter")]
+        return _joined(keys) if keys else None
+    return _joined(rest) if verb in TMUX_RUNS and rest else None
 
 
 def _has(args: Sequence[Word], *names: str) -> bool:
