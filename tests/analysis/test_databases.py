@@ -348,9 +348,6 @@ CONTEXTS = [
         "psql shop <<EOF\n\\c prod\nDROP TABLE t;\nEOF",
         {"database": "prod"},
         id="psql-connect-meta",
-        marks=pytest.mark.xfail(
-            reason="walker: tree-sitter drops a heredoc's first line when it starts with a backslash", strict=False
-        ),
     ),
     pytest.param(
         "psql shop <<EOF\nSELECT 1;\n\\c prod\nDROP TABLE t;\nEOF", {"database": "prod"}, id="psql-connect-meta-later"

@@ -27,6 +27,10 @@ INCIDENTS = [
     pytest.param("echo cm0gLWYgLmFnZW50aWMtcWUvbWVtb3J5LmRi | base64 -d | sh", ASK, id="agentic-qe-base64-pipe"),
     pytest.param("rm -rf ~/", DENY, id="amazon-q-wipe-home"),
     pytest.param("aws-vault exec prod -- aws s3 rb s3://b --force", DENY, id="aws-vault-separator-after-profile"),
+    pytest.param('bash -c "echo hi\nrm -rf .git"', ASK, id="line-break-inside-double-quotes"),
+    pytest.param("python3 -c \"import shutil\nshutil.rmtree('.git')\"", ASK, id="multi-line-python-c"),
+    pytest.param("bash <<'EOF'\n\\rm -rf .git\nEOF", ASK, id="heredoc-first-line-backslash"),
+    pytest.param("cat <<EOF\n$(rm -rf .git)\nEOF", ASK, id="substitution-in-unquoted-heredoc"),
     pytest.param("rm -rf /", DENY, id="rm-root"),
     pytest.param("sudo rm -rf --no-preserve-root /", DENY, id="rm-no-preserve-root"),
     pytest.param("dd if=/dev/zero of=/dev/sda bs=1M", DENY, id="dd-onto-disk"),
@@ -151,6 +155,7 @@ INCIDENTS = [
 ]
 
 BENIGN = [
+    pytest.param("cat <<'EOF'\n$(rm -rf .git) is only text here\nEOF", id="substitution-in-quoted-heredoc"),
     pytest.param("ls -la", id="ls"),
     pytest.param("git status && git diff", id="git-read"),
     pytest.param("git add -A && git commit -m 'wip'", id="git-commit"),

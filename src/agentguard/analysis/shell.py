@@ -595,8 +595,7 @@ class Walker:
     def _stdin_from(self, redirects: list[Node]) -> Stdin | None:
         for redirect in redirects:
             if redirect.type == "heredoc_redirect":
-                body = next((c for c in redirect.named_children if c.type == "heredoc_body"), None)
-                return Stdin("literal", _text(body) if body is not None else "")
+                return self._heredoc(redirect)
             if redirect.type == "herestring_redirect":
                 word = self._expander().expand(redirect.named_children[-1])
                 return Stdin("literal", word.text + "\n") if word.known else Stdin("pipe")
@@ -606,6 +605,22 @@ class Walker:
                 text = self.read_text(word.text, self.cwd) if word.known else None
                 return Stdin("file", text, word.text)
         return None
+
+    def _heredoc(self, redirect: Node) -> Stdin:
+        """A heredoc's text, cut from the source between its first line and its delimiter: tree-sitter-bash
+        turns a first line that starts with a backslash into stray words and leaves it out of heredoc_body.
+        Unquoted, the outer shell expands it first, running every $(…) in it: those are walked here."""
+        start = next((c for c in redirect.children if c.type == "heredoc_start"), None)
+        end = next((c for c in redirect.children if c.type == "heredoc_end"), None)
+        source, base = redirect.text or b"", redirect.start_byte
+        first_break = source.find(b"\n", start.end_byte - base if start is not None else 0)
+        stop = end.start_byte - base if end is not None else len(source)
+        text = source[first_break + 1 : stop] if 0 <= first_break < stop else b""
+        delimiter = _text(start) if start is not None else ""
+        if not any(q in delimiter for q in "'\"\\"):
+            for node in _descendants(redirect, ("command_substitution", "process_substitution")):
+                self.visit(node)
+        return Stdin("literal", grammar.unshield(text.decode("utf-8", "replace")))
 
     def _redirect_effects(self, redirect: Node, source: str) -> None:
         if redirect.type != "file_redirect":
@@ -790,3 +805,14 @@ def decode_base64(text: str) -> str | None:
         return base64.b64decode("".join(text.split()), validate=True).decode("utf-8")
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
+
+
+def _descendants(node: Node, types: tuple[str, ...]) -> list[Node]:
+    """The outermost descendants of these types (a $(…) inside one is walked with it)."""
+    found: list[Node] = []
+    for child in node.named_children:
+        if child.type in types:
+            found.append(child)
+        else:
+            found.extend(_descendants(child, types))
+    return found

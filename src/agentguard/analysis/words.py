@@ -100,8 +100,16 @@ class Expander:
         raise _Unknown(f"unsupported word {kind}: {_text(node)}")
 
     def _string(self, node: Node) -> list[_Piece]:
+        """A double-quoted string, including the text between its parts: tree-sitter-bash leaves a line break
+        inside the quotes out of every child, and losing it would join `echo hi` and `rm -rf .git` into one."""
         pieces: list[_Piece] = []
+        source = node.text or b""
+        position = node.start_byte
         for child in node.children:
+            if child.start_byte > position:
+                gap = source[position - node.start_byte : child.start_byte - node.start_byte]
+                pieces.append(_Piece(unshield(gap.decode("utf-8", "replace")), quoted=True))
+            position = max(position, child.end_byte)
             if child.type in ('"', "$"):
                 continue
             pieces.extend(self._pieces(child, quoted=True))
