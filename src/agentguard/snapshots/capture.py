@@ -88,10 +88,16 @@ def take(
 
 
 def _clear_scratch(store: Store) -> None:
-    """Remove database copies a killed capture left behind (each as large as its database). Only captures
-    make them, under the lock this one holds, so none of them is in use."""
+    """Remove database copies a killed capture left behind (each as large as its database), with their -wal
+    and -shm (killed inside the backup, a copy is still in WAL mode). Only captures make them, under the lock
+    this one holds, so none of them is in use."""
     for name in os.listdir(store.scratch):
-        if name.startswith("db-") and name.endswith(".sqlite"):
+        if name.startswith("db-") and name.partition(".")[2] in (
+            "sqlite",
+            "sqlite-wal",
+            "sqlite-shm",
+            "sqlite-journal",
+        ):
             os.unlink(os.path.join(store.scratch, name))
 
 
