@@ -31,6 +31,7 @@ INCIDENTS = [
     pytest.param("python3 -c \"import shutil\nshutil.rmtree('.git')\"", ASK, id="multi-line-python-c"),
     pytest.param("bash <<'EOF'\n\\rm -rf .git\nEOF", ASK, id="heredoc-first-line-backslash"),
     pytest.param("cat <<EOF\n$(rm -rf .git)\nEOF", ASK, id="substitution-in-unquoted-heredoc"),
+    pytest.param("echo 'DROP TABLE users' | sh -c 'psql -h db1'", ASK, id="sql-piped-through-sh-c"),
     pytest.param("rm -rf /", DENY, id="rm-root"),
     pytest.param("sudo rm -rf --no-preserve-root /", DENY, id="rm-no-preserve-root"),
     pytest.param("dd if=/dev/zero of=/dev/sda bs=1M", DENY, id="dd-onto-disk"),
@@ -155,6 +156,7 @@ INCIDENTS = [
 ]
 
 BENIGN = [
+    pytest.param("echo 'SELECT 1' | sh -c 'psql -h db1'", id="select-piped-through-sh-c"),
     pytest.param("cat <<'EOF'\n$(rm -rf .git) is only text here\nEOF", id="substitution-in-quoted-heredoc"),
     pytest.param("ls -la", id="ls"),
     pytest.param("git status && git diff", id="git-read"),

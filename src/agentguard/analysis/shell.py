@@ -167,6 +167,11 @@ class Walker:
             for child in node.named_children:
                 self.visit(child, NO_STDIN)
 
+    def _visit_program(self, node: Node, stdin: Stdin) -> None:
+        """A script's commands all read the shell's stdin (`… | sh -c 'psql'`): each may be the one that does."""
+        for child in node.named_children:
+            self.visit(child, stdin)
+
     def _visit_comment(self, node: Node, stdin: Stdin) -> None:
         return None
 
@@ -346,11 +351,11 @@ class Walker:
             return [Effect.unknown(f"{inv.name} runs shell code not known before it runs ({found.why})", inv.source)]
         if found.text is None:
             return self._shell_stdin(inv)
-        if found.remote is None:
-            return self.shell(found.text, inv)
+        if found.remote is None:  # the code reads the same stdin its shell was given (`… | sh -c 'psql'`)
+            return self.shell(found.text, inv, stdin=inv.stdin)
         # On another machine: its files are not ours to resolve (cwd unknown), but what the code does is.
         remote = Invocation(inv.words, None, inv.source, inv.stdin, inv.assignments)
-        return [_with_context(e, {"host": found.remote}) for e in self.shell(found.text, remote)]
+        return [_with_context(e, {"host": found.remote}) for e in self.shell(found.text, remote, stdin=inv.stdin)]
 
     def _unwrapped(self, inv: Invocation, unwrapped: wrappers.Unwrapped) -> list[Effect]:
         if unwrapped.reads_only:
@@ -458,7 +463,7 @@ class Walker:
             return self._shell_stdin(inv)
         if not script_word.known:
             return [Effect.unknown(f"shell code not known before it runs ({script_word.why})", inv.source)]
-        return self.shell(script_word.text, inv)
+        return self.shell(script_word.text, inv, stdin=inv.stdin)
 
     def _shell_file(self, inv: Invocation, rest: Iterable[Word]) -> list[Effect]:
         script_word = next(iter(rest))
@@ -470,7 +475,7 @@ class Walker:
         effects = [Effect.make(Kind.EXEC_PROGRAM, script_word.text, "runs a shell script", source=inv.source)]
         if script is None:
             return effects if self._exists(script_word, inv) else self._missing_script(script_word, inv)
-        return effects + self.shell(script, inv)
+        return effects + self.shell(script, inv, stdin=inv.stdin)
 
     def _exists(self, word: Word, inv: Invocation) -> bool:
         found = paths.resolve(word, inv.cwd) if word.known else None
