@@ -54,6 +54,14 @@ DESTRUCTIVE = [
     row("aws ec2 terminate-instances --instance-ids i-0abc i-0def", DESTROY, "ec2 instances i-0abc,i-0def",
         "amazon-q-ec2-terminate"),
     row("aws iam delete-user --user-name bob", DESTROY, "iam user bob", "amazon-q-iam-delete-user"),
+    # Switching a safeguard off is the first half of losing the resource.
+    row("aws rds modify-db-instance --db-instance-identifier main --no-deletion-protection", DESTROY,
+        "rds db instance main", "rds-deletion-protection-off"),
+    row("aws rds modify-db-instance --db-instance-identifier main --backup-retention-period 0", DESTROY,
+        "rds db instance main", "rds-backups-off"),
+    row("gcloud sql instances patch main --no-backup", DESTROY, "sql instances main", "gcloud-sql-backups-off"),
+    row("aws s3api put-bucket-versioning --bucket b --versioning-configuration Status=Suspended", DESTROY, "s3://b",
+        "s3-versioning-suspended"),
     # aws
     row("aws s3 rm s3://b/logs --recursive", DESTROY, "s3://b/logs", "aws-s3-rm-recursive"),
     row("aws s3 rm s3://b/k.txt", DESTROY, "s3://b/k.txt", "aws-s3-rm-object"),
@@ -241,6 +249,8 @@ BENIGN = [
     row("aws s3 ls", READ, "s3 buckets", "aws-s3-ls"),
     row("aws s3 ls s3://b/logs/", READ, "s3://b/logs/", "aws-s3-ls-prefix"),
     row("aws sts get-caller-identity", READ, "sts caller identity", "aws-whoami"),
+    row("aws rds modify-db-instance --db-instance-identifier main --backup-retention-period 7", WRITE,
+        "rds db instance main", "rds-backups-kept"),
     row("aws ec2 describe-instances", READ, "ec2 instances", "aws-describe-instances"),
     row("aws ec2 describe-instances --filters Name=tag:env,Values=prod --output table --no-cli-pager", READ,
         "ec2 instances", "aws-describe-with-globals"),

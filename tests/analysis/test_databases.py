@@ -97,7 +97,7 @@ DESTRUCTIVE = [
     ),
     pytest.param("redis-cli FLUSHALL", {(Kind.DB_RESET, "all databases")}, id="redis-flushall"),
     pytest.param("redis-cli -n 2 flushdb", {(Kind.DB_RESET, "database 2")}, id="redis-flushdb"),
-    pytest.param("valkey-cli DEL session:1", {(Kind.DB_DELETE, "key session:1")}, id="valkey-del"),
+    pytest.param("valkey-cli DEL session:1", {(Kind.DB_WRITE, "key session:1")}, id="valkey-del-named-key"),
     pytest.param(
         "redis-cli --scan --pattern 'sess:*' | xargs redis-cli del",
         {(Kind.DB_DELETE, "keys not known before it runs")},

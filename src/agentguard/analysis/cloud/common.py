@@ -202,6 +202,26 @@ def env_word(inv: Invocation, ctx: Context, *names: str) -> Word | None:
 # ---- effects --------------------------------------------------------------------------------------------
 
 
+# Options that switch off what stands between a resource and its loss (Replit: remove the safety, then the data).
+SAFEGUARD_OFF = frozenset({
+    "--no-deletion-protection", "--deletion-protection=false", "--no-backup", "--no-enable-backup",
+    "--no-disable-api-termination", "--no-enable-termination-protection", "--no-enable-deletion-protection",
+    "--enable-purge-protection=false", "--no-enable-point-in-time-recovery", "--backup-retention-period=0",
+    "--retention-days=0", "Status=Suspended",
+})  # fmt: skip
+
+
+def safeguard_off(args: Sequence[Word]) -> str | None:
+    """The option, if any, that turns a resource's protection off (`--backup-retention-period 0` too)."""
+    texts = [w.text for w in args]
+    for i, text in enumerate(texts):
+        joined = f"{text}={texts[i + 1]}" if i + 1 < len(texts) and not texts[i + 1].startswith("-") else text
+        for candidate in (text, joined, text.split(",")[0]):
+            if candidate in SAFEGUARD_OFF or candidate.lower() in SAFEGUARD_OFF:
+                return candidate
+    return None
+
+
 def effects(
     inv: Invocation,
     kind: Kind,
@@ -215,6 +235,8 @@ def effects(
     """One effect per target, plus unknown effects for what a policy would need but cannot see: an operand or
     the scope of a destructive call, or a word that could expand into options of any mutating call."""
     context = dict(scope.context)
+    if kind == Kind.CLOUD_WRITE and (switched := safeguard_off(inv.args)) is not None:
+        kind, detail = Kind.CLOUD_DESTROY, f"{detail}, turning a safeguard off ({switched})"
     out = [Effect.make(kind, t, detail, source=inv.source, context=context) for t in targets or ["?"]]
     if kind.destructive:
         for word in operands:

@@ -201,9 +201,9 @@ def _redis_delete(name: str, args: list[Word], inv: Invocation, conn: Conn) -> l
         return [db_effect(Kind.READ, conn.target, f"{name} without keys", inv, conn.context)]
     effects = []
     for word in args:
-        if word.known:
+        if word.known:  # named keys: a targeted write, like DELETE … WHERE (patterns come through unknowns)
             effects.append(
-                db_effect(Kind.DB_DELETE, f"key {word.text}", f"deletes key {word.text} ({name})", inv, conn.context)
+                db_effect(Kind.DB_WRITE, f"key {word.text}", f"deletes key {word.text} ({name})", inv, conn.context)
             )
         else:
             effects.append(
