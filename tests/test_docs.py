@@ -10,34 +10,39 @@ import importlib
 import os
 import pkgutil
 import re
-from collections.abc import Iterator
+import subprocess
+import sys
 from pathlib import Path
 
-import click
-
 from agentguard import errors
-from agentguard.cli.app import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_DOC = ROOT / "docs" / "cli.md"
 BEGIN, END = "<!-- reference:begin -->", "<!-- reference:end -->"
 
 
-def commands(group: click.Group, prefix: str = "agentguard") -> Iterator[tuple[str, click.Command]]:
+RENDER = """
+import click
+from agentguard.cli.app import cli
+
+def commands(group, prefix="agentguard"):
     for name in sorted(group.commands):
         command = group.commands[name]
-        path = f"{prefix} {name}"
-        yield path, command
+        yield f"{prefix} {name}", command
         if isinstance(command, click.Group):
-            yield from commands(command, path)
+            yield from commands(command, f"{prefix} {name}")
+
+for path, command in commands(cli):
+    with click.Context(command, info_name=path, terminal_width=100) as ctx:
+        print(f"### `{path}`\\n\\n```text\\n{command.get_help(ctx)}\\n```\\n")
+"""
 
 
 def reference() -> str:
-    parts = []
-    for path, command in commands(cli):
-        with click.Context(command, info_name=path, terminal_width=100) as ctx:
-            parts.append(f"### `{path}`\n\n```text\n{command.get_help(ctx)}\n```\n")
-    return "\n".join(parts)
+    """Every command's --help, rendered in a fresh process: click caches parts of a command's help once it has
+    run, so in-process rendering would depend on which tests ran before."""
+    done = subprocess.run([sys.executable, "-c", RENDER], capture_output=True, text=True, timeout=120, check=True)
+    return done.stdout
 
 
 def test_every_command_is_in_the_cli_reference_as_its_help_says() -> None:
