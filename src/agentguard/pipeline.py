@@ -6,6 +6,7 @@ reason, because a guard that crashes lets the host run the tool anyway.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from agentguard.errors import AgentGuardError
@@ -14,6 +15,7 @@ from agentguard.state import Places, find_project_root, read_mode
 
 if TYPE_CHECKING:
     from agentguard.policy.model import Policy
+    from agentguard.snapshots.model import Snapshot
 
 
 class Gate(NamedTuple):
@@ -27,7 +29,8 @@ class Gate(NamedTuple):
 
     def decide(self, action: Action, *, project_root: str | None = None, before_run: bool = False) -> Decision:
         """The gate's decision. `before_run`: the host runs the action if it is not denied, so the protected
-        data it would destroy is saved first (a dry `agentguard check` saves nothing)."""
+        data it would destroy is saved first, and the decision is recorded in the ledger (a dry
+        `agentguard check` saves and records nothing)."""
         try:
             return self._decide(action, project_root or find_project_root(action.cwd), before_run)
         except AgentGuardError as exc:
@@ -43,10 +46,28 @@ class Gate(NamedTuple):
         mode = read_mode(self.places)
         effects = analyze(action, home=self.places.home, project_root=project_root)
         decision = evaluate(policy, effects, mode=mode)
-        if before_run and any(e.kind.destructive for e in effects):
+        if not before_run:
+            return decision
+        snapshot = None
+        if any(e.kind.destructive for e in effects):
             from agentguard.protect import protect
 
-            decision = protect(decision, action, policy, self.places)
+            decision, snapshot = protect(decision, action, policy, self.places)
+        return self._record(action, decision, snapshot, policy)
+
+    def _record(self, action: Action, decision: Decision, snapshot: Snapshot | None, policy: Policy) -> Decision:
+        """Every decision a host acts on goes into the ledger (after the snapshot it took, and after the policy
+        it used when that changed). One that cannot be recorded is not allowed without a human."""
+        try:
+            from agentguard.ledger import Ledger
+            from agentguard.ledger.records import agent_of, record_decision, record_snapshot
+
+            with Ledger.open(self.places, declare_breaks=True) as ledger:
+                if snapshot is not None:
+                    record_snapshot(ledger, snapshot, agent_of(action))
+                record_decision(ledger, action, decision, policy=(policy.digest, *policy.sources))
+        except Exception as exc:
+            return unrecorded(decision, getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}")
         return decision
 
     def policy(self, project_root: str) -> Policy:
@@ -58,6 +79,14 @@ class Gate(NamedTuple):
         from agentguard.policy.examples import checked_policy  # tomllib and the merge: only on a cache miss
 
         return checked_policy(project_root, self.places)
+
+
+def unrecorded(decision: Decision, why: str) -> Decision:
+    """The ledger could not take the decision: ask a human (shadow mode still lets it through, and says so)."""
+    reason = f"NOT recorded in the ledger ({why}); `agentguard ledger verify` tells more"
+    if decision.would_be is not None:
+        return replace(decision, reasons=(*decision.reasons, reason))
+    return replace(decision, verdict=max(decision.verdict, Verdict.ASK), reasons=(*decision.reasons, reason))
 
 
 def failed(why: str, action: Action, verdict: Verdict = Verdict.DENY) -> Decision:

@@ -35,23 +35,24 @@ class NotProtected(Exception):
     """The data an action would destroy cannot be saved first."""
 
 
-def protect(decision: Decision, action: Action, policy: Policy, places: Places) -> Decision:
-    """`decision` with a snapshot of what it would destroy, or made an ask when that cannot be saved."""
+def protect(decision: Decision, action: Action, policy: Policy, places: Places) -> tuple[Decision, Snapshot | None]:
+    """`decision` with a snapshot of what it would destroy (and the snapshot), or made an ask when that cannot
+    be saved."""
     if decision.verdict == Verdict.DENY:
-        return decision  # nothing will run
+        return decision, None  # nothing will run
     try:
         paths = sorted(set(targets(decision.effects, policy)))
         if not paths:
-            return decision
+            return decision, None
         _check_size(paths, policy.snapshot_max_bytes)
         snapshot = _take(paths, action, places)
     except NotProtected as exc:
-        return _unprotected(decision, str(exc))
+        return _unprotected(decision, str(exc)), None
     except Exception as exc:  # SnapshotError and anything unexpected: never an unprotected allow
-        return _unprotected(decision, getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}")
+        return _unprotected(decision, getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"), None
     saved = f"{_names(paths, action.cwd)}, {human_size(snapshot.size)}, {snapshot.seconds:.2f} s"
     note = f"snapshot {snapshot.id} of {saved} — undo: agentguard restore {snapshot.id}"
-    return replace(decision, reasons=(*decision.reasons, note), snapshot=snapshot.id)
+    return replace(decision, reasons=(*decision.reasons, note), snapshot=snapshot.id), snapshot
 
 
 def targets(effects: Iterable[Effect], policy: Policy) -> Iterator[str]:

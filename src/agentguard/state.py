@@ -48,9 +48,6 @@ class Places(NamedTuple):
     def mode_file(self) -> str:
         return os.path.join(self.state, "mode.json")
 
-    @property
-    def journal_file(self) -> str:
-        return os.path.join(self.state, "outcomes.jsonl")
 
 
 def user_dirs() -> tuple[str, str]:

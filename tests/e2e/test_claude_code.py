@@ -7,6 +7,7 @@ The unguarded scenario at the end is the control: without the hooks the same cal
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,13 @@ def test_hooks_keep_the_memory_db_from_the_incident_command(runner: Runner, guar
     assert refused.is_error
     assert refused.text.startswith("agentguard:") and ".agentic-qe/memory.db" in refused.text
     assert run.denied_steps() == {0}
+    # The ledger verifies and shows the blocked rm, signed, with the session that proposed it.
+    verified = json.loads(runner.agentguard(guarded_project, "ledger", "verify", "--json").stdout)
+    assert verified["ok"] is True
+    listed = runner.agentguard(guarded_project, "ledger", "list", "--json", "--kind", "decision").stdout
+    decisions = [json.loads(line)["payload"] for line in listed.splitlines()]
+    assert [(d["action"], d["verdict"]) for d in decisions] == [(INCIDENT, "ask")]
+    assert decisions[0]["session_id"] and decisions[0]["tool_use_id"] == "toolu_e2e_00"
 
 
 def test_hooks_let_a_benign_ls_run(runner: Runner, guarded_project: Path) -> None:

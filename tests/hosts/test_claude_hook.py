@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from agentguard.ledger import Ledger
+from agentguard.state import Places
+
 HOOK = [os.path.join(os.path.dirname(sys.executable), "agentguard"), "hook", "claude"]
 
 
@@ -95,5 +98,29 @@ def test_post_tool_use_is_recorded(project: Path, agentguard_home: Path) -> None
                "tool_response": {"stdout": "x", "interrupted": False}, "session_id": "s1",
                "tool_use_id": "t9", "cwd": str(project)}  # fmt: skip
     assert run_hook(payload, project) == (0, {})
-    lines = (agentguard_home / "state" / "outcomes.jsonl").read_text().splitlines()
-    assert json.loads(lines[-1])["tool_use_id"] == "t9"
+    with Ledger.open(Places.from_env(), readonly=True) as ledger:
+        outcome = ledger.last(1, "outcome")[0]
+    assert outcome.payload["tool_use_id"] == "t9" and outcome.actor.id == "s1"
+
+
+def test_every_decision_is_recorded_after_the_policy_it_used(project: Path) -> None:
+    payload = {"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "rm -rf /"},
+               "session_id": "s1", "tool_use_id": "t1", "cwd": str(project)}  # fmt: skip
+    run_hook(payload, project)
+    payload["tool_input"] = {"command": "ls"}
+    run_hook(payload, project)
+    with Ledger.open(Places.from_env(), readonly=True) as ledger:
+        kinds = [e.kind for e in ledger.events()]
+        decisions = ledger.last(2, "decision")
+    assert kinds[-3:] == ["policy_change", "decision", "decision"]  # the policy once, while it stays the same
+    assert [d.payload["verdict"] for d in decisions] == ["deny", "allow"]
+    assert decisions[0].payload["action"] == "rm -rf /" and decisions[0].payload["tool_use_id"] == "t1"
+
+
+def test_a_decision_the_ledger_cannot_take_is_not_allowed(project: Path, agentguard_home: Path) -> None:
+    (agentguard_home / "state").mkdir(parents=True, exist_ok=True)
+    (agentguard_home / "state" / "ledger").write_text("not a directory")  # the ledger cannot be opened
+    payload = {"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "ls"},
+               "cwd": str(project)}  # fmt: skip
+    answer = run_hook(payload, project)[1]["hookSpecificOutput"]
+    assert answer["permissionDecision"] == "ask" and "NOT recorded" in answer["permissionDecisionReason"]

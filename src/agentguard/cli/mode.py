@@ -36,7 +36,7 @@ def mode(new_mode: str | None, reason: str | None, as_json: bool) -> None:
             current = read_mode(places)
             record = {"mode": current}
         else:
-            record = write_mode(places, new_mode, by=getpass.getuser(), reason=reason)
+            record = _set_and_record(places, new_mode, reason)
     except AgentGuardError as exc:
         fail(exc)
         return
@@ -44,6 +44,17 @@ def mode(new_mode: str | None, reason: str | None, as_json: bool) -> None:
         emit_json({"message_type": "mode", **record, "description": DESCRIPTIONS[record["mode"]]})
     else:
         click.echo(f"{record['mode']}: {DESCRIPTIONS[record['mode']]}")
+
+
+def _set_and_record(places: Places, new_mode: str, reason: str | None) -> dict[str, str]:
+    """The ledger is opened first: if it cannot take the event, the mode stays as it was."""
+    from agentguard.ledger import Ledger
+    from agentguard.ledger.records import record_mode
+
+    with Ledger.open(places, declare_breaks=True) as ledger:
+        record = write_mode(places, new_mode, by=getpass.getuser(), reason=reason)
+        record_mode(ledger, record)
+    return record
 
 
 COMMANDS = (mode,)

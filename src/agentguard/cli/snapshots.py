@@ -7,19 +7,25 @@ protected resource, and restoring is a human's decision.
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from agentguard.cli.output import emit_json, fail
 from agentguard.errors import AgentGuardError
+from agentguard.ledger.event import Actor
+from agentguard.ledger.records import record_restore, record_snapshot
 from agentguard.snapshots.store import Store
 from agentguard.state import Places
+
+if TYPE_CHECKING:
+    from agentguard.ledger.ledger import Ledger
 
 JSON = click.option("--json", "as_json", is_flag=True, help="JSON on stdout (each object has a message_type).")
 
@@ -90,6 +96,7 @@ def snapshot(paths: tuple[str, ...], dsns: tuple[str, ...], reason: str, as_json
     with _store() as store:
         where = [os.path.abspath(p) for p in paths]
         taken = take(store, where, reason=reason, progress=_progress("snapshot"), postgres=dsns)
+        _record(lambda ledger, by: record_snapshot(ledger, taken, Actor.human(by)))
         _end_progress()
         if as_json:
             emit_json({"message_type": "snapshot", **taken.summary()})
@@ -217,6 +224,8 @@ def restore(snapshot_id: str, to: str | None, dry_run: bool, dsn: str | None, as
 
     with _store() as store:
         report = run(store, snapshot_id, to=to, dry_run=dry_run, progress=_progress("restore"), postgres_dsn=dsn)
+        if not dry_run:
+            _record(lambda ledger, by: record_restore(ledger, report, by))
         _end_progress()
         if as_json:
             emit_json(report.to_json())
@@ -237,6 +246,19 @@ def _show_restore(data: dict[str, Any]) -> None:
         click.echo(f"  {db['path']}: integrity {db['integrity']}")
         for table, before, after in db["rows"]:
             click.echo(f"    {table}: {'-' if before is None else before} → {'-' if after is None else after} rows")
+
+
+def _record(write: Callable[[Ledger, str], object]) -> None:
+    """Put what was done into the ledger. It is done already: a ledger that cannot take it is an error to fix,
+    said on stderr with a non-zero exit, not a reason to undo the snapshot or the restore."""
+    from agentguard.ledger import Ledger as OpenLedger
+
+    try:
+        with OpenLedger.open(Places.from_env(), declare_breaks=True) as ledger:
+            write(ledger, getpass.getuser())
+    except AgentGuardError as exc:
+        click.echo(f"agentguard: done, but NOT recorded in the ledger: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
 
 
 def _describe(summary: dict[str, Any]) -> str:

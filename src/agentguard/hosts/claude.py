@@ -115,20 +115,19 @@ def _pre_tool_use(payload: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _record_outcome(payload: Mapping[str, Any]) -> None:
-    """Keep what happened after an allowed call; the ledger (a later layer) reads it."""
+    """What happened after an allowed call goes into the ledger. The call has already run: a failure here can
+    only be told, on stderr (Claude Code shows it), never undo anything."""
+    from agentguard.ledger import Ledger
+    from agentguard.ledger.records import record_outcome
     from agentguard.state import Places
 
-    response = payload.get("tool_response")
-    record = {
-        "session_id": payload.get("session_id"),
-        "tool_use_id": payload.get("tool_use_id"),
-        "tool_name": payload.get("tool_name"),
-        "interrupted": response.get("interrupted") if isinstance(response, dict) else None,
-    }
-    places = Places.from_env()
-    os.makedirs(places.state, mode=0o700, exist_ok=True)
-    with open(places.journal_file, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, sort_keys=True) + "\n")
+    try:
+        with Ledger.open(Places.from_env(), declare_breaks=True) as ledger:
+            record_outcome(ledger, payload)
+    except Exception as exc:
+        import sys
+
+        print(f"agentguard: the outcome of this call was NOT recorded in the ledger: {exc}", file=sys.stderr)
 
 
 def _str_or_none(value: object) -> str | None:
