@@ -33,6 +33,8 @@ OK, DECLARED, REJECTED = "ok", "broken_declared", "rejected"
 
 @dataclass(frozen=True, slots=True)
 class Break:
+    """A declared chain break and where its resolution stands."""
+
     event: Event
     resolution: Event | None = None
     timeout: Event | None = None

@@ -26,6 +26,8 @@ _PREV = b',"prev":"'
 
 @dataclass(frozen=True, slots=True)
 class Actor:
+    """Who an event is from: an agent session, a human, or agentguard itself."""
+
     type: str
     id: str
 
@@ -57,6 +59,8 @@ def utc_now() -> str:
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """One ledger event as stored: its fields, the canonical bytes that were signed, and the signature."""
+
     seq: int
     time: str | int
     kind: str

@@ -15,6 +15,8 @@ from agentguard.ledger.store import Store
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """One thing verification found wrong, at a sequence number."""
+
     seq: int | None  # the first event concerned; None when no single event is to blame
     what: str
     expected: str = ""

@@ -33,6 +33,8 @@ def role_for(kind: str, payload: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Span:
+    """One key's validity range: the sequence numbers it may sign."""
+
     role: str
     key: PublicKey
     start: int
@@ -48,6 +50,8 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class KeyRing:
+    """Every key the ledger has declared, by role, with the range each one may sign."""
+
     spans: tuple[Span, ...]
 
     @classmethod

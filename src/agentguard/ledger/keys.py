@@ -28,6 +28,8 @@ def key_id(public: bytes) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PublicKey:
+    """An Ed25519 public key and its short id."""
+
     raw: bytes
 
     @property
@@ -51,6 +53,8 @@ class PublicKey:
 
 @dataclass(frozen=True, slots=True)
 class KeyPair:
+    """An Ed25519 signing key with its public half."""
+
     seed: bytes
     public: PublicKey
 

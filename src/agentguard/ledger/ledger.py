@@ -35,6 +35,8 @@ from agentguard.state import Places
 
 @dataclass(frozen=True, slots=True)
 class Options:
+    """How a Ledger is opened: grouping, checkpoint cadence, read-only, break handling."""
+
     group: bool = False  # share commits: ≤ group_max events or ≤ group_seconds
     group_max: int = 100
     group_seconds: float = 0.010

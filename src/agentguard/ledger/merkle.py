@@ -56,6 +56,8 @@ def frontier_root(hashes: Sequence[bytes]) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Frontier:
+    """The compact range of an RFC 6962 tree: enough to append and compute the root in O(log n)."""
+
     size: int = 0
     hashes: tuple[bytes, ...] = ()
 

@@ -49,6 +49,8 @@ def parse_verifier_key(vkey: str) -> tuple[str, PublicKey]:
 
 @dataclass(frozen=True, slots=True)
 class NoteSignature:
+    """One signature line of a C2SP signed note."""
+
     name: str
     key_hash: bytes
     sig: bytes
@@ -56,6 +58,8 @@ class NoteSignature:
 
 @dataclass(frozen=True, slots=True)
 class Note:
+    """A C2SP signed note: its text and its signature lines."""
+
     text: str
     signatures: tuple[NoteSignature, ...]
 
@@ -112,6 +116,8 @@ def _check_name(name: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
+    """A C2SP tlog checkpoint: origin, tree size and root hash."""
+
     origin: str
     size: int
     root: bytes

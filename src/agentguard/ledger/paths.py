@@ -10,6 +10,8 @@ from agentguard.state import Places
 
 @dataclass(frozen=True, slots=True)
 class LedgerPaths:
+    """Where the ledger's database, anchor and keys live."""
+
     folder: str
     agent_key_path: str | None = None  # given by path; else keys/agent.key in the folder
     admin_key_path: str | None = None

@@ -47,6 +47,8 @@ Checked = tuple[int, Problem | None, list[Problem]]  # events read, first proble
 
 @dataclass(frozen=True, slots=True)
 class _Done:
+    """What one worker of the signature pass checked."""
+
     value: Checked
 
     def result(self) -> Checked:

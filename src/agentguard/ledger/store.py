@@ -43,6 +43,8 @@ _ROWS = "SELECT seq, kind, CAST(body AS BLOB), CAST(sig AS BLOB) FROM events"
 
 @dataclass(frozen=True, slots=True)
 class Head:
+    """The newest event's sequence number and hash, with the Merkle frontier after it."""
+
     seq: int
     hash: bytes
     frontier: Frontier
@@ -54,6 +56,8 @@ class Head:
 
 @dataclass(frozen=True, slots=True)
 class Row:
+    """An event row as stored: sequence number, kind, body and signature."""
+
     seq: int
     kind: str
     body: bytes
@@ -62,6 +66,8 @@ class Row:
 
 @dataclass(frozen=True, slots=True)
 class StoredCheckpoint:
+    """A checkpoint row: tree size, root, signed note and when it was made."""
+
     size: int
     root: bytes
     note: str

@@ -33,6 +33,8 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 @dataclass(frozen=True, slots=True)
 class Report:
+    """What a verification found: counts, the first bad sequence number, every problem."""
+
     events: int
     signatures: bool
     checkpoints: int
