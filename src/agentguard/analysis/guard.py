@@ -11,7 +11,8 @@ import re
 from agentguard.analysis.types import Context, Handler, Invocation
 from agentguard.models import Effect, Kind
 
-# Sub-commands that only report. Everything else changes the guard's state or wiring.
+# Sub-commands that only report. Everything else changes the guard's state or wiring; `ledger sync` too: it
+# only publishes checkpoints and sends alerts, but it writes ledger events and could flood the admin's phone.
 READ_ONLY = {
     ("check",), ("explain",), ("doctor",), ("policy", "test"), ("policy", "show"), ("mode", "show"),
     ("ledger", "verify"), ("ledger", "list"), ("ledger", "show"), ("ledger", "breaks"),

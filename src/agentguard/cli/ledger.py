@@ -1,7 +1,8 @@
-"""`agentguard ledger …`: verify, list, show, prove, verify-proof, checkpoint, consistency, rotate-key.
+"""`agentguard ledger …`: verify, list, show, prove, verify-proof, checkpoint, consistency, rotate-key, sync.
 
 verify, list, show, prove, verify-proof and consistency only read (the gate lets an agent run them);
-checkpoint and rotate-key sign with the ledger's keys and are for a human in their own terminal.
+checkpoint and rotate-key sign with the ledger's keys and are for a human in their own terminal; sync writes
+events (mirror failures, alerts sent) and is run by the hook in the background, a timer or a person.
 """
 
 from __future__ import annotations
@@ -317,6 +318,60 @@ def resolve(break_id: str, action: str | None, reason: str, admin_key: str | Non
         fail(exc)
         return
     click.echo(f"{break_id}: {event.payload['resolution']} (event {event.seq}, admin key {event.key_id})")
+
+
+@ledger.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def sync(as_json: bool) -> None:
+    """Mirror the newest checkpoint, check against the mirrors, send due break alerts.
+
+    Publishes the newest checkpoint to the mirrors, checks that the ledger contains the newest checkpoint any
+    mirror holds (a rollback becomes a declared break), records timeouts and sends the break alerts that are
+    due. Mirrors and alerts come from the user config ([ledger] mirror, [alerts]).
+
+    The hook starts it in the background when something is due; a person or a timer may run it too.
+    Exit 0 when all went well, 6 when a mirror or an alert failed (recorded in the ledger, retried next time).
+
+    \b
+    Example (a user timer every 10 minutes):
+      agentguard ledger sync --json
+    """
+    from agentguard.ledger.sync import sync as run
+
+    try:
+        report = run(Places.from_env())
+    except AgentGuardError as exc:
+        fail(exc)
+        return
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        _show_sync(report)
+    if not report.ok:
+        sys.exit(6)
+
+
+def _show_sync(report: Any) -> None:
+    if report.busy:
+        click.echo("another ledger sync is running; nothing done")
+        return
+    if report.published:
+        click.echo(f"published checkpoint {report.checkpoint} to {', '.join(report.published)}")
+    for failure in report.mirror_failures:
+        click.echo(f"mirror failed ({failure['op']}): {failure['mirror']}: {failure['error']}")
+    if report.anchor is not None:
+        verdict = f"; declared break {', '.join(report.declared)}" if report.declared else ", consistent"
+        click.echo(f"newest mirrored checkpoint: {report.anchor} events{verdict}")
+    for alert in report.alerts:
+        where = ", ".join(alert["sent"]) or "nobody"
+        click.echo(f"alert for {alert['break_id']} sent to {where}"
+                   + "".join(f"\n  failed: {f['url']}: {f['error']}" for f in alert["failed"]))  # fmt: skip
+    for break_id in report.timeouts:
+        click.echo(f"{break_id}: no answer in time (timeout_no_action recorded)")
+    for error in report.errors:
+        click.echo(f"agentguard: {error}", err=True)
+    if report.open_breaks:
+        click.echo(f"open breaks: {', '.join(report.open_breaks)} (see `agentguard ledger breaks`)")
 
 
 COMMANDS = (ledger,)

@@ -1,0 +1,188 @@
+"""`agentguard ledger sync`: checkpoints to the mirrors, the local tree against the newest mirrored anchor, and
+break alerts on their schedule, all off the hook's path.
+
+    after_append(ledger, places)   # the hook, after every append: a few µs, spawns a detached sync when due
+    sync(places)                   # the detached process, a timer or a person: does the slow work
+
+The hook must never pay for apprise, git, urllib or the TOML config: `after_append` reads a tiny state file
+(`sync.json` next to the ledger) that the last sync left behind, compares it with what the open ledger already
+knows, and spawns `python -m agentguard ledger sync` only when something is due. Everything `sync` decides
+is recorded in the ledger itself (`mirror_failed`, `alert_sent`, `alert_failed`, …), so a resolved break never
+alerts again and a ledger restored elsewhere carries its alert history; the state file is only a cache of
+"nothing to do", and losing it costs one extra sync.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from agentguard.ledger import keyring as kr
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from agentguard.ledger.ledger import Ledger
+    from agentguard.state import Places
+
+STATE_NAME = "sync.json"
+CONFIG_NAME = "agentguard.toml"
+LOCK_NAME = "sync.lock"
+SPAWN_COOLDOWN = 60  # seconds between spawns while a sync may still be running (no storm of processes)
+RETRY_FIRST, RETRY_MAX = 60, 3600  # back-off for failing mirrors, doubling per failed sync
+SYNC_COMMAND = ("-m", "agentguard", "ledger", "sync")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """What the last sync left for the hook (all plain ints and strings: read on every append)."""
+
+    published: str = ""  # "<size>:<root hex>" of the checkpoint every mirror took ("" before the first)
+    mirrors: int = 0  # configured mirrors at the last sync
+    config: str = ""  # "<mtime_ns>:<size>" of the user config then: a changed config makes a sync due
+    breaks_seen: int = -1  # the newest chain_break_detected seq the last sync looked at
+    alert_due: int = 0  # epoch seconds of the next alert due (0: none)
+    retry_at: int = 0  # epoch seconds before which a failed mirror is not retried
+    failures: int = 0  # consecutive syncs with a failed mirror (for the back-off)
+    started: int = 0  # epoch seconds of the last spawn (storm guard)
+    spawn_error: str = ""  # why the last spawn failed, recorded by the next sync
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+def state_path(ledger_folder: str) -> str:
+    return os.path.join(ledger_folder, STATE_NAME)
+
+
+def read_state(path: str) -> SyncState | None:
+    """The state, or None when missing or unreadable (then a sync is due: it rewrites the file)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        return SyncState(**{k: data[k] for k in SyncState.__slots__ if k in data})
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def write_state(path: str, state: SyncState) -> None:
+    from agentguard.ledger.paths import write_text_atomic
+
+    write_text_atomic(path, json.dumps(state.to_json(), sort_keys=True) + "\n")
+
+
+def config_stamp(config_dir: str) -> str:
+    try:  # config.CONFIG_NAME, spelled out: importing ledger.config costs the hook more than this whole check
+        info = os.stat(os.path.join(config_dir, CONFIG_NAME))
+    except OSError:
+        return ""
+    return f"{info.st_mtime_ns}:{info.st_size}"
+
+
+def checkpoint_id(size: int, root: bytes) -> str:
+    return f"{size}:{root.hex()}"
+
+
+# -- the hook's side --
+def due_reason(ledger: Ledger, places: Places, state: SyncState | None, now: int) -> str:
+    """Why a sync is due now ("" when it is not). Cheap: one stat, and one indexed row when a break exists."""
+    if state is None:
+        return "no sync has run yet"
+    if now - state.started < SPAWN_COOLDOWN:
+        return ""  # one was spawned a moment ago: it is still working, or it will be retried after the cooldown
+    if config_stamp(places.config) != state.config:
+        return "the user config changed"
+    latest = ledger._last_checkpoint
+    if (
+        state.mirrors
+        and latest
+        and checkpoint_id(latest.size, latest.root) != state.published
+        and (now >= state.retry_at)
+    ):
+        return f"checkpoint {latest.size} is not mirrored yet"
+    if state.alert_due and now >= state.alert_due:
+        return "a break alert is due"
+    newest = ledger.store.last_rows(1, kr.DETECTED)
+    if newest and newest[0].seq > state.breaks_seen:
+        return f"break B{newest[0].seq} is new"
+    return ""
+
+
+def after_append(ledger: Ledger, places: Places) -> None:
+    """Spawn a detached `agentguard ledger sync` when one is due; never raises, never waits."""
+    try:
+        path = state_path(ledger.paths.folder)
+        state = read_state(path)
+        now = int(time.time())
+        if due_reason(ledger, places, state, now):
+            spawn(path, state or SyncState(), now)
+    except Exception:  # the hook's answer must not depend on the sync machinery
+        return
+
+
+def spawn(path: str, state: SyncState, now: int) -> None:
+    """Start the sync in its own session, detached from the hook's pipes, after stamping the start time."""
+    import dataclasses
+    import subprocess
+    import sys
+
+    write_state(path, dataclasses.replace(state, started=now))
+    try:
+        subprocess.Popen(  # our own interpreter and module, fixed arguments
+            [sys.executable, *SYNC_COMMAND],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        write_state(path, dataclasses.replace(state, started=now, spawn_error=f"{type(exc).__name__}: {exc}"))
+
+
+# -- the sync itself --
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    busy: bool = False  # another sync held the lock: this one did nothing
+    checkpoint: int | None = None  # size of the newest checkpoint
+    published: tuple[str, ...] = ()  # mirrors that took it in this run
+    mirror_failures: tuple[dict[str, str], ...] = ()
+    anchor: int | None = None  # size of the newest mirrored anchor checked
+    declared: tuple[str, ...] = ()  # break ids declared by this run
+    alerts: tuple[dict[str, Any], ...] = ()  # one per break alerted (sent or failed)
+    timeouts: tuple[str, ...] = ()  # break ids that got timeout_no_action
+    open_breaks: tuple[str, ...] = ()
+    errors: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not (self.mirror_failures or self.errors or any(not a["ok"] for a in self.alerts))
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"message_type": "ledger_sync", "ok": self.ok}
+        data.update({name: getattr(self, name) for name in self.__slots__})
+        return data
+
+
+def sync(places: Places, *, now: datetime | None = None) -> SyncReport:
+    """Publish, check the anchor, time out and alert, under a lock (a second concurrent sync returns busy)."""
+    import fcntl
+
+    from agentguard.ledger.paths import LedgerPaths
+
+    folder = LedgerPaths.from_places(places).folder
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd = os.open(os.path.join(folder, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return SyncReport(busy=True)
+        from agentguard.ledger.sync.run import run
+
+        return run(places, folder, now)
+    finally:
+        os.close(fd)
