@@ -217,7 +217,7 @@ def current(ledger: Ledger, places: Places, **changes: object) -> SyncState:
     assert latest is not None
     newest = ledger.store.last_rows(1, "chain_break_detected")
     done = SyncState(published=checkpoint_id(latest.size, latest.root), mirrors=2, config=config_stamp(places.config),
-                     breaks_seen=newest[0].seq if newest else -1)  # fmt: skip
+                     breaks_seen=newest[0].seq if newest else -1, check_at=NOW + 60)  # fmt: skip
     return dataclasses.replace(done, **changes)  # type: ignore[arg-type]
 
 
@@ -235,6 +235,8 @@ def current(ledger: Ledger, places: Places, **changes: object) -> SyncState:
         pytest.param({"config": "1:2"}, "the user config changed", id="config-changed"),
         pytest.param({"alert_due": NOW + 60}, "", id="alert-later"),
         pytest.param({"alert_due": NOW - 1}, "a break alert is due", id="alert-due"),
+        pytest.param({"check_at": NOW - 1}, "anchor is due to be checked", id="periodic-anchor-check"),
+        pytest.param({"check_at": NOW - 1, "mirrors": 0}, "", id="no-mirrors-no-periodic-check"),
     ],
 )
 def test_due_reason(setup: Setup, changes: dict[str, object] | None, due: str) -> None:
@@ -289,7 +291,16 @@ def test_after_append_when_nothing_is_due_loads_nothing_and_takes_well_under_a_m
     assert read_state(state_path(folder)) == before  # nothing spawned (a spawn stamps `started`)
 
 
-def test_after_append_spawns_a_detached_sync_that_runs_to_completion(setup: Setup) -> None:
+def test_after_append_spawns_a_detached_sync_that_runs_to_completion(
+    setup: Setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the agent's project, where a decoy `agentguard` package must not be what runs."""
+    decoy = tmp_path / "project" / "agentguard"
+    decoy.mkdir(parents=True)
+    marker = tmp_path / "decoy-ran"
+    (decoy / "__init__.py").write_text("")
+    (decoy / "__main__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    monkeypatch.chdir(decoy.parent)
     folder = os.path.join(setup.places.state, "ledger")
     with Ledger.open(setup.places, declare_breaks=True) as ledger:
         fill(ledger, 2)
@@ -309,7 +320,7 @@ def test_after_append_spawns_a_detached_sync_that_runs_to_completion(setup: Setu
         time.sleep(0.1)
     else:
         raise AssertionError(f"the detached sync did not finish: {read_state(state_path(folder))}")
-    assert [m.latest() for m in setup.mirrors] == [note, note]
+    assert [m.latest() for m in setup.mirrors] == [note, note] and not marker.exists()
 
 
 def test_the_config_name_matches_the_config_module() -> None:

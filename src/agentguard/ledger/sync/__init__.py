@@ -33,7 +33,9 @@ CONFIG_NAME = "agentguard.toml"
 LOCK_NAME = "sync.lock"
 SPAWN_COOLDOWN = 60  # seconds between spawns while a sync may still be running (no storm of processes)
 RETRY_FIRST, RETRY_MAX = 60, 3600  # back-off for failing mirrors, doubling per failed sync
-SYNC_COMMAND = ("-m", "agentguard", "ledger", "sync")
+CHECK_EVERY = 3600  # with mirrors, a sync at least this often while the hook runs (the anchor check)
+# -P: the hook's cwd is the agent's project; without it `-m agentguard` would run an `agentguard/` found there.
+SYNC_COMMAND = ("-P", "-m", "agentguard", "ledger", "sync")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,7 @@ class SyncState:
     alert_due: int = 0  # epoch seconds of the next alert due (0: none)
     retry_at: int = 0  # epoch seconds before which a failed mirror is not retried
     failures: int = 0  # consecutive syncs with a failed mirror (for the back-off)
+    check_at: int = 0  # epoch seconds when the mirrored anchor is due to be checked again (with mirrors)
     started: int = 0  # epoch seconds of the last spawn (storm guard)
     spawn_error: str = ""  # why the last spawn failed, recorded by the next sync
 
@@ -105,6 +108,8 @@ def due_reason(ledger: Ledger, places: Places, state: SyncState | None, now: int
         return f"checkpoint {latest.size} is not mirrored yet"
     if state.alert_due and now >= state.alert_due:
         return "a break alert is due"
+    if state.mirrors and now >= state.check_at:
+        return "the mirrored anchor is due to be checked again"
     newest = ledger.store.last_rows(1, kr.DETECTED)
     if newest and newest[0].seq > state.breaks_seen:
         return f"break B{newest[0].seq} is new"
@@ -124,7 +129,10 @@ def after_append(ledger: Ledger, places: Places) -> None:
 
 
 def spawn(path: str, state: SyncState, now: int) -> None:
-    """Start the sync in its own session, detached from the hook's pipes, after stamping the start time."""
+    """Start the sync in its own session, detached from the hook's pipes, after stamping the start time.
+
+    It runs in the ledger's folder, not the project the hook was called from (which it must not keep busy or
+    take modules from)."""
     import dataclasses
     import subprocess
     import sys
@@ -138,6 +146,7 @@ def spawn(path: str, state: SyncState, now: int) -> None:
             stderr=subprocess.DEVNULL,
             close_fds=True,
             start_new_session=True,
+            cwd=os.path.dirname(path),
         )
     except OSError as exc:
         write_state(path, dataclasses.replace(state, started=now, spawn_error=f"{type(exc).__name__}: {exc}"))

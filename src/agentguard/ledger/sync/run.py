@@ -21,6 +21,7 @@ from agentguard.ledger.event import Actor, Event
 from agentguard.ledger.ledger import Ledger
 from agentguard.ledger.mirror import Mirror, MirrorFailure, build_mirrors, publish_all, read_anchors
 from agentguard.ledger.sync import (
+    CHECK_EVERY,
     RETRY_FIRST,
     RETRY_MAX,
     SyncReport,
@@ -66,6 +67,7 @@ def run(places: Places, folder: str, now: datetime | None) -> SyncReport:
     latest = read_state(path) or state  # a hook may have stamped a spawn meanwhile: keep its start time
     write_state(path, dataclasses.replace(state, mirrors=len(settings.ledger.mirrors), config=stamp,
                                           breaks_seen=newest[0].seq if newest else -1, alert_due=alert_due,
+                                          check_at=int(now.timestamp()) + CHECK_EVERY,
                                           started=latest.started, spawn_error=""))  # fmt: skip
     return dataclasses.replace(report, open_breaks=open_breaks)
 
