@@ -134,3 +134,20 @@ def test_the_hook_tells_agent_and_human_how_to_undo_an_allowed_delete(
     assert "permissionDecision" not in answer["hookSpecificOutput"]  # Claude Code's own rules still apply
     assert "agentguard restore s-0001" in answer["hookSpecificOutput"]["additionalContext"]
     assert "agentguard restore s-0001" in answer["systemMessage"]
+
+
+def test_artifact_trees_are_not_searched_however_large(project: Path) -> None:
+    for i in range(60):  # more entries than protect would look through in a tree it has to search
+        package = project / "node_modules" / f"pkg{i}"
+        package.mkdir(parents=True)
+        for j in range(900):
+            (package / f"f{j}.js").touch()
+    decision = run("rm -rf node_modules", project)
+    assert decision.verdict == Verdict.ALLOW and decision.snapshot is None
+    assert not any("NOT protected" in r for r in decision.reasons)
+
+
+def test_a_project_may_not_widen_what_is_skipped(project: Path) -> None:
+    (project / "agentguard.toml").write_text('[settings]\nsnapshot_skip = ["$PROJECT/**"]\n')
+    decision = run("ls", project)
+    assert decision.verdict == Verdict.DENY and "snapshot_skip" in " ".join(decision.reasons)

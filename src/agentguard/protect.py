@@ -66,12 +66,17 @@ def targets(effects: Iterable[Effect], policy: Policy) -> Iterator[str]:
         elif effect.kind in FILE_KINDS:
             if _protected(effect, policy):
                 yield path
-            elif os.path.isdir(path) and not os.path.islink(path) and effect.kind != Kind.FILE_OVERWRITE:
+            elif _walkable(path, policy) and effect.kind != Kind.FILE_OVERWRITE:
                 yield from _protected_inside(path, policy)
 
 
 def _protected(effect: Effect, policy: Policy) -> bool:
     return any(globs.matches(p, policy.snapshot_paths) for p in (effect.path, effect.real_path) if p)
+
+
+def _walkable(path: str, policy: Policy) -> bool:
+    """A real directory worth looking into: not a link, not a tree the policy skips (node_modules, /tmp…)."""
+    return os.path.isdir(path) and not os.path.islink(path) and not globs.matches(path, policy.snapshot_skip)
 
 
 def _protected_inside(root: str, policy: Policy) -> Iterator[str]:
@@ -84,7 +89,8 @@ def _protected_inside(root: str, policy: Policy) -> Iterator[str]:
             path = os.path.join(folder, name)
             if globs.matches(path, policy.snapshot_paths):
                 yield path
-        dirs[:] = [d for d in dirs if not globs.matches(os.path.join(folder, d), policy.snapshot_paths)]
+        dirs[:] = [d for d in dirs if _walkable(os.path.join(folder, d), policy)
+                   and not globs.matches(os.path.join(folder, d), policy.snapshot_paths)]  # fmt: skip
 
 
 def _check_size(paths: list[str], limit: int) -> None:

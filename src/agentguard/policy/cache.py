@@ -197,6 +197,7 @@ def encode_policy(policy: Policy) -> dict[str, Any]:
         "warnings": list(policy.warnings),
         "snapshot_paths": list(policy.snapshot_paths),
         "snapshot_max_bytes": policy.snapshot_max_bytes,
+        "snapshot_skip": list(policy.snapshot_skip),
     }
 
 
@@ -230,4 +231,5 @@ def decode_policy(data: Mapping[str, Any]) -> Policy:
         warnings=_strs(data["warnings"]),
         snapshot_paths=_strs(data["snapshot_paths"]),
         snapshot_max_bytes=_int(data["snapshot_max_bytes"]),
+        snapshot_skip=_strs(data["snapshot_skip"]),
     )

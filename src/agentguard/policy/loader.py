@@ -122,6 +122,7 @@ def merge(layers: Sequence[Layer], places: Mapping[str, str]) -> Policy:
         sources=tuple(layer.path for layer in layers),
         digest=digest,
         snapshot_paths=_snapshot_paths(settings.get("snapshot", ()), sets, places),
+        snapshot_skip=_snapshot_paths(settings.get("snapshot_skip", ()), sets, places),
         snapshot_max_bytes=_megabytes(settings.get("snapshot_max_mb", 4096)) * 1024 * 1024,
     )
 
@@ -163,7 +164,7 @@ def _check_top_keys(layer: Layer) -> None:
 
 def _merge_settings(layer: Layer, table: Mapping[str, Any], settings: dict[str, Any]) -> None:
     for key, value in table.items():
-        if key not in ("unknown", "plan_files", "protected_branches", "snapshot", "snapshot_max_mb"):
+        if key not in ("unknown", "plan_files", "protected_branches", "snapshot", "snapshot_skip", "snapshot_max_mb"):
             raise PolicyError(f"{_where(layer, key)}: unknown setting {key!r}")
         if layer.name != "project":
             settings[key] = value

@@ -98,6 +98,7 @@ class Policy(NamedTuple):
     warnings: tuple[str, ...] = ()
     snapshot_paths: tuple[str, ...] = ()  # what is saved before an allowed destructive action (settings.snapshot)
     snapshot_max_bytes: int = 4096 * 1024 * 1024
+    snapshot_skip: tuple[str, ...] = ()  # trees not looked into for protected files (settings.snapshot_skip)
 
     def default_for(self, kind: Kind) -> tuple[Verdict, str]:
         """The most specific default for `kind`: `db.drop` before `db.*` before `*`."""
