@@ -218,7 +218,7 @@ def current(ledger: Ledger, places: Places, **changes: object) -> SyncState:
     newest = ledger.store.last_rows(1, "chain_break_detected")
     done = SyncState(published=checkpoint_id(latest.size, latest.root), mirrors=2, config=config_stamp(places.config),
                      breaks_seen=newest[0].seq if newest else -1, check_at=NOW + 60)  # fmt: skip
-    return dataclasses.replace(done, **changes)  # type: ignore[arg-type]
+    return done._replace(**changes)
 
 
 @pytest.mark.parametrize(
@@ -253,9 +253,9 @@ def test_a_new_break_makes_a_sync_due_once_seen(setup: Setup) -> None:
         fill(ledger, 2)
         seen = current(ledger, setup.places)
         event = br.declare(ledger, "hash_mismatch", 1, 1, "a", "b", "test")
-        assert due_reason(ledger, setup.places, dataclasses.replace(seen, published=""), NOW) != ""
+        assert due_reason(ledger, setup.places, seen._replace(published=""), NOW) != ""
         later = current(ledger, setup.places)
-        assert due_reason(ledger, setup.places, dataclasses.replace(later, breaks_seen=event.seq - 1), NOW) == (
+        assert due_reason(ledger, setup.places, later._replace(breaks_seen=event.seq - 1), NOW) == (
             f"break B{event.seq} is new"
         )
         assert due_reason(ledger, setup.places, later, NOW) == ""
@@ -263,31 +263,34 @@ def test_a_new_break_makes_a_sync_due_once_seen(setup: Setup) -> None:
 
 PROBE = """
 import json, sys, time
-from agentguard.ledger import Ledger
-from agentguard.ledger.sync import after_append
+from agentguard.ledger import Actor, Ledger
 from agentguard.state import Places
 places = Places.from_env()
 with Ledger.open(places, declare_breaks=True) as ledger:
-    ledger.append("decision", __import__("agentguard.ledger.event", fromlist=["Actor"]).Actor.agent("s"), {"n": 1})
+    ledger.append("decision", Actor.agent("s"), {"n": 1})
     before = set(sys.modules)
+    from agentguard.ledger.sync import after_append
+    start = time.perf_counter()
     after_append(ledger, places)
+    first = time.perf_counter() - start
     loaded = sorted(set(sys.modules) - before)
     start = time.perf_counter()
     for _ in range(200):
         after_append(ledger, places)
     mean = (time.perf_counter() - start) / 200
-print(json.dumps({"loaded": loaded, "mean": mean}))
+print(json.dumps({"loaded": loaded, "first": first, "mean": mean}))
 """
 
 
-def test_after_append_when_nothing_is_due_loads_nothing_and_takes_well_under_a_millisecond(setup: Setup) -> None:
+def test_after_append_when_nothing_is_due_loads_only_itself_and_takes_well_under_a_millisecond(setup: Setup) -> None:
     record(setup.places, 3)
     assert sync(setup.places).ok
     folder = os.path.join(setup.places.state, "ledger")
     before = read_state(state_path(folder))
     out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60)
     probe = json.loads(out.stdout)
-    assert probe["loaded"] == [] and probe["mean"] < 0.001, probe
+    # The hook imports the module and calls it: only the module itself is loaded, and even the first call is cheap.
+    assert probe["loaded"] == ["agentguard.ledger.sync"] and probe["first"] < 0.001 and probe["mean"] < 0.001, probe
     assert read_state(state_path(folder)) == before  # nothing spawned (a spawn stamps `started`)
 
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agentguard.ledger import keyring as kr
 
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from agentguard.ledger.ledger import Ledger
+    from agentguard.ledger.sync.run import SyncReport
     from agentguard.state import Places
 
 STATE_NAME = "sync.json"
@@ -38,9 +38,9 @@ CHECK_EVERY = 3600  # with mirrors, a sync at least this often while the hook ru
 SYNC_COMMAND = ("-P", "-m", "agentguard", "ledger", "sync")
 
 
-@dataclass(frozen=True, slots=True)
-class SyncState:
-    """What the last sync left for the hook (all plain ints and strings: read on every append)."""
+class SyncState(NamedTuple):
+    """What the last sync left for the hook (plain ints and strings). A NamedTuple, like the ledger's records:
+    frozen and typed, and cheaper than a dataclass to import and create in a hook process."""
 
     published: str = ""  # "<size>:<root hex>" of the checkpoint every mirror took ("" before the first)
     mirrors: int = 0  # configured mirrors at the last sync
@@ -54,7 +54,7 @@ class SyncState:
     spawn_error: str = ""  # why the last spawn failed, recorded by the next sync
 
     def to_json(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
+        return self._asdict()
 
 
 def state_path(ledger_folder: str) -> str:
@@ -66,7 +66,7 @@ def read_state(path: str) -> SyncState | None:
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
-        return SyncState(**{k: data[k] for k in SyncState.__slots__ if k in data})
+        return SyncState(**{k: data[k] for k in SyncState._fields if k in data})
     except (OSError, ValueError, TypeError):
         return None
 
@@ -133,11 +133,10 @@ def spawn(path: str, state: SyncState, now: int) -> None:
 
     It runs in the ledger's folder, not the project the hook was called from (which it must not keep busy or
     take modules from)."""
-    import dataclasses
     import subprocess
     import sys
 
-    write_state(path, dataclasses.replace(state, started=now))
+    write_state(path, state._replace(started=now))
     try:
         subprocess.Popen(  # our own interpreter and module, fixed arguments
             [sys.executable, *SYNC_COMMAND],
@@ -149,38 +148,16 @@ def spawn(path: str, state: SyncState, now: int) -> None:
             cwd=os.path.dirname(path),
         )
     except OSError as exc:
-        write_state(path, dataclasses.replace(state, started=now, spawn_error=f"{type(exc).__name__}: {exc}"))
+        write_state(path, state._replace(started=now, spawn_error=f"{type(exc).__name__}: {exc}"))
 
 
-# -- the sync itself --
-@dataclass(frozen=True, slots=True)
-class SyncReport:
-    busy: bool = False  # another sync held the lock: this one did nothing
-    checkpoint: int | None = None  # size of the newest checkpoint
-    published: tuple[str, ...] = ()  # mirrors that took it in this run
-    mirror_failures: tuple[dict[str, str], ...] = ()
-    anchor: int | None = None  # size of the newest mirrored anchor checked
-    declared: tuple[str, ...] = ()  # break ids declared by this run
-    alerts: tuple[dict[str, Any], ...] = ()  # one per break alerted (sent or failed)
-    timeouts: tuple[str, ...] = ()  # break ids that got timeout_no_action
-    open_breaks: tuple[str, ...] = ()
-    errors: tuple[str, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        return not (self.mirror_failures or self.errors or any(not a["ok"] for a in self.alerts))
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"message_type": "ledger_sync", "ok": self.ok}
-        data.update({name: getattr(self, name) for name in self.__slots__})
-        return data
-
-
+# -- the sync itself (its report, SyncReport, is in run.py: the hook never needs it) --
 def sync(places: Places, *, now: datetime | None = None) -> SyncReport:
     """Publish, check the anchor, time out and alert, under a lock (a second concurrent sync returns busy)."""
     import fcntl
 
     from agentguard.ledger.paths import LedgerPaths
+    from agentguard.ledger.sync.run import SyncReport, run
 
     folder = LedgerPaths.from_places(places).folder
     os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -190,8 +167,6 @@ def sync(places: Places, *, now: datetime | None = None) -> SyncReport:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return SyncReport(busy=True)
-        from agentguard.ledger.sync.run import run
-
         return run(places, folder, now)
     finally:
         os.close(fd)

@@ -6,11 +6,10 @@ checkpoint it publishes is the newest one the ledger has; the publish failures a
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentguard.ledger import breaks as br
 from agentguard.ledger import config
@@ -24,7 +23,6 @@ from agentguard.ledger.sync import (
     CHECK_EVERY,
     RETRY_FIRST,
     RETRY_MAX,
-    SyncReport,
     SyncState,
     checkpoint_id,
     config_stamp,
@@ -33,6 +31,31 @@ from agentguard.ledger.sync import (
     write_state,
 )
 from agentguard.state import Places
+
+
+class SyncReport(NamedTuple):
+    """What one sync did (to_json() for `agentguard ledger sync --json`)."""
+
+    busy: bool = False  # another sync held the lock: this one did nothing
+    checkpoint: int | None = None  # size of the newest checkpoint
+    published: tuple[str, ...] = ()  # mirrors that took it in this run
+    mirror_failures: tuple[dict[str, str], ...] = ()
+    anchor: int | None = None  # size of the newest mirrored anchor checked
+    declared: tuple[str, ...] = ()  # break ids declared by this run
+    alerts: tuple[dict[str, Any], ...] = ()  # one per break alerted (sent or failed)
+    timeouts: tuple[str, ...] = ()  # break ids that got timeout_no_action
+    open_breaks: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not (self.mirror_failures or self.errors or any(not a["ok"] for a in self.alerts))
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"message_type": "ledger_sync", "ok": self.ok}
+        data.update(self._asdict())
+        return data
+
 
 ACTOR = Actor.system("ledger sync")
 MIRROR_FAILED, ALERT_SENT, ALERT_FAILED = "mirror_failed", "alert_sent", "alert_failed"
@@ -45,7 +68,7 @@ def run(places: Places, folder: str, now: datetime | None) -> SyncReport:
     state = read_state(path) or SyncState()
     stamp = config_stamp(places.config)
     if stamp != state.config:  # the mirrors may have changed: a new one must get the newest checkpoint too
-        state = dataclasses.replace(state, published="", retry_at=0)
+        state = state._replace(published="", retry_at=0)
     settings, errors = _settings(places)
     hours = max(1, int(settings.ledger.break_timeout.total_seconds()) // 3600)  # payloads carry no floats
     with Ledger.open(places, declare_breaks=True, break_timeout_hours=hours) as ledger:
@@ -65,11 +88,11 @@ def run(places: Places, folder: str, now: datetime | None) -> SyncReport:
         newest = ledger.store.last_rows(1, kr.DETECTED)
         open_breaks = tuple(b.id for b in br.breaks(ledger) if b.resolution is None)
     latest = read_state(path) or state  # a hook may have stamped a spawn meanwhile: keep its start time
-    write_state(path, dataclasses.replace(state, mirrors=len(settings.ledger.mirrors), config=stamp,
+    write_state(path, state._replace(mirrors=len(settings.ledger.mirrors), config=stamp,
                                           breaks_seen=newest[0].seq if newest else -1, alert_due=alert_due,
                                           check_at=int(now.timestamp()) + CHECK_EVERY,
                                           started=latest.started, spawn_error=""))  # fmt: skip
-    return dataclasses.replace(report, open_breaks=open_breaks)
+    return report._replace(open_breaks=open_breaks)
 
 
 def _settings(places: Places) -> tuple[config.Settings, list[str]]:
@@ -197,7 +220,7 @@ def _publish(ledger: Ledger, mirrors: Sequence[Mirror], build_failed: Sequence[M
     latest = ledger.store.latest_checkpoint()
     if latest is None:
         return report, state
-    report = dataclasses.replace(report, checkpoint=latest.size)
+    report = report._replace(checkpoint=latest.size)
     ident = checkpoint_id(latest.size, latest.root)
     if not mirrors and not build_failed:
         return report, state
@@ -208,8 +231,8 @@ def _publish(ledger: Ledger, mirrors: Sequence[Mirror], build_failed: Sequence[M
     recorded = _record(ledger, published.failed, "publish", latest.size)
     all_failures = (*report.mirror_failures, *({"mirror": f.mirror, "error": f.error, "op": "config"}
                                                for f in build_failed), *recorded)  # fmt: skip
-    report = dataclasses.replace(report, published=published.published, mirror_failures=all_failures)
+    report = report._replace(published=published.published, mirror_failures=all_failures)
     if failures:
         wait = min(RETRY_MAX, RETRY_FIRST << min(state.failures, 10))
-        return report, dataclasses.replace(state, failures=state.failures + 1, retry_at=now + wait)
-    return report, dataclasses.replace(state, published=ident, failures=0, retry_at=0)
+        return report, state._replace(failures=state.failures + 1, retry_at=now + wait)
+    return report, state._replace(published=ident, failures=0, retry_at=0)
