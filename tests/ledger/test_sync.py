@@ -333,6 +333,24 @@ def test_the_config_name_matches_the_config_module() -> None:
     assert module.CONFIG_NAME == config.CONFIG_NAME
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param('{"started": "yesterday"}', id="wrong-type"),
+        pytest.param('{"started": true}', id="bool-for-int"),
+        pytest.param("[1, 2]", id="not-an-object"),
+        pytest.param("{", id="not-json"),
+    ],
+)
+def test_a_damaged_state_file_makes_a_sync_due(setup: Setup, text: str) -> None:
+    with Ledger.open(setup.places) as ledger:
+        fill(ledger, 1)
+        path = state_path(ledger.paths.folder)
+        Path(path).write_text(text)
+        assert read_state(path) is None
+        assert due_reason(ledger, setup.places, read_state(path), NOW) == "no sync has run yet"
+
+
 def test_after_append_never_raises() -> None:
     places = Places.from_env()
     with Ledger.open(places) as ledger:

@@ -62,13 +62,22 @@ def state_path(ledger_folder: str) -> str:
 
 
 def read_state(path: str) -> SyncState | None:
-    """The state, or None when missing or unreadable (then a sync is due: it rewrites the file)."""
+    """The state, or None when missing or unreadable (then a sync is due: it rewrites the file).
+
+    A value of the wrong type makes the whole file unreadable: a damaged file must cause a sync, never stop
+    every future one (the comparisons in due_reason would raise, and after_append swallows that)."""
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
-        return SyncState(**{k: data[k] for k in SyncState._fields if k in data})
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError):
         return None
+    if not isinstance(data, dict):
+        return None
+    found = {k: data[k] for k in SyncState._fields if k in data}
+    defaults = SyncState._field_defaults
+    if any(type(value) is not type(defaults[key]) for key, value in found.items()):
+        return None
+    return SyncState(**found)
 
 
 def write_state(path: str, state: SyncState) -> None:
