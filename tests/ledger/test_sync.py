@@ -207,6 +207,20 @@ def test_a_spawn_failure_is_recorded_by_the_next_sync() -> None:
     assert len(events(places, "sync_spawn_failed")) == 1
 
 
+def test_a_broken_user_config_is_reported_and_recorded_once_per_version() -> None:
+    places = Places.from_env()
+    record(places, 1)
+    os.makedirs(places.config, exist_ok=True)
+    config_file = Path(places.config, "agentguard.toml")
+    config_file.write_text("[alerts]\nurls = 'not a list'\n")
+    first, second = sync(places), sync(places)
+    assert not first.ok and "alerts.urls must be a list" in first.errors[0] and second.errors == first.errors
+    assert len(events(places, "sync_config_failed")) == 1
+    config_file.write_text("[alerts]\nurls = 'still not a list'\n")
+    sync(places)
+    assert len(events(places, "sync_config_failed")) == 2
+
+
 # -- the hook's side --
 NOW = 2_000_000_000
 
