@@ -9,10 +9,9 @@ after the only nested field, which lets the structure check read them without pa
 from __future__ import annotations
 
 import json
+import time as clock
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentguard.ledger.canonical import canonical
 from agentguard.ledger.errors import IntegrityError, LedgerError
@@ -24,18 +23,22 @@ FIELDS = ("actor", "key_id", "kind", "payload", "prev", "seq", "time")
 _PREV = b',"prev":"'
 
 
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who an event is from: an agent session, a human, or agentguard itself."""
-
+class _Who(NamedTuple):
     type: str
     id: str
 
-    def __post_init__(self) -> None:
-        if self.type not in ACTOR_TYPES:
-            raise LedgerError(f"an actor is one of {', '.join(ACTOR_TYPES)}, not {self.type!r}")
-        if not isinstance(self.id, str) or not self.id:
+
+class Actor(_Who):
+    """Who an event is from: an agent session, a human, or agentguard itself."""
+
+    __slots__ = ()
+
+    def __new__(cls, type: str, id: str) -> Actor:
+        if type not in ACTOR_TYPES:
+            raise LedgerError(f"an actor is one of {', '.join(ACTOR_TYPES)}, not {type!r}")
+        if not isinstance(id, str) or not id:
             raise LedgerError("an actor needs a non-empty string id (session id, user name, component)")
+        return super().__new__(cls, type, id)
 
     @classmethod
     def agent(cls, session_id: str) -> Actor:
@@ -54,11 +57,12 @@ class Actor:
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Now as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (what datetime's strftime gave; datetime costs the hook ~1.5 ms)."""
+    seconds, micros = divmod(clock.time_ns() // 1000, 1_000_000)
+    return clock.strftime("%Y-%m-%dT%H:%M:%S", clock.gmtime(seconds)) + f".{micros:06d}Z"
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """One ledger event as stored: its fields, the canonical bytes that were signed, and the signature."""
 
     seq: int

@@ -10,8 +10,7 @@ the admin key's; everything else is the agent key's.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentguard.ledger.errors import LedgerError
 from agentguard.ledger.keys import ADMIN, AGENT, ROLES, PublicKey
@@ -31,8 +30,7 @@ def role_for(kind: str, payload: Mapping[str, Any]) -> str:
     return AGENT
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """One key's validity range: the sequence numbers it may sign."""
 
     role: str
@@ -48,8 +46,7 @@ class Span:
         return f"{self.role} key {self.key.key_id} (valid from event {self.start} {end})"
 
 
-@dataclass(frozen=True, slots=True)
-class KeyRing:
+class KeyRing(NamedTuple):
     """Every key the ledger has declared, by role, with the range each one may sign."""
 
     spans: tuple[Span, ...]

@@ -3,17 +3,23 @@
 A key file holds the base64 of the 32-byte seed and a newline, mode 0600 in a 0700 folder. The key id is the
 first 8 bytes (16 hex digits) of SHA-256 of the public key: short enough to print, long enough not to collide
 among the handful of keys a ledger ever holds. nacl is imported where a key is used, not when this module is.
+
+Signing and verifying call libsodium through PyNaCl's cffi module (`nacl._sodium`) directly: the public
+`nacl.bindings` imports every binding (~3 ms of every hook process) to reach these three functions. The calls are
+the ones `nacl.bindings.crypto_sign*` make; without that private module the public API is used (a test checks
+both give the same keys, signatures and verdicts).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
+import functools
 import os
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from agentguard.ledger.errors import LedgerError
+from agentguard.ledger.merkle import sha256
 
 KEY_SIZE = 32
 SIG_SIZE = 64
@@ -23,11 +29,10 @@ ROLES = (AGENT, ADMIN)
 
 
 def key_id(public: bytes) -> str:
-    return hashlib.sha256(public).hexdigest()[:16]
+    return sha256(public).hexdigest()[:16]
 
 
-@dataclass(frozen=True, slots=True)
-class PublicKey:
+class PublicKey(NamedTuple):
     """An Ed25519 public key and its short id."""
 
     raw: bytes
@@ -51,8 +56,7 @@ class PublicKey:
         return verify(self.raw, data, sig)
 
 
-@dataclass(frozen=True, slots=True)
-class KeyPair:
+class KeyPair(NamedTuple):
     """An Ed25519 signing key with its public half."""
 
     seed: bytes
@@ -60,11 +64,9 @@ class KeyPair:
 
     @classmethod
     def from_seed(cls, seed: bytes) -> KeyPair:
-        from nacl.bindings import crypto_sign_seed_keypair
-
         if len(seed) != KEY_SIZE:
             raise LedgerError(f"an Ed25519 seed is {KEY_SIZE} bytes, this one is {len(seed)}")
-        public, _ = crypto_sign_seed_keypair(seed)
+        public, _ = seed_keypair(seed)
         return cls(seed, PublicKey(public))
 
     @classmethod
@@ -83,23 +85,80 @@ class Signer:
     """A key ready to sign many messages (the nacl object is built once)."""
 
     def __init__(self, pair: KeyPair) -> None:
-        from nacl.bindings import crypto_sign, crypto_sign_seed_keypair
-
         self.pair = pair
-        self._secret = crypto_sign_seed_keypair(pair.seed)[1]
-        self._sign = crypto_sign
+        self._secret = seed_keypair(pair.seed)[1]
 
     def sign(self, data: bytes) -> bytes:
-        return bytes(self._sign(data, self._secret)[:SIG_SIZE])
+        sodium = _sodium()
+        return _public_sign(data, self._secret) if sodium is None else _fast_sign(sodium, data, self._secret)
 
 
 def verify(public: bytes, data: bytes, sig: bytes) -> bool:
+    if len(sig) != SIG_SIZE or len(public) != KEY_SIZE:
+        return False
+    sodium = _sodium()
+    return _public_verify(public, data, sig) if sodium is None else _fast_verify(sodium, public, data, sig)
+
+
+def seed_keypair(seed: bytes) -> tuple[bytes, bytes]:
+    """(public key, 64-byte secret key) of a 32-byte seed."""
+    sodium = _sodium()
+    return _public_keypair(seed) if sodium is None else _fast_keypair(sodium, seed)
+
+
+@functools.cache
+def _sodium() -> tuple[Any, Any] | None:
+    """PyNaCl's (ffi, lib), libsodium initialised (as importing nacl.bindings does); None: use the public API."""
+    try:
+        from nacl._sodium import ffi, lib  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:  # pragma: no cover - a PyNaCl without it: the public API below still works
+        return None
+    if lib.sodium_init() < 0:  # pragma: no cover - nacl.bindings would refuse to import too
+        return None
+    return ffi, lib
+
+
+def _fast_keypair(sodium: tuple[Any, Any], seed: bytes) -> tuple[bytes, bytes]:
+    ffi, lib = sodium
+    public, secret = ffi.new("unsigned char[]", KEY_SIZE), ffi.new("unsigned char[]", 2 * KEY_SIZE)
+    if lib.crypto_sign_seed_keypair(public, secret, seed) != 0:  # pragma: no cover - cannot fail for 32 bytes
+        raise LedgerError("libsodium could not derive a key pair")
+    return bytes(ffi.buffer(public, KEY_SIZE)), bytes(ffi.buffer(secret, 2 * KEY_SIZE))
+
+
+def _fast_sign(sodium: tuple[Any, Any], data: bytes, secret: bytes) -> bytes:
+    ffi, lib = sodium
+    signed, size = ffi.new("unsigned char[]", len(data) + SIG_SIZE), ffi.new("unsigned long long *")
+    if lib.crypto_sign(signed, size, data, len(data), secret) != 0:  # pragma: no cover - cannot fail
+        raise LedgerError("libsodium could not sign")
+    return bytes(ffi.buffer(signed, SIG_SIZE))
+
+
+def _fast_verify(sodium: tuple[Any, Any], public: bytes, data: bytes, sig: bytes) -> bool:
+    ffi, lib = sodium
+    signed = sig + data
+    message, size = ffi.new("unsigned char[]", len(signed)), ffi.new("unsigned long long *")
+    return bool(lib.crypto_sign_open(message, size, signed, len(signed), public) == 0)
+
+
+def _public_keypair(seed: bytes) -> tuple[bytes, bytes]:
+    from nacl.bindings import crypto_sign_seed_keypair
+
+    public, secret = crypto_sign_seed_keypair(seed)
+    return bytes(public), bytes(secret)
+
+
+def _public_sign(data: bytes, secret: bytes) -> bytes:
+    from nacl.bindings import crypto_sign
+
+    return bytes(crypto_sign(data, secret)[:SIG_SIZE])
+
+
+def _public_verify(public: bytes, data: bytes, sig: bytes) -> bool:
     from nacl.bindings import crypto_sign_open
     from nacl.exceptions import BadSignatureError
     from nacl.exceptions import ValueError as NaclValueError
 
-    if len(sig) != SIG_SIZE or len(public) != KEY_SIZE:
-        return False
     try:
         crypto_sign_open(sig + data, public)
     except (BadSignatureError, NaclValueError):

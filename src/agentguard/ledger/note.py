@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from agentguard.ledger.errors import LedgerError
 from agentguard.ledger.keys import KeyPair, PublicKey, verify
+from agentguard.ledger.merkle import sha256
 
 ED25519 = b"\x01"
 DASH = "\u2014 "
 
 
 def key_hash(name: str, public: bytes) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n" + ED25519 + public).digest()[:4]
+    return sha256(name.encode() + b"\n" + ED25519 + public).digest()[:4]
 
 
 def verifier_key(name: str, public: bytes) -> str:
@@ -47,8 +47,7 @@ def parse_verifier_key(vkey: str) -> tuple[str, PublicKey]:
     return name, PublicKey(raw[1:])
 
 
-@dataclass(frozen=True, slots=True)
-class NoteSignature:
+class NoteSignature(NamedTuple):
     """One signature line of a C2SP signed note."""
 
     name: str
@@ -56,8 +55,7 @@ class NoteSignature:
     sig: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
+class Note(NamedTuple):
     """A C2SP signed note: its text and its signature lines."""
 
     text: str
@@ -114,8 +112,7 @@ def _check_name(name: str) -> None:
         raise LedgerError(f"a note key name must be non-empty, without spaces or '+': {name!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
+class Checkpoint(NamedTuple):
     """A C2SP tlog checkpoint: origin, tree size and root hash."""
 
     origin: str

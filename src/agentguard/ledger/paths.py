@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from agentguard.state import Places
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerPaths:
+class LedgerPaths(NamedTuple):
     """Where the ledger's database, anchor and keys live."""
 
     folder: str
@@ -39,12 +38,15 @@ class LedgerPaths:
 
 
 def write_text_atomic(path: str, text: str) -> None:
-    """Write-then-rename with fsync of the file and the folder: after a crash, the old or the new file."""
-    import tempfile
+    """Write-then-rename with fsync of the file and the folder: after a crash, the old or the new file.
 
+    The temporary file is made as tempfile.mkstemp makes it (O_EXCL, mode 0600, a random name) without
+    importing tempfile (~5 ms of the hook call that writes a checkpoint's anchor).
+    """
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, mode=0o700, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    tmp = os.path.join(folder, f".tmp-{os.urandom(8).hex()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -8,12 +8,16 @@ history is `agentguard ledger verify`'s job.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from agentguard.ledger import keyring as kr
 from agentguard.ledger.errors import IntegrityError, LedgerError
 from agentguard.ledger.event import Event
 from agentguard.ledger.merkle import leaf_hash
-from agentguard.ledger.note import Checkpoint, open_checkpoint
 from agentguard.ledger.store import Head, Store
+
+if TYPE_CHECKING:
+    from agentguard.ledger.note import Checkpoint
 
 
 def check_head(store: Store, ring: kr.KeyRing, head: Head) -> None:
@@ -65,6 +69,8 @@ def check_anchor(store: Store, ring: kr.KeyRing, origin: str, head: Head, note: 
 
 def open_note(ring: kr.KeyRing, origin: str, note: str) -> Checkpoint:
     """A checkpoint of this ledger (its origin) signed by one of its agent keys, newest key first."""
+    from agentguard.ledger.note import open_checkpoint  # not before the first checkpoint is anchored
+
     for key in reversed(ring.agent_keys()):
         try:
             checkpoint = open_checkpoint(note, origin, key)

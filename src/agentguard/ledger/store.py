@@ -9,12 +9,19 @@ history is to edit the file behind agentguard's back, which verification then re
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from agentguard.ledger.errors import LedgerError
 from agentguard.ledger.merkle import Frontier
+
+if TYPE_CHECKING:
+    import sqlite3
+else:  # the C module itself: the sqlite3 package imports datetime (~1.5 ms a hook process) for adapters the
+    try:  # ledger never uses (it stores integers, text and blobs). Same connect, same Error classes.
+        import _sqlite3 as sqlite3
+    except ImportError:  # pragma: no cover - an interpreter without it
+        import sqlite3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, body BLOB NOT NULL,
@@ -41,8 +48,7 @@ CREATE TRIGGER IF NOT EXISTS checkpoints_append_only_d BEFORE DELETE ON checkpoi
 _ROWS = "SELECT seq, kind, CAST(body AS BLOB), CAST(sig AS BLOB) FROM events"
 
 
-@dataclass(frozen=True, slots=True)
-class Head:
+class Head(NamedTuple):
     """The newest event's sequence number and hash, with the Merkle frontier after it."""
 
     seq: int
@@ -54,8 +60,7 @@ class Head:
         return self.seq + 1
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """An event row as stored: sequence number, kind, body and signature."""
 
     seq: int
@@ -64,8 +69,7 @@ class Row:
     sig: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class StoredCheckpoint:
+class StoredCheckpoint(NamedTuple):
     """A checkpoint row: tree size, root, signed note and when it was made."""
 
     size: int
