@@ -341,8 +341,9 @@ class Walker:
         if name in SHELLS:
             return self._shell_command(inv)
         handler = registry.handler_for(name)
-        if handler is not None:
-            return list(handler(inv, self))
+        if handler is not None:  # a command never vanishes: a handler that finds nothing still runs a program
+            return list(handler(inv, self)) or [Effect.make(Kind.EXEC_PROGRAM, inv.name, "runs a program",
+                                                            source=inv.source)]  # fmt: skip
         return self._program(inv)
 
     def _shell_text(self, inv: Invocation, found: wrappers.ShellText) -> list[Effect]:
@@ -362,6 +363,8 @@ class Walker:
             return [Effect.make(Kind.READ, inv.name, "reports only", source=inv.source)]
         if not unwrapped.words and inv.name in ("sudo", "doas"):  # `sudo -s` / `sudo -i`: a root shell on stdin
             return self._shell_stdin(inv)
+        if not unwrapped.words:  # `nohup`, `docker-compose exec web`: runs nothing, or an interactive session
+            return [Effect.make(Kind.EXEC_PROGRAM, inv.name, "runs no command of its own", source=inv.source)]
         cwd = inv.cwd
         if unwrapped.chdir is not None:
             cwd = paths.absolute(os.path.expanduser(unwrapped.chdir), cwd) if cwd else None
