@@ -61,11 +61,13 @@ class Gate(NamedTuple):
         try:
             from agentguard.ledger import Ledger
             from agentguard.ledger.records import agent_of, record_decision, record_snapshot
+            from agentguard.ledger.sync import after_append
 
             with Ledger.open(self.places, declare_breaks=True) as ledger:
                 if snapshot is not None:
                     record_snapshot(ledger, snapshot, agent_of(action))
                 record_decision(ledger, action, decision, policy=(policy.digest, *policy.sources))
+                after_append(ledger, self.places)  # mirrors and alerts, when due, in a detached process
         except Exception as exc:
             return unrecorded(decision, getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}")
         return decision

@@ -119,11 +119,14 @@ def _record_outcome(payload: Mapping[str, Any]) -> None:
     only be told, on stderr (Claude Code shows it), never undo anything."""
     from agentguard.ledger import Ledger
     from agentguard.ledger.records import record_outcome
+    from agentguard.ledger.sync import after_append
     from agentguard.state import Places
 
+    places = Places.from_env()
     try:
-        with Ledger.open(Places.from_env(), declare_breaks=True) as ledger:
+        with Ledger.open(places, declare_breaks=True) as ledger:
             record_outcome(ledger, payload)
+            after_append(ledger, places)
     except Exception as exc:
         import sys
 
