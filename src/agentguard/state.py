@@ -49,7 +49,6 @@ class Places(NamedTuple):
         return os.path.join(self.state, "mode.json")
 
 
-
 def user_dirs() -> tuple[str, str]:
     """platformdirs' user state and config dirs for agentguard.
 
