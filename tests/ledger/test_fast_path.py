@@ -163,3 +163,12 @@ def test_write_text_atomic_leaves_one_private_file(tmp_path: Path) -> None:
     write_text_atomic(str(target), "two\n")
     assert target.read_text() == "two\n" and (target.stat().st_mode & 0o777) == 0o600
     assert os.listdir(target.parent) == ["anchor.note"]
+
+
+def test_without_the_private_module_the_public_api_signs_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    pair = keys.KeyPair.from_seed(SEEDS[1])
+    fast = pair.signer().sign(MESSAGES[2])
+    monkeypatch.setattr(keys, "_sodium", lambda: None)  # as on a PyNaCl without nacl._sodium
+    public = keys.KeyPair.from_seed(SEEDS[1])
+    assert public == pair and public.signer().sign(MESSAGES[2]) == fast
+    assert keys.verify(pair.public.raw, MESSAGES[2], fast) and not keys.verify(pair.public.raw, b"other", fast)
