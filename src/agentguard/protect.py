@@ -2,7 +2,8 @@
 
 Which data: every existing path that a delete, overwrite or move would hit and that the policy's
 `settings.snapshot` patterns name (databases, secrets…); protected files inside a directory tree that is
-deleted or moved; and every SQLite database a destructive SQL statement targets. Taken for allows and for asks
+deleted or moved; every SQLite database a destructive SQL statement targets; and the PostgreSQL databases of
+`settings.snapshot_postgres` that one runs against (pg_dump). Taken for allows and for asks
 alike, because a human's approval of an ask comes after the hook has answered.
 
 Fail closed: if the snapshot cannot be taken, the action is NOT allowed without a human — an allow becomes an
@@ -42,15 +43,17 @@ def protect(decision: Decision, action: Action, policy: Policy, places: Places) 
         return decision, None  # nothing will run
     try:
         paths = sorted(set(targets(decision.effects, policy)))
-        if not paths:
+        databases = postgres_targets(decision.effects, policy)
+        if not paths and not databases:
             return decision, None
         _check_size(paths, policy.snapshot_max_bytes)
-        snapshot = _take(paths, action, places)
+        snapshot = _take(paths, databases, action, places)
     except NotProtected as exc:
         return _unprotected(decision, str(exc)), None
     except Exception as exc:  # SnapshotError and anything unexpected: never an unprotected allow
         return _unprotected(decision, getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"), None
-    saved = f"{_names(paths, action.cwd)}, {human_size(snapshot.size)}, {snapshot.seconds:.2f} s"
+    names = _names(paths, action.cwd) + (", " if paths and databases else "") + ", ".join(_masked(databases))
+    saved = f"{names}, {human_size(snapshot.size)}, {snapshot.seconds:.2f} s"
     note = f"snapshot {snapshot.id} of {saved} — undo: agentguard restore {snapshot.id}"
     return replace(decision, reasons=(*decision.reasons, note), snapshot=snapshot.id), snapshot
 
@@ -68,6 +71,41 @@ def targets(effects: Iterable[Effect], policy: Policy) -> Iterator[str]:
                 yield path
             elif _walkable(path, policy) and effect.kind != Kind.FILE_OVERWRITE:
                 yield from _protected_inside(path, policy)
+
+
+def postgres_targets(effects: Iterable[Effect], policy: Policy) -> list[str]:
+    """The `settings.snapshot_postgres` DSNs a destructive statement runs against (same database and host)."""
+    found = []
+    for effect in effects:
+        database = effect.ctx("database")
+        if effect.kind not in DB_KINDS or effect.path is not None or not database:
+            continue
+        host = _local(effect.ctx("host") or "")
+        found += [dsn for dsn in policy.snapshot_postgres if _database_of(dsn) == (database, host)]
+    return sorted(set(found))
+
+
+def _database_of(dsn: str) -> tuple[str, str]:
+    from urllib.parse import urlsplit
+
+    from agentguard.snapshots.postgres import parse
+
+    if dsn.startswith(("postgresql://", "postgres://")):
+        host = urlsplit(dsn).hostname or ""
+    else:
+        host = next((v for k, v in (p.split("=", 1) for p in dsn.split() if "=" in p) if k == "host"), "")
+    return parse(dsn).database, _local(host)
+
+
+def _local(host: str) -> str:
+    """One name for the local server, however a command line spells it (no host means the local socket)."""
+    return "localhost" if host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/") else host
+
+
+def _masked(dsns: list[str]) -> list[str]:
+    from agentguard.snapshots.postgres import parse
+
+    return [parse(dsn).masked for dsn in dsns]
 
 
 def _protected(effect: Effect, policy: Policy) -> bool:
@@ -106,7 +144,7 @@ def _check_size(paths: list[str], limit: int) -> None:
             raise NotProtected(f"{total / 1e6:,.0f} MB to save is over settings.snapshot_max_mb")
 
 
-def _take(paths: list[str], action: Action, places: Places) -> Snapshot:
+def _take(paths: list[str], databases: list[str], action: Action, places: Places) -> Snapshot:
     from agentguard.snapshots.capture import take
     from agentguard.snapshots.store import Store
 
@@ -114,7 +152,7 @@ def _take(paths: list[str], action: Action, places: Places) -> Snapshot:
     origin.update({k: v for k, v in (("session", action.session_id), ("tool_use", action.tool_use_id)) if v})
     store = Store.open(places.state)
     try:
-        return take(store, paths, reason=f"before: {action.describe()[:200]}", origin=origin)
+        return take(store, paths, reason=f"before: {action.describe()[:200]}", origin=origin, postgres=databases)
     finally:
         store.close()
 

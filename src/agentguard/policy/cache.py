@@ -198,6 +198,7 @@ def encode_policy(policy: Policy) -> dict[str, Any]:
         "snapshot_paths": list(policy.snapshot_paths),
         "snapshot_max_bytes": policy.snapshot_max_bytes,
         "snapshot_skip": list(policy.snapshot_skip),
+        "snapshot_postgres": list(policy.snapshot_postgres),
     }
 
 
@@ -232,4 +233,5 @@ def decode_policy(data: Mapping[str, Any]) -> Policy:
         snapshot_paths=_strs(data["snapshot_paths"]),
         snapshot_max_bytes=_int(data["snapshot_max_bytes"]),
         snapshot_skip=_strs(data["snapshot_skip"]),
+        snapshot_postgres=_strs(data["snapshot_postgres"]),
     )

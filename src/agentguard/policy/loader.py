@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -123,6 +124,7 @@ def merge(layers: Sequence[Layer], places: Mapping[str, str]) -> Policy:
         digest=digest,
         snapshot_paths=_snapshot_paths(settings.get("snapshot", ()), sets, places),
         snapshot_skip=_snapshot_paths(settings.get("snapshot_skip", ()), sets, places),
+        snapshot_postgres=_dsns(settings.get("snapshot_postgres", ())),
         snapshot_max_bytes=_megabytes(settings.get("snapshot_max_mb", 4096)) * 1024 * 1024,
     )
 
@@ -139,6 +141,19 @@ def _snapshot_paths(patterns: Any, sets: Mapping[str, list[str]], places: Mappin
             out.extend(sets[pattern[1:]])
         else:
             out.append(globs.expand(pattern, places))
+    return tuple(dict.fromkeys(out))
+
+
+def _dsns(values: Any) -> tuple[str, ...]:
+    """PostgreSQL DSNs to dump; a password written into a policy file is refused (secrets by reference)."""
+    out = []
+    for dsn in values:
+        if not isinstance(dsn, str) or not dsn.strip():
+            raise PolicyError(f"settings.snapshot_postgres: {dsn!r} is not a connection string")
+        if re.search(r"://[^/@]*:[^/@]*@|password\s*=", dsn, re.I):
+            raise PolicyError("settings.snapshot_postgres: a DSN holds a password; leave it out and let libpq read "
+                              "~/.pgpass or PGPASSWORD")  # fmt: skip
+        out.append(dsn.strip())
     return tuple(dict.fromkeys(out))
 
 
@@ -162,9 +177,20 @@ def _check_top_keys(layer: Layer) -> None:
                               f"(expected one of: {', '.join(sorted(allowed))})")  # fmt: skip
 
 
+SETTINGS = (
+    "unknown",
+    "plan_files",
+    "protected_branches",
+    "snapshot",
+    "snapshot_skip",
+    "snapshot_postgres",
+    "snapshot_max_mb",
+)
+
+
 def _merge_settings(layer: Layer, table: Mapping[str, Any], settings: dict[str, Any]) -> None:
     for key, value in table.items():
-        if key not in ("unknown", "plan_files", "protected_branches", "snapshot", "snapshot_skip", "snapshot_max_mb"):
+        if key not in SETTINGS:
             raise PolicyError(f"{_where(layer, key)}: unknown setting {key!r}")
         if layer.name != "project":
             settings[key] = value
@@ -172,7 +198,7 @@ def _merge_settings(layer: Layer, table: Mapping[str, Any], settings: dict[str, 
             if Verdict.parse(str(value)) < Verdict.parse(str(settings.get("unknown", "ask"))):
                 raise PolicyError(f"{_where(layer, key)}: the project policy may only tighten settings.unknown")
             settings[key] = value
-        elif key in ("protected_branches", "snapshot"):  # more protection is tightening
+        elif key in ("protected_branches", "snapshot", "snapshot_postgres"):  # more protection is tightening
             settings[key] = [*settings.get(key, []), *_strings(layer, key, value)]
         elif key == "snapshot_max_mb" and isinstance(value, int) and value <= int(settings.get(key, value)):
             settings[key] = value

@@ -99,6 +99,7 @@ class Policy(NamedTuple):
     snapshot_paths: tuple[str, ...] = ()  # what is saved before an allowed destructive action (settings.snapshot)
     snapshot_max_bytes: int = 4096 * 1024 * 1024
     snapshot_skip: tuple[str, ...] = ()  # trees not looked into for protected files (settings.snapshot_skip)
+    snapshot_postgres: tuple[str, ...] = ()  # DSNs dumped before destructive SQL (settings.snapshot_postgres)
 
     def default_for(self, kind: Kind) -> tuple[Verdict, str]:
         """The most specific default for `kind`: `db.drop` before `db.*` before `*`."""
