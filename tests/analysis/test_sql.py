@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -222,12 +221,9 @@ def test_duckdb_copy_to_file_is_a_file_write(tmp_path: Path) -> None:
     assert effect.kind is Kind.FILE_WRITE and effect.path == f"{tmp_path}/out.csv"
 
 
-def test_large_seed_file_stays_fast() -> None:
+def test_a_large_seed_file_is_one_effect_per_table() -> None:
     text = "".join(f"INSERT INTO users (id, name) VALUES ({i}, 'n{i}');\n" for i in range(4000))
-    start = time.perf_counter()
-    effects = sql(text)
-    assert pairs(effects) == [(Kind.DB_WRITE, "table users")]
-    assert time.perf_counter() - start < 3
+    assert pairs(sql(text)) == [(Kind.DB_WRITE, "table users")]  # how fast: benchmarks, not unit tests
 
 
 def test_a_destructive_statement_in_a_large_file_is_found() -> None:

@@ -73,4 +73,3 @@ def test_sigkill_never_breaks_the_chain_or_loses_a_committed_event(tmp_path: obj
             assert report.ok, f"run {run}: {report.to_json()}"
     print(f"{RUNS} kills, {reported_total} committed events reported and found, {time.monotonic() - started:.1f}s")
     assert reported_total >= RUNS // 4  # the kills did land while appending
-    assert time.monotonic() - started < 120

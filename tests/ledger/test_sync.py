@@ -296,15 +296,16 @@ print(json.dumps({"loaded": loaded, "first": first, "mean": mean}))
 """
 
 
-def test_after_append_when_nothing_is_due_loads_only_itself_and_takes_well_under_a_millisecond(setup: Setup) -> None:
+def test_after_append_when_nothing_is_due_loads_only_itself_and_spawns_nothing(setup: Setup) -> None:
     record(setup.places, 3)
     assert sync(setup.places).ok
     folder = os.path.join(setup.places.state, "ledger")
     before = read_state(state_path(folder))
     out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60)
     probe = json.loads(out.stdout)
-    # The hook imports the module and calls it: only the module itself is loaded, and even the first call is cheap.
-    assert probe["loaded"] == ["agentguard.ledger.sync"] and probe["first"] < 0.001 and probe["mean"] < 0.001, probe
+    # The hook imports the module and calls it: only the module itself is loaded (its cost is a benchmark's
+    # business, not a unit test's: benchmarks/bench_gate.py times whole hook calls).
+    assert probe["loaded"] == ["agentguard.ledger.sync"], probe
     assert read_state(state_path(folder)) == before  # nothing spawned (a spawn stamps `started`)
 
 
