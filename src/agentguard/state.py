@@ -123,16 +123,22 @@ def write_mode(places: Places, mode: str, *, by: str, reason: str | None) -> dic
 
 
 def write_json_atomic(path: str, data: object) -> None:
-    """Write-then-rename, so a reader never sees half a file (and a crash leaves the old one)."""
-    import tempfile
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
-    folder = os.path.dirname(path)
+
+def write_text_atomic(path: str, text: str) -> None:
+    """Write-then-rename with fsync of the file and the folder: after a crash, the old or the new file.
+
+    The temporary file is made as tempfile.mkstemp makes it (O_EXCL, mode 0600, a random name) without
+    importing tempfile (~5 ms of the hook call that writes a checkpoint's anchor).
+    """
+    folder = os.path.dirname(path) or "."
     os.makedirs(folder, mode=0o700, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    tmp = os.path.join(folder, f".tmp-{os.urandom(8).hex()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-            handle.write("\n")
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -140,3 +146,8 @@ def write_json_atomic(path: str, data: object) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
-from agentguard.state import Places
+from agentguard.state import Places, write_text_atomic
+
+__all__ = ["LedgerPaths", "read_text", "write_text_atomic"]  # the ledger writes its files with state.py's
 
 
 class LedgerPaths(NamedTuple):
@@ -35,33 +37,6 @@ class LedgerPaths(NamedTuple):
     @property
     def admin_key(self) -> str:
         return self.admin_key_path or os.path.join(self.folder, "keys", "admin.key")
-
-
-def write_text_atomic(path: str, text: str) -> None:
-    """Write-then-rename with fsync of the file and the folder: after a crash, the old or the new file.
-
-    The temporary file is made as tempfile.mkstemp makes it (O_EXCL, mode 0600, a random name) without
-    importing tempfile (~5 ms of the hook call that writes a checkpoint's anchor).
-    """
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    tmp = os.path.join(folder, f".tmp-{os.urandom(8).hex()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def read_text(path: str) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 
 from agentguard.ledger.mirror.base import (
     CHECKPOINTS,
@@ -16,6 +15,7 @@ from agentguard.ledger.mirror.base import (
     _locked,
     _newest,
 )
+from agentguard.state import write_text_atomic
 
 
 class DirectoryMirror:
@@ -32,8 +32,8 @@ class DirectoryMirror:
             with _locked(os.path.join(self.path, ".lock")):
                 if not _admit(self.name, size, note, self._read(size), self._newest()):
                     return
-                _write_atomic(os.path.join(self.path, _file_name(size)), note)
-                _write_atomic(os.path.join(self.path, LATEST), _file_name(size) + "\n")
+                write_text_atomic(os.path.join(self.path, _file_name(size)), note)
+                write_text_atomic(os.path.join(self.path, LATEST), _file_name(size) + "\n")
         except (OSError, ValueError) as exc:  # ValueError: bytes that are not UTF-8
             raise MirrorError(f"{self.name}: {exc}") from None
 
@@ -59,23 +59,3 @@ class DirectoryMirror:
                 return handle.read(MAX_NOTE)
         except FileNotFoundError:
             return None
-
-
-def _write_atomic(path: str, text: str) -> None:
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # the rename itself must survive a power cut
-    finally:
-        os.close(dir_fd)
