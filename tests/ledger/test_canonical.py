@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -87,3 +88,23 @@ def test_fast_path_equals_rfc8785(value: object) -> None:
 def test_fast_path_covers_control_characters_and_high_keys() -> None:
     value = {"\x00\x1f\x7f\u2028": '\b\t\n\f\r"\\\x01\u2029', "\ue000": 1, "\U00010000": 2, "z": [True, None]}
     assert canonical(value) == canonical_any(value)
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**60), max_value=2**60) | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSONISH)
+def test_the_fast_check_agrees_with_the_full_one(value: object) -> None:
+    from agentguard.ledger import canonical as c
+
+    def outcome(check: Any) -> object:
+        try:
+            return check(value)
+        except LedgerError as exc:
+            return ("refused", exc.message)
+
+    assert outcome(c._fast_check) == outcome(c.check_value)

@@ -24,7 +24,7 @@ MAX_INT = 2**53 - 1
 
 def canonical(value: Any) -> bytes:
     """The canonical bytes of a JSON value made of dicts (str keys), lists, str, int, bool and None."""
-    if check_value(value):
+    if _fast_check(value):
         import json
 
         try:
@@ -42,6 +42,45 @@ def canonical_any(value: Any) -> bytes:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, ValueError, TypeError) as exc:
         raise LedgerError(f"cannot canonicalize this value as RFC 8785 JSON: {exc}") from None
+
+
+class _NotPlain(Exception):
+    """Raised by the fast pass at anything it does not vouch for: the full check then says what and where."""
+
+
+def _fast_check(value: Any) -> bool:
+    """`check_value` for the common case, ~3x faster: exact built-in types only, and no location strings
+    (building `$.payload.effects[3].target` for every node cost a fifth of an append). Anything else —
+    a subclass, a bad value — goes to `check_value`, which returns the same answer or raises with the place."""
+    try:
+        return _plain(value)
+    except _NotPlain:
+        return check_value(value)
+
+
+def _plain(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        if -MAX_INT <= value <= MAX_INT:
+            return True
+        raise _NotPlain
+    if kind is dict:
+        simple = True
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            if not _plain(item) or not (key.isascii() or max(key) < "\ue000"):
+                simple = False
+        return simple
+    if kind is list or kind is tuple:
+        simple = True
+        for item in value:
+            if not _plain(item):
+                simple = False
+        return simple
+    raise _NotPlain
 
 
 def check_value(value: Any, where: str = "$") -> bool:
