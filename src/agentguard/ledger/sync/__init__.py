@@ -33,7 +33,8 @@ CONFIG_NAME = "agentguard.toml"
 LOCK_NAME = "sync.lock"
 SPAWN_COOLDOWN = 60  # seconds between spawns while a sync may still be running (no storm of processes)
 RETRY_FIRST, RETRY_MAX = 60, 3600  # back-off for failing mirrors, doubling per failed sync
-CHECK_EVERY = 3600  # with mirrors, a sync at least this often while the hook runs (the anchor check)
+CHECK_EVERY = 300  # with mirrors, a sync at least this often while the hook runs: a rollback of the ledger
+# together with its local anchor is caught against the mirrors within minutes, not only at the next checkpoint
 # -P: the hook's cwd is the agent's project; without it `-m agentguard` would run an `agentguard/` found there.
 SYNC_COMMAND = ("-P", "-m", "agentguard", "ledger", "sync")
 
