@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from families import assert_never_crashes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -465,8 +466,7 @@ CODE = st.text(alphabet=st.sampled_from(list("rmSync(fs)'\"`${}[]/\\#%qwx<>.;,=:
     st.sampled_from(["node -e", "perl -e", "ruby -e", "php -r", "python -c", "perl -pi -e", "deno eval", "awk"]), CODE
 )
 def test_hostile_code_never_raises(interpreter: str, code: str) -> None:
-    found = analyze_command(f"{interpreter} {shlex.quote(code)} x", "/tmp")
-    assert found and not any(e.detail.startswith("agentguard could not analyse") for e in found), found
+    assert_never_crashes(f"{interpreter} {shlex.quote(code)} x")
 
 
 def test_python_code_warnings_stay_off_stderr(workdir: Path) -> None:
