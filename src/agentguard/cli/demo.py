@@ -50,12 +50,26 @@ def demo(keep: bool) -> None:
             click.echo(f"      {decision['permissionDecisionReason']}")
     rows = sqlite3.connect(db).execute("SELECT count(*) FROM memories").fetchone()[0]
     click.echo(f"\n.agentic-qe/memory.db is still there with {rows} memories.")
+    click.echo(_ledger_summary(shlex.split(report.command)[0], env))
     if keep:
         click.echo(f"kept: {root}")
     else:
         import shutil
 
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _ledger_summary(agentguard: str, env: dict[str, str]) -> str:
+    """What `agentguard ledger verify` says of the decisions above: each one a signed, chained event."""
+    done = subprocess.run([agentguard, "ledger", "verify", "--json"], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)  # fmt: skip
+    try:
+        report = json.loads(done.stdout)
+    except ValueError:
+        return f"ledger: verify failed: {done.stderr.strip()}"
+    state = "every link, signature and checkpoint checks out" if report.get("ok") else "it does NOT verify"
+    events = report.get("events")
+    return f"ledger: {events} signed events (the decisions above, the snapshot, the policy they used): {state}."
 
 
 def _make_project(project: str) -> str:
