@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
@@ -143,3 +145,42 @@ class Shell:
     conn: Conn
     effects: list[Effect] = field(default_factory=list)
     depth: int = 0
+
+
+AnyShell = TypeVar("AnyShell", bound=Shell)
+Script = Callable[[AnyShell, str], None]  # a client's reader of a script: SQL and its own commands, in order
+
+
+def script_word(shell: AnyShell, word: Word, flag: str, script: Script[AnyShell]) -> None:
+    """A script given as one word (`psql -c`, `mysql -e`, an operand): read it, or say it is not known yet."""
+    if word.known:
+        script(shell, word.text)
+    else:
+        why = f"{flag}: SQL not known before it runs ({word.why})"
+        shell.effects.append(db_unknown(why, shell.inv, shell.conn.context))
+
+
+def script_stdin(shell: AnyShell, script: Script[AnyShell], *, interactive: bool = True) -> None:
+    """What the client reads on stdin; with nothing redirected, an interactive session (unless `interactive`
+    is False: sqlite3 with `-cmd` has already run what it was given)."""
+    text = stdin_text(shell.inv, "SQL", shell.conn)
+    if text is None:
+        if interactive:
+            shell.effects.append(interactive_session(shell.inv, shell.conn))
+    elif isinstance(text, Effect):
+        shell.effects.append(text)
+    else:
+        script(shell, text)
+
+
+def script_file(shell: AnyShell, word: Word, script: Script[AnyShell]) -> None:
+    """A script file (`-f`, `.read`, `\\i`): read it, followed at most MAX_SCRIPT_DEPTH files deep."""
+    text = read_sql_file(shell.ctx, word, shell.inv, shell.conn, "SQL")
+    if isinstance(text, Effect):
+        shell.effects.append(text)
+    elif shell.depth >= MAX_SCRIPT_DEPTH:
+        shell.effects.append(db_unknown("SQL files nested too deeply to follow", shell.inv, shell.conn.context))
+    else:
+        shell.depth += 1
+        script(shell, text)
+        shell.depth -= 1

@@ -10,10 +10,9 @@ from agentguard.analysis.databases.common import (
     Conn,
     Shell,
     db_effect,
-    db_unknown,
-    interactive_session,
     read_sql_file,
-    stdin_text,
+    script_stdin,
+    script_word,
     write_output_file,
 )
 from agentguard.analysis.databases.options import parse_args
@@ -75,32 +74,13 @@ def mysql(inv: Invocation, ctx: Context) -> list[Effect]:
     for word in parsed.values("--tee"):
         shell.effects.extend(write_output_file(ctx, word.text, inv, "mysql appends its session to"))
     for word in parsed.values("--init-command"):
-        _mysql_word(shell, word)
+        script_word(shell, word, f"{shell.inv.name} -e", _mysql_script)
     executes = parsed.values("-e", "--execute")
     for word in executes:
-        _mysql_word(shell, word)
+        script_word(shell, word, f"{shell.inv.name} -e", _mysql_script)
     if not executes:
-        _mysql_stdin(shell)
+        script_stdin(shell, _mysql_script)
     return shell.effects
-
-
-def _mysql_word(shell: MysqlShell, word: Word) -> None:
-    if not word.known:
-        shell.effects.append(
-            db_unknown(f"{shell.inv.name} -e: SQL not known before it runs ({word.why})", shell.inv, shell.conn.context)
-        )
-    else:
-        _mysql_script(shell, word.text)
-
-
-def _mysql_stdin(shell: MysqlShell) -> None:
-    script = stdin_text(shell.inv, "SQL", shell.conn)
-    if script is None:
-        shell.effects.append(interactive_session(shell.inv, shell.conn))
-    elif isinstance(script, Effect):
-        shell.effects.append(script)
-    else:
-        _mysql_script(shell, script)
 
 
 def _mysql_script(shell: MysqlShell, script: str) -> None:

@@ -8,17 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agentguard.analysis.databases.common import (
-    MAX_SCRIPT_DEPTH,
     Conn,
     Shell,
     db_effect,
     db_unknown,
-    interactive_session,
     pipe_or_file,
-    read_sql_file,
     run_sql,
+    script_file,
+    script_stdin,
+    script_word,
     split_words,
-    stdin_text,
     write_output_file,
 )
 from agentguard.analysis.databases.options import Parsed, parse_args
@@ -75,13 +74,13 @@ def psql(inv: Invocation, ctx: Context) -> list[Effect]:
     actions = [(name, word) for name, word in parsed.items if name in ("-c", "--command", "-f", "--file")]
     for name, word in actions:
         if name in ("-c", "--command"):
-            _psql_text_word(shell, word)
+            script_word(shell, word, "psql -c", _psql_script)
         elif word.text == "-":
-            _psql_stdin(shell)
+            script_stdin(shell, _psql_script)
         else:
-            _psql_file(shell, word)
+            script_file(shell, word, _psql_script)
     if not actions:
-        _psql_stdin(shell)
+        script_stdin(shell, _psql_script)
     return shell.effects
 
 
@@ -110,37 +109,6 @@ def _psql_variables(parsed: Parsed) -> dict[str, str]:
         if eq and word.known:
             out[name] = value
     return out
-
-
-def _psql_text_word(shell: PsqlShell, word: Word) -> None:
-    if not word.known:
-        shell.effects.append(
-            db_unknown(f"psql -c: SQL not known before it runs ({word.why})", shell.inv, shell.conn.context)
-        )
-    else:
-        _psql_script(shell, word.text)
-
-
-def _psql_stdin(shell: PsqlShell) -> None:
-    script = stdin_text(shell.inv, "SQL", shell.conn)
-    if script is None:
-        shell.effects.append(interactive_session(shell.inv, shell.conn))
-    elif isinstance(script, Effect):
-        shell.effects.append(script)
-    else:
-        _psql_script(shell, script)
-
-
-def _psql_file(shell: PsqlShell, word: Word) -> None:
-    text = read_sql_file(shell.ctx, word, shell.inv, shell.conn, "SQL")
-    if isinstance(text, Effect):
-        shell.effects.append(text)
-    elif shell.depth >= MAX_SCRIPT_DEPTH:
-        shell.effects.append(db_unknown("SQL files nested too deeply to follow", shell.inv, shell.conn.context))
-    else:
-        shell.depth += 1
-        _psql_script(shell, text)
-        shell.depth -= 1
 
 
 def _psql_script(shell: PsqlShell, script: str) -> None:
@@ -223,7 +191,7 @@ def _psql_meta(shell: PsqlShell, name: str, arg: str) -> None:
 def _meta_include(shell: PsqlShell, arg: str) -> None:
     words = split_words(arg)
     if words:
-        _psql_file(shell, Word.literal(words[0]))
+        script_file(shell, Word.literal(words[0]), _psql_script)
 
 
 def _meta_shell(shell: PsqlShell, arg: str) -> None:

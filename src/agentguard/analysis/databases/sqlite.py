@@ -7,18 +7,17 @@ from collections.abc import Callable
 from urllib.parse import unquote
 
 from agentguard.analysis.databases.common import (
-    MAX_SCRIPT_DEPTH,
     Conn,
     Shell,
     db_effect,
     db_unknown,
     guarded,
-    interactive_session,
     pipe_or_file,
-    read_sql_file,
     run_sql,
+    script_file,
+    script_stdin,
+    script_word,
     split_words,
-    stdin_text,
     write_output_file,
 )
 from agentguard.analysis.databases.options import Parsed, parse_args
@@ -54,9 +53,9 @@ def sqlite_shell(inv: Invocation, ctx: Context) -> list[Effect]:
     for word in scripts:
         _sqlite_command_word(shell, word)
     for word in parsed.values("-f"):
-        _sqlite_file(shell, word)
+        script_file(shell, word, _sqlite_script)
     if not scripts and not parsed.has("-f", "-c", "-s"):
-        _sqlite_stdin(shell, ran)
+        script_stdin(shell, _sqlite_script, interactive=not ran)
     return shell.effects or [db_effect(Kind.READ, shell.conn.target, "runs nothing that reads or changes data", inv)]
 
 
@@ -80,47 +79,23 @@ def _sqlite_conn(word: Word | None, dialect: str, parsed: Parsed, ctx: Context, 
 def _sqlite_preamble(shell: Shell, parsed: Parsed) -> bool:
     """`-init FILE` and `-cmd CMD` run before anything else; True if any did."""
     for word in parsed.values("-init"):
-        _sqlite_file(shell, word)
+        script_file(shell, word, _sqlite_script)
     commands = parsed.values("-cmd")
     for word in commands:
         _sqlite_command_word(shell, word)
     return bool(commands) or parsed.has("-init")
 
 
-def _sqlite_stdin(shell: Shell, ran: bool) -> None:
-    """Without SQL operands the shell reads stdin; with nothing redirected it is an interactive session."""
-    script = stdin_text(shell.inv, "SQL", shell.conn)
-    if script is None:
-        if not ran:
-            shell.effects.append(interactive_session(shell.inv, shell.conn))
-    elif isinstance(script, Effect):
-        shell.effects.append(script)
-    else:
-        _sqlite_script(shell, script)
-
-
 def _sqlite_command_word(shell: Shell, word: Word) -> None:
     """One operand or -cmd value: a dot-command when it starts with `.`, SQL otherwise."""
-    if not word.known:
-        shell.effects.append(
-            db_unknown(f"{shell.inv.name}: SQL not known before it runs ({word.why})", shell.inv, shell.conn.context)
-        )
-    elif word.text.lstrip().startswith("."):
-        _dot_command(shell, word.text.strip())
-    else:
-        shell.effects.extend(run_sql(word.text, shell.inv, shell.conn))
+    script_word(shell, word, shell.inv.name, _sqlite_command)
 
 
-def _sqlite_file(shell: Shell, word: Word) -> None:
-    text = read_sql_file(shell.ctx, word, shell.inv, shell.conn, "SQL")
-    if isinstance(text, Effect):
-        shell.effects.append(text)
-    elif shell.depth >= MAX_SCRIPT_DEPTH:
-        shell.effects.append(db_unknown("SQL files nested too deeply to follow", shell.inv, shell.conn.context))
+def _sqlite_command(shell: Shell, text: str) -> None:
+    if text.lstrip().startswith("."):
+        _dot_command(shell, text.strip())
     else:
-        shell.depth += 1
-        _sqlite_script(shell, text)
-        shell.depth -= 1
+        shell.effects.extend(run_sql(text, shell.inv, shell.conn))
 
 
 def _sqlite_script(shell: Shell, script: str) -> None:
@@ -256,7 +231,7 @@ def _dot_read(shell: Shell, args: list[str], line: str) -> None:
             db_unknown("runs the SQL a shell command prints (.read |cmd)", shell.inv, shell.conn.context)
         )
         return
-    _sqlite_file(shell, Word.literal(args[0]))
+    script_file(shell, Word.literal(args[0]), _sqlite_script)
 
 
 def _dot_open(shell: Shell, args: list[str], line: str) -> None:
