@@ -70,7 +70,11 @@ def change_rows(path: Path, rows: int, count: int, rng: random.Random) -> None:
 
 
 def timed(work: Callable[[], object]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this process and its children) of one call."""
+    """(wall seconds, CPU seconds of this process and its children) of one call.
+
+    Dirty pages left by the previous step (each writes hundreds of MB) are flushed first: the kernel writing
+    them back during the next measure would charge one tool for another's writes."""
+    os.sync()
     cpu = _cpu()
     wall = time.perf_counter()
     work()

@@ -10,11 +10,12 @@ import os
 import sqlite3
 import stat
 import time
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from agentguard.snapshots.model import DIRECTORY, FILE, POSTGRES, SQLITE, SYMLINK, Entry, Snapshot
-from agentguard.snapshots.packs import PackWriter, chunk_id
+from agentguard.snapshots.packs import PackWriter, Place, chunk_id, pack_places
 from agentguard.snapshots.sqlite_copy import COMPANIONS, consistent_copy, is_sqlite, main_database
 from agentguard.snapshots.store import SnapshotError, Store, now
 
@@ -77,7 +78,7 @@ def take(
         except Exception as exc:  # OSError, sqlite3.Error, a chunker error: all mean "not saved"
             capture.writer.abort()
             raise SnapshotError(f"could not snapshot ({type(exc).__name__}: {exc})") from None
-        stored = capture.writer.stored_bytes + sum(len(e.chunks) for e in capture.entries)
+        stored = capture.writer.stored_bytes + sum(len(e.chunks) + len(e.places) for e in capture.entries)
         snapshot = Snapshot(
             id=store.next_id(), created=now(), sources=sources, entries=tuple(capture.entries), reason=reason,
             pinned=pinned, missing=tuple(missing), stored_bytes=stored, seconds=time.perf_counter() - started,
@@ -160,11 +161,11 @@ def _capture_file(capture: _Capture, path: str) -> None:
             # still worth keeping, exactly as they are.
     for _ in range(RETRIES):
         before = os.stat(path)
-        chunks = _store_chunks(capture, _cdc(path), path)
+        chunks, places = _store_chunks(capture, _cdc(path), path)
         after = os.stat(path)
         if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns):
             mode = stat.S_IMODE(after.st_mode)
-            _add(capture, Entry(path, FILE, mode, after.st_mtime_ns, after.st_size, chunks))
+            _add(capture, Entry(path, FILE, mode, after.st_mtime_ns, after.st_size, chunks, places=places))
             return
     raise SnapshotError(f"{path} kept changing while it was read ({RETRIES} tries)")
 
@@ -179,11 +180,12 @@ def _capture_database(capture: _Capture, path: str) -> None:
     copy = consistent_copy(path, capture.store.scratch)
     try:
         previous = capture.store.previous_chunks(path)
-        chunks = _store_chunks(capture, _pages(copy.path, copy.page_size), path, previous)
+        chunks, places = _store_chunks(capture, _pages(copy.path, copy.page_size), path, previous)
         size = os.path.getsize(copy.path)
     finally:
         os.unlink(copy.path)
-    entry = Entry(path, SQLITE, stat.S_IMODE(info.st_mode), info.st_mtime_ns, size, chunks, None, copy.row_counts)
+    mode = stat.S_IMODE(info.st_mode)
+    entry = Entry(path, SQLITE, mode, info.st_mtime_ns, size, chunks, None, copy.row_counts, places=places)
     _add(capture, entry)
 
 
@@ -194,33 +196,41 @@ def _capture_postgres(capture: _Capture, dsn: str) -> None:
 
     target = pg.parse(dsn)
     start = capture.done
-    chunks = _store_chunks(capture, pg.dump(target), target.masked)
+    chunks, places = _store_chunks(capture, pg.dump(target), target.masked)
     size = capture.done - start
-    _add(capture, Entry(target.masked, POSTGRES, 0o600, 0, size, chunks, database=target.database))
+    _add(capture, Entry(target.masked, POSTGRES, 0o600, 0, size, chunks, database=target.database, places=places))
 
 
-def _store_chunks(capture: _Capture, pieces: Iterator[bytes], path: str, previous: set[bytes] | None = None) -> bytes:
-    """Write the chunks the store lacks; return the ids of all of them, in order, packed. `previous`: ids known
-    to be in the store (the last snapshot of the same path), so that only the others are looked up."""
+def _store_chunks(
+    capture: _Capture, pieces: Iterator[bytes], path: str, previous: dict[bytes, Place] | None = None
+) -> tuple[bytes, bytes]:
+    """Write the chunks the store lacks; return the ids of all of them, in order, and their places, packed.
+    `previous`: chunks known to be in the store (the last snapshot of the same path), with their places, so
+    that only the others are looked up."""
     ids: list[bytes] = []
+    places: array[int] = array("I")
     batch: list[tuple[bytes, bytes]] = []
     for data in pieces:
         batch.append((chunk_id(data), data))
         if len(batch) >= 2048:
-            _write_new(capture, batch, ids, path, previous or set())
+            _write_new(capture, batch, ids, places, path, previous or {})
             batch = []
-    _write_new(capture, batch, ids, path, previous or set())
-    return b"".join(ids)
+    _write_new(capture, batch, ids, places, path, previous or {})
+    return b"".join(ids), pack_places(places)
 
 
 def _write_new(
-    capture: _Capture, batch: list[tuple[bytes, bytes]], ids: list[bytes], path: str, previous: set[bytes]
+    capture: _Capture,
+    batch: list[tuple[bytes, bytes]],
+    ids: list[bytes],
+    places: array[int],
+    path: str,
+    previous: dict[bytes, Place],
 ) -> None:
-    known = capture.store.known(cid for cid, _ in batch if cid not in previous)
+    known = capture.store.known([cid for cid, _ in batch if cid not in previous])
     for cid, data in batch:
         ids.append(cid)
-        if cid not in known and cid not in previous:
-            capture.writer.add(cid, data)
+        places.extend(previous.get(cid) or known.get(cid) or capture.writer.add(cid, data))
         capture.advance(len(data), path)
 
 

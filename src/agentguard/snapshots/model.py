@@ -31,6 +31,7 @@ class Entry:
     link: str | None = None  # symlink target
     row_counts: tuple[tuple[str, int], ...] = ()  # SQLite, PostgreSQL: rows per table when captured
     database: str = ""  # PostgreSQL: the database name
+    places: bytes = b""  # where each chunk lives in the store (packs.pack_places); empty: ask the catalog
 
     def chunk_ids(self) -> Iterator[bytes]:
         for i in range(0, len(self.chunks), DIGEST):
@@ -55,7 +56,7 @@ class Entry:
         return out
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], chunks: bytes = b"") -> Entry:
+    def from_json(cls, data: dict[str, Any], chunks: bytes = b"", places: bytes = b"") -> Entry:
         return cls(
             path=str(data["path"]),
             type=str(data["type"]),
@@ -66,6 +67,7 @@ class Entry:
             link=data.get("link"),
             row_counts=tuple(sorted((str(k), int(v)) for k, v in (data.get("row_counts") or {}).items())),
             database=str(data.get("database", "")),
+            places=places,
         )
 
 

@@ -12,13 +12,23 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from agentguard.errors import AgentGuardError
-from agentguard.snapshots.model import Entry, Snapshot
-from agentguard.snapshots.packs import BlobRecord, PackReader, PackWriter, pack_name
+from agentguard.snapshots.model import DIGEST, Entry, Snapshot
+from agentguard.snapshots.packs import (
+    PLACE_BYTES,
+    BlobRecord,
+    PackWriter,
+    Piece,
+    Place,
+    pack_name,
+    read_runs,
+    unpack_places,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS blobs (
@@ -32,8 +42,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
   pinned INTEGER NOT NULL, stored_bytes INTEGER NOT NULL, seconds REAL NOT NULL, manifest TEXT NOT NULL,
   verified TEXT);
 CREATE TABLE IF NOT EXISTS entry_chunks (
-  snapshot TEXT NOT NULL, entry INTEGER NOT NULL, chunks BLOB NOT NULL, PRIMARY KEY (snapshot, entry));
+  snapshot TEXT NOT NULL, entry INTEGER NOT NULL, chunks BLOB NOT NULL, places BLOB,
+  PRIMARY KEY (snapshot, entry));
 """
+
+
+READERS = 1  # blobs read, decompressed and checked ahead of the writing (2: no faster on 2 cores)
 
 
 class SnapshotError(AgentGuardError):
@@ -51,6 +65,14 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        self._add_places_column()
+
+    def _add_places_column(self) -> None:
+        """Stores made before chunk places were recorded: their entries are read through the catalog."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(entry_chunks)")}
+        if "places" not in columns:
+            with contextlib.suppress(sqlite3.OperationalError):  # another process added it first
+                self.db.execute("ALTER TABLE entry_chunks ADD COLUMN places BLOB")
 
     @classmethod
     def open(cls, state_dir: str) -> Store:
@@ -61,6 +83,12 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -84,41 +112,42 @@ class Store:
     # ---- writing -------------------------------------------------------------------------------------------
 
     def writer(self) -> PackWriter:
-        row = self.db.execute("SELECT pack FROM blobs ORDER BY id DESC LIMIT 1").fetchone()
-        return PackWriter(self.packs, row[0] if row else pack_name(1))
+        """Called under the lock: the blob ids it hands out are free until its capture commits."""
+        row = self.db.execute("SELECT pack, id FROM blobs ORDER BY id DESC LIMIT 1").fetchone()
+        return PackWriter(self.packs, row[0] if row else pack_name(1), row[1] + 1 if row else 1)
 
-    def known(self, ids: Iterable[bytes]) -> set[bytes]:
-        """Which of these chunk ids the store already holds."""
-        found: set[bytes] = set()
-        batch: list[bytes] = []
-        for cid in ids:
-            batch.append(cid)
-            if len(batch) == 2048:
-                found |= self._known(batch)
-                batch = []
-        return found | self._known(batch) if batch else found
+    def known(self, ids: Sequence[bytes]) -> dict[bytes, Place]:
+        """The places of those of these chunk ids that the store already holds."""
+        found: dict[bytes, Place] = {}
+        for start in range(0, len(ids), 2048):
+            batch = ids[start : start + 2048]
+            rows = self.db.execute(
+                f"SELECT id, blob, offset, length FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch
+            )
+            found.update((cid, (blob, offset, length)) for cid, blob, offset, length in rows)
+        return found
 
-    def _known(self, batch: list[bytes]) -> set[bytes]:
-        marks = ",".join("?" * len(batch))
-        return {row[0] for row in self.db.execute(f"SELECT id FROM chunks WHERE id IN ({marks})", batch)}
-
-    def previous_chunks(self, path: str) -> set[bytes]:
-        """Chunk ids of `path` in the newest snapshot that holds it, all in the store (empty when none does).
-        A database snapshotted again is mostly the same pages: these need no catalog lookup one by one."""
+    def previous_chunks(self, path: str) -> dict[bytes, Place]:
+        """Chunk ids and places of `path` in the newest snapshot that holds it, all in the store (empty when none
+        does). A database snapshotted again is mostly the same pages: these need no catalog lookup one by one."""
         quoted = json.dumps(path)
         row = self.db.execute(
             "SELECT id, manifest FROM snapshots WHERE instr(manifest, ?) > 0 ORDER BY seq DESC LIMIT 1", (quoted,)
         ).fetchone()
         if row is None:
-            return set()
+            return {}
         paths = [entry["path"] for entry in json.loads(row[1])["entries"]]
         if path not in paths:
-            return set()
+            return {}
         found = self.db.execute(
-            "SELECT chunks FROM entry_chunks WHERE snapshot = ? AND entry = ?", (row[0], paths.index(path))
+            "SELECT chunks, places FROM entry_chunks WHERE snapshot = ? AND entry = ?", (row[0], paths.index(path))
         ).fetchone()
-        blob = found[0] if found else b""
-        return {blob[i : i + 32] for i in range(0, len(blob), 32)}
+        chunks, places = (found[0], found[1] or b"") if found else (b"", b"")
+        if len(places) * DIGEST != len(chunks) * PLACE_BYTES:
+            return {}  # recorded before places were: the capture asks the catalog instead
+        flat = unpack_places(places)
+        ids = [chunks[i : i + DIGEST] for i in range(0, len(chunks), DIGEST)]
+        return dict(zip(ids, zip(flat[0::3], flat[1::3], flat[2::3], strict=True), strict=True))
 
     def next_id(self) -> str:
         row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'snapshots'").fetchone()
@@ -128,13 +157,13 @@ class Store:
         """Record the blobs (already durable in packs) and the snapshot, in one transaction."""
         with self._transaction():
             for blob in blobs:
-                cur = self.db.execute(
-                    "INSERT INTO blobs (pack, offset, length, raw_length) VALUES (?, ?, ?, ?)",
-                    (blob.pack, blob.offset, blob.length, blob.raw_length),
+                self.db.execute(
+                    "INSERT INTO blobs (id, pack, offset, length, raw_length) VALUES (?, ?, ?, ?, ?)",
+                    (blob.id, blob.pack, blob.offset, blob.length, blob.raw_length),
                 )
                 self.db.executemany(
-                    "INSERT OR IGNORE INTO chunks (id, blob, offset, length) VALUES (?, ?, ?, ?)",
-                    [(cid, cur.lastrowid, off, length) for cid, off, length in blob.chunks],
+                    "INSERT INTO chunks (id, blob, offset, length) VALUES (?, ?, ?, ?)",
+                    [(cid, blob.id, off, length) for cid, off, length in blob.chunks],
                 )
             self.db.execute(
                 "INSERT INTO snapshots (id, created, reason, pinned, stored_bytes, seconds, manifest) "
@@ -143,8 +172,8 @@ class Store:
                  snapshot.seconds, json.dumps(snapshot.manifest(), sort_keys=True)),
             )  # fmt: skip
             self.db.executemany(
-                "INSERT INTO entry_chunks (snapshot, entry, chunks) VALUES (?, ?, ?)",
-                [(snapshot.id, i, e.chunks) for i, e in enumerate(snapshot.entries) if e.chunks],
+                "INSERT INTO entry_chunks (snapshot, entry, chunks, places) VALUES (?, ?, ?, ?)",
+                [(snapshot.id, i, e.chunks, e.places) for i, e in enumerate(snapshot.entries) if e.chunks],
             )
 
     def mark_verified(self, snapshot_id: str) -> None:
@@ -201,65 +230,72 @@ class Store:
         row = self.db.execute("SELECT verified FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
         return row[0] if row else None
 
-    def read(self, entry: Entry, reader: PackReader | None = None) -> Iterator[bytes]:
-        """The entry's content, chunk by chunk in order, each checked against its BLAKE3 id."""
-        reader = reader or PackReader(self.packs)
-        for where in self.locate(entry):
-            yield reader.chunk(*where)
+    def read_runs(self, entry: Entry) -> Iterator[tuple[int, memoryview]]:
+        """The entry's content as (offset in the file, data) runs, every chunk checked against its BLAKE3 id.
 
-    def read_by_blob(self, entry: Entry, reader: PackReader | None = None) -> Iterator[tuple[int, memoryview]]:
-        """(offset in the file, data) of every chunk, blob by blob, each chunk checked against its id.
-
-        Why not in order: the pages of an incremental snapshot are spread over the blobs of every earlier
-        capture, so reading them in file order decompresses a 4 MiB blob for almost every 4 KiB page (measured:
-        755 decompressions for 800 pages). Grouped by blob, each blob is read and decompressed once.
+        Not in file order but blob by blob: the pages of an incremental snapshot are spread over the blobs of
+        every earlier capture, so reading them in file order decompresses a 4 MiB blob for almost every 4 KiB
+        page (measured: 755 decompressions for 800 pages). Grouped by blob, each blob is read once, and the next
+        one is read, decompressed and checked in a worker thread while this one's runs are written.
         """
-        reader = reader or PackReader(self.packs)
-        places = self.locate(entry)
-        groups: dict[tuple[str, int], list[int]] = {}
-        for index, where in enumerate(places):
-            groups.setdefault((where[1], where[2]), []).append(index)
-        starts, offset = [], 0
-        for where in places:
-            starts.append(offset)
-            offset += where[5]
-        keys = sorted(groups)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentguard-read") as pool:
-            # the next blob is read, decompressed and checked while this one is written
-            ahead = [pool.submit(reader.checked_blob, [places[i] for i in groups[key]]) for key in keys[:1]]
-            for number, key in enumerate(keys):
-                raw = ahead.pop().result()
-                if number + 1 < len(keys):
-                    ahead.append(pool.submit(reader.checked_blob, [places[i] for i in groups[keys[number + 1]]]))
-                for index in groups[key]:
-                    offset, length = places[index][4:]
-                    yield starts[index], raw[offset : offset + length]
+        plan = self._read_plan(entry)
+        with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="agentguard-read") as pool:
+            ahead = deque(pool.submit(self._read_blob, step) for step in plan[:READERS])
+            for number in range(len(plan)):
+                runs = ahead.popleft().result()
+                if number + READERS < len(plan):
+                    ahead.append(pool.submit(self._read_blob, plan[number + READERS]))
+                yield from runs
 
-    def locate(self, entry: Entry) -> Sequence[Location]:
-        """Where each chunk of the entry lives, in order: a few catalog queries for the whole entry."""
+    def _read_blob(self, step: ReadStep) -> Sequence[tuple[int, memoryview]]:
+        (pack, offset, length), pieces = step
+        return read_runs(self.packs, pack, offset, length, pieces)
+
+    def _read_plan(self, entry: Entry) -> Sequence[ReadStep]:
+        """The blobs (pack, offset, length) the entry's chunks live in, in pack order, each with its pieces."""
+        places = self._places(entry)
+        blobs = self._blobs({place[0] for place in places})
+        if len(blobs) < len({place[0] for place in places}):
+            places = self._places(entry, recorded=False)  # a recorded place the catalog does not know: ask it
+            blobs = self._blobs({place[0] for place in places})
+        groups: dict[int, list[Piece]] = {}
+        at, chunks = 0, entry.chunks
+        for index, (blob, offset, length) in enumerate(places):
+            groups.setdefault(blob, []).append((at, chunks[index * DIGEST : (index + 1) * DIGEST], offset, length))
+            at += length
+        return [(blobs[blob], groups[blob]) for blob in sorted(groups, key=lambda b: blobs[b][:2])]
+
+    def _places(self, entry: Entry, *, recorded: bool = True) -> Sequence[Place]:
+        """Each chunk's place, in order: as recorded with the entry, else looked up in the catalog."""
+        if recorded and len(entry.places) * DIGEST == len(entry.chunks) * PLACE_BYTES and entry.places:
+            flat = unpack_places(entry.places)
+            return list(zip(flat[0::3], flat[1::3], flat[2::3], strict=True))
         ids = list(entry.chunk_ids())
-        found: dict[bytes, Location] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), 5000):
-            batch = unique[start : start + 5000]
-            rows = self.db.execute(
-                "SELECT c.id, b.pack, b.offset, b.length, c.offset, c.length FROM chunks c "
-                f"JOIN blobs b ON b.id = c.blob WHERE c.id IN ({','.join('?' * len(batch))})",
-                batch,
-            )
-            found.update((row[0], row) for row in rows)
-        for cid in unique:
+        found = self.known(list(dict.fromkeys(ids)))
+        for cid in ids:
             if cid not in found:
                 raise SnapshotError(f"chunk {cid.hex()[:16]} of {entry.path} is missing from the store")
         return [found[cid] for cid in ids]
 
+    def _blobs(self, ids: set[int]) -> dict[int, tuple[str, int, int]]:
+        wanted = [*ids]
+        found: dict[int, tuple[str, int, int]] = {}
+        for start in range(0, len(wanted), 5000):
+            batch = wanted[start : start + 5000]
+            rows = self.db.execute(
+                f"SELECT id, pack, offset, length FROM blobs WHERE id IN ({','.join('?' * len(batch))})", batch
+            )
+            found.update((row[0], (row[1], row[2], row[3])) for row in rows)
+        return found
+
     def _snapshot(self, row: tuple[object, ...], *, with_chunks: bool) -> Snapshot:
         sid, created, reason, pinned, stored, seconds, manifest_text = row
         manifest = json.loads(str(manifest_text))
-        chunks: dict[int, bytes] = {}
+        chunks: dict[int, tuple[bytes, bytes]] = {}
         if with_chunks:
-            chunks = dict(self.db.execute("SELECT entry, chunks FROM entry_chunks WHERE snapshot = ?", (sid,)))
-        entries = tuple(Entry.from_json(e, chunks.get(i, b"")) for i, e in enumerate(manifest["entries"]))
+            rows = self.db.execute("SELECT entry, chunks, places FROM entry_chunks WHERE snapshot = ?", (sid,))
+            chunks = {entry: (ids, places or b"") for entry, ids, places in rows}
+        entries = tuple(Entry.from_json(e, *chunks.get(i, (b"", b""))) for i, e in enumerate(manifest["entries"]))
         return Snapshot(
             id=str(sid), created=str(created), sources=tuple(manifest["sources"]), entries=entries,
             reason=str(reason), pinned=bool(pinned), missing=tuple(manifest.get("missing", ())),
@@ -268,9 +304,7 @@ class Store:
         )  # fmt: skip
 
 
-Location = tuple[
-    bytes, str, int, int, int, int
-]  # chunk id, pack, blob offset and length, offset in the raw blob, length
+ReadStep = tuple[tuple[str, int, int], list[Piece]]  # a blob (pack, offset, length) and the pieces read from it
 _COLUMNS = "id, created, reason, pinned, stored_bytes, seconds, manifest"
 
 

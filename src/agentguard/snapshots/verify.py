@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agentguard.snapshots.capture import Progress
-from agentguard.snapshots.packs import CorruptChunk, PackReader
+from agentguard.snapshots.packs import CorruptChunk
 from agentguard.snapshots.store import SnapshotError, Store
 
 
@@ -20,15 +20,14 @@ class Verification:
 
 def verify(store: Store, snapshot_id: str, progress: Progress | None = None) -> Verification:
     snapshot = store.get(snapshot_id)
-    reader = PackReader(store.packs)
     chunks = done = 0
     try:
         for entry in snapshot.entries:
-            for _, data in store.read_by_blob(entry, reader):
-                chunks += 1
+            for _, data in store.read_runs(entry):
                 done += len(data)
                 if progress is not None:
                     progress(done, entry.path)
+            chunks += entry.chunk_count
     except (CorruptChunk, SnapshotError) as exc:
         return Verification(snapshot.id, False, chunks, done, str(exc))
     store.mark_verified(snapshot.id)
