@@ -2,9 +2,10 @@
 
 After every kill: the live data is intact (killed during a snapshot: unchanged; killed during a restore: each
 file is either its old or its new content, whole, and the database passes integrity_check with the rows of
-one state or the other, never a mix, never a missing file), every snapshot in the store verifies, and a new
-snapshot and restore still work. The kill delays are drawn from a seeded generator over the length of a
-measured uninterrupted run, so the kills land everywhere from the first read to the last rename.
+one state or the other, never a missing file), every snapshot in the store verifies, and a new snapshot and
+restore still work. After a killed restore, the next one's recovery makes it all one state or the other.
+The kill delays are drawn from a seeded generator over the length of a measured uninterrupted run, so the
+kills land everywhere from the first read to the last rename.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from agentguard.snapshots.capture import take
-from agentguard.snapshots.restore import restore
+from agentguard.snapshots.restore import recover, restore
 from agentguard.snapshots.store import Store
 from agentguard.snapshots.verify import verify
 
@@ -157,6 +158,27 @@ def still_works(store_root: str, db: Path, folder: Path) -> None:
         store.close()
 
 
+def recovered_whole(
+    store_root: str, where: Path, old: tuple[object, object], new: tuple[object, object], round_: int
+) -> str:
+    """After a killed restore, the next one's recovery leaves one whole state: the restore finished (every file
+    and the database as in the snapshot) or never begun (all as before), and no temporary file anywhere."""
+    store = Store(store_root)
+    try:
+        recovered = recover(store)
+    finally:
+        store.close()
+    state = (db_state(where / "memory.db"), files_state(where / "files"))
+    assert state in (old, new), f"round {round_}: a mix of restored and unrestored files after the recovery"
+    assert not list(where.glob("**/.agentguard-restore-*")), f"round {round_}: temporary files left"
+    journals = [n for n in os.listdir(os.path.join(store_root, "restores")) if n != ".scan"]
+    assert not journals, f"round {round_}: journal files left: {journals}"
+    if not recovered:
+        return "none"  # killed after the journal was closed
+    assert len(recovered) == 1 and (recovered[0].action == "finished") == (state == old), f"round {round_}"
+    return recovered[0].action
+
+
 # ---- the tests -------------------------------------------------------------------------------------------------
 
 
@@ -233,6 +255,7 @@ def test_killed_restores_leave_old_or_new_content_never_a_mix(tmp_path: Path, st
     checked: set[str] = set()
     kills = round_ = 0
     outcomes = set()
+    finished: set[str] = set()
     while kills < KILLS and round_ < KILLS * 3:
         round_ += 1
         put_back_b()
@@ -247,8 +270,10 @@ def test_killed_restores_leave_old_or_new_content_never_a_mix(tmp_path: Path, st
             assert data in (old_files[name], new_files[name]), f"round {round_}: {name} is a mix"
         outcomes.add((digest == old_db[1], now == old_files))
         verify_all(store_root, checked)
+        finished.add(recovered_whole(store_root, tmp_path, (old_db, old_files), (new_db, new_files), round_))
     assert kills == KILLS, f"only {kills} of {round_} runs were killed before they ended"
     assert (False, False) in outcomes, "no kill landed before the swap"
+    assert {"finished", "cleaned"} <= finished, f"recoveries seen: {finished}"  # both kinds were reached
     verify_all(store_root, set())
     still_works(store_root, db, folder)
 

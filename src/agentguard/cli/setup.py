@@ -82,11 +82,24 @@ def _doctor_checks(root: str) -> list[dict[str, Any]]:
         checks.append({"name": "mode", "ok": True, "detail": read_mode(places)})
     except AgentGuardError as exc:
         checks.append({"name": "mode", "ok": False, "detail": exc.message})
+    checks.append(_restores(places))
     pre = wired.get("PreToolUse", [])
     if pre:
         checks.append(_probe(pre[0][1], root, "rm -rf /", expect="deny"))
         checks.append(_probe(pre[0][1], root, "ls", expect=None))
     return checks
+
+
+def _restores(places: Places) -> dict[str, Any]:
+    from agentguard.snapshots.journal import describe_pending
+    from agentguard.snapshots.store import Store
+
+    try:
+        with Store.open(places.state) as store:
+            pending = describe_pending(store)
+    except (AgentGuardError, OSError) as exc:
+        return {"name": "interrupted restores", "ok": False, "detail": f"cannot read the snapshot store: {exc}"}
+    return {"name": "interrupted restores", "ok": not pending, "detail": "; ".join(pending) or "none"}
 
 
 def _probe(command: str, root: str, shell: str, expect: str | None) -> dict[str, Any]:

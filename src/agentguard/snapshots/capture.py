@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from agentguard.snapshots.journal import PREFIX as RESTORE_PREFIX
 from agentguard.snapshots.model import DIRECTORY, FILE, POSTGRES, SQLITE, SYMLINK, Entry, Snapshot
 from agentguard.snapshots.packs import PackWriter, Place, chunk_id, pack_places
 from agentguard.snapshots.sqlite_copy import COMPANIONS, consistent_copy, is_sqlite, main_database
@@ -121,7 +122,9 @@ def _capture_path(capture: _Capture, path: str) -> None:
 def _capture_tree(capture: _Capture, root: str, info: os.stat_result) -> None:
     _add(capture, Entry(root, DIRECTORY, stat.S_IMODE(info.st_mode), info.st_mtime_ns))
     for folder, dirs, files in os.walk(root, onerror=_raise):
-        dirs.sort()
+        # a restore's temporary files and links: what they stage is in the store already
+        dirs[:] = sorted(d for d in dirs if not d.startswith(RESTORE_PREFIX))
+        files = [f for f in files if not f.startswith(RESTORE_PREFIX)]
         for name in dirs:
             path = os.path.join(folder, name)
             sub = os.lstat(path)

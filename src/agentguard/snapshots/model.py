@@ -75,8 +75,9 @@ class Entry:
 class Snapshot:
     """A saved state of some paths. `sources` are the paths asked for; `entries` everything under them.
 
-    `missing` lists sources that did not exist when captured (a restore then removes what is there now, so
-    "it was not there" is restored too). `pinned` snapshots (safety snapshots before a restore) are never pruned.
+    `missing` lists sources that did not exist when captured. A restore puts back what the snapshot holds and
+    deletes nothing it does not hold: a missing source, or a file made later inside a saved folder, is left as
+    it is. `pinned` snapshots (safety snapshots before a restore) are never pruned.
     """
 
     id: str
