@@ -44,9 +44,9 @@ def stage(
                     os.makedirs(os.path.dirname(temps[entry.path]), exist_ok=True)
                     os.symlink(entry.link, temps[entry.path])
                 elif entry.path in temps:
-                    done = _write_file(store, entry, temps[entry.path], (done, target(entry), progress))
-                    if entry.type == SQLITE:
-                        checks[entry.path] = pool.submit(_integrity, temps[entry.path])
+                    done, check = _stage_file(store, entry, temps[entry.path], pool, (done, target(entry), progress))
+                    if check is not None:
+                        checks[entry.path] = check
             results = {path: check.result() for path, check in checks.items()}
         except Exception as exc:  # on Ctrl-C, the journal's recovery removes them
             remove(temps.values())
@@ -62,18 +62,24 @@ def remove(paths: Iterable[str]) -> None:
             os.unlink(path)
 
 
-def _write_file(store: Store, entry: Entry, temp: str, shown: tuple[int, str, Progress | None]) -> int:
+def _stage_file(
+    store: Store, entry: Entry, temp: str, pool: ThreadPoolExecutor, shown: tuple[int, str, Progress | None]
+) -> tuple[int, Future[str] | None]:
+    """Write, check (a database) and flush one file; returns the bytes done so far and the pending check."""
     os.makedirs(os.path.dirname(temp), exist_ok=True)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    check = None
     try:
         _reserve(fd, entry.size)
         done = _write(store, entry, fd, shown)
+        if entry.type == SQLITE:  # read while the fsync below flushes the same pages
+            check = pool.submit(_integrity, temp)
         os.fsync(fd)
     finally:
         os.close(fd)
     os.chmod(temp, entry.mode)
     os.utime(temp, ns=(entry.mtime_ns, entry.mtime_ns))
-    return done
+    return done, check
 
 
 def _reserve(fd: int, size: int) -> None:
