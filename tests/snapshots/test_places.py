@@ -49,7 +49,8 @@ def test_a_first_snapshot_is_read_back_in_one_run_per_blob(tmp_path: Path, store
     db = tmp_path / "memory.db"
     database(db, 40_000)  # about 13 MB: several 4 MiB blobs of consecutive pages
     entry = take(store, [str(db)]).entries[0]
-    runs = list(store.read_runs(entry))
+    runs: list[tuple[int, bytes]] = []
+    store.read_into(entry, lambda offset, data: runs.append((offset, bytes(data))))
     assert len(runs) == len(blob_ids(entry.places)) > 1  # not one write per page
     covered = sorted((offset, offset + len(data)) for offset, data in runs)
     assert covered[0][0] == 0 and covered[-1][1] == entry.size

@@ -98,13 +98,19 @@ def _write(store: Store, entry: Entry, fd: int, shown: tuple[int, str, Progress 
     """Write the entry's content at its offsets, in runs of chunks adjacent in both the file and the store.
     `shown` is (bytes done so far, target, progress); returns the new total."""
     done, target, progress = shown
-    for offset, data in store.read_runs(entry):
+
+    def write(offset: int, data: memoryview) -> None:  # from the store's worker threads
         written = 0
         while written < len(data):  # a regular file takes the whole write unless something is wrong; be sure
             written += os.pwrite(fd, data[written:], offset + written)
-        done += len(data)
+
+    def advance(size: int) -> None:
+        nonlocal done
+        done += size
         if progress is not None:
             progress(done, target)
+
+    store.read_into(entry, write, advance)
     return done
 
 
