@@ -213,6 +213,10 @@ def prune(keep_last: int, keep_daily: int, keep_weekly: int, dry_run: bool, as_j
 def restore(snapshot_id: str, to: str | None, dry_run: bool, dsn: str | None, as_json: bool) -> None:
     """Put a snapshot back: verify it, take a pinned safety snapshot, swap atomically, check databases.
 
+    A restore that was interrupted earlier (killed, Ctrl-C) is finished first, or cleaned up if it had not
+    changed anything yet; `agentguard doctor` lists such restores. Nothing the snapshot does not hold is
+    deleted: files made since, and PostgreSQL tables created after the dump, stay.
+
     \b
     Examples:
       agentguard restore s-0042 --dry-run
