@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from agentguard.snapshots.packs import fsync_dir
 from agentguard.snapshots.store import Store
 
 PREFIX = ".agentguard-restore-"  # temporary files beside their targets
@@ -92,7 +93,7 @@ class Journal:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, self.path)
-        _fsync_dir(folder(self.store))
+        fsync_dir(folder(self.store))
 
 
 @contextlib.contextmanager
@@ -225,11 +226,3 @@ def _load(path: str, claim: IO[str]) -> Interrupted:
         path=path,
         claim=claim,
     )
-
-
-def _fsync_dir(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -113,7 +113,7 @@ class PackWriter:
             os.fsync(self._handle.fileno())
             self._handle.close()
             self._handle = None
-            _fsync_dir(self.folder)
+            fsync_dir(self.folder)
         return self.written
 
     def abort(self) -> None:
@@ -222,7 +222,8 @@ def pack_name(number: int) -> str:
     return f"pack-{number:06d}.pack"
 
 
-def _fsync_dir(folder: str) -> None:
+def fsync_dir(folder: str) -> None:
+    """Make a rename or a new file in `folder` durable."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
