@@ -65,6 +65,8 @@ class Journal:
 
     def swapping(self, swaps: list[Swap], finish: list[Finish], safety: str | None) -> None:
         """Every temporary file is durable: from here on a killed restore is rolled forward, not undone."""
+        for place in sorted({os.path.dirname(t) for t in self.temps if os.path.lexists(t)}):
+            fsync_dir(place)  # their names too, so that a power cut cannot make a staged file look swapped
         self._write({
             "snapshot": self.snapshot, "state": "swapping", "temps": self.temps, "safety": safety,
             "swaps": [[s.temp, s.target, s.database] for s in swaps],

@@ -27,6 +27,7 @@ from agentguard.snapshots import postgres as pg
 from agentguard.snapshots.capture import Progress, take
 from agentguard.snapshots.journal import Finish, Swap
 from agentguard.snapshots.model import DIRECTORY, FILE, POSTGRES, SQLITE, SYMLINK, Entry, Snapshot
+from agentguard.snapshots.packs import fsync_dir
 from agentguard.snapshots.sqlite_copy import COMPANIONS
 from agentguard.snapshots.staging import remove, stage, staged_entries
 from agentguard.snapshots.store import SnapshotError, Store
@@ -210,6 +211,8 @@ def apply(swaps: list[Swap], finish: list[Finish], safety: str | None) -> None:
         if swap.database:
             _remove_companions(swap.target)
         os.replace(swap.temp, swap.target)
+    for place in sorted({os.path.dirname(s.target) for s in swaps}):
+        fsync_dir(place)  # the renames are durable before the journal that could redo them is removed
     for folder in reversed(finish):
         os.chmod(folder.path, folder.mode)
         os.utime(folder.path, ns=(folder.mtime_ns, folder.mtime_ns))
