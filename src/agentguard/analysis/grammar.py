@@ -76,6 +76,11 @@ def unshield(text: str) -> str:
     return text if text.isascii() else _PAIR.sub(_from_pair, text)
 
 
+def node_text(node: tree_sitter.Node) -> str:
+    """A parsed node's source text, as the agent wrote it."""
+    return unshield((node.text or b"").decode("utf-8", "replace"))
+
+
 def _to_pair(match: re.Match[str]) -> str:
     offset = ord(match.group()) - 0x10000
     return chr(0xE000 + (offset >> 10)) + chr(0xE400 + (offset & 0x3FF))

@@ -1,18 +1,23 @@
-"""What a pipeline stage writes to the next one, when that can be known without running it.
+"""What a command prints, when that can be known without running it.
 
-Only matters when the next stage runs code (`| sh`, `| python`, `| xargs rm`): known text is analysed,
-downloaded text is remote code, and anything else is unknown.
+A pipeline stage's output only matters when the next stage runs code (`| sh`, `| python`, `| xargs rm`): known
+text is analysed, downloaded text is remote code, and anything else is unknown. A command substitution's output
+matters where it names a path (`rm -rf "$(pwd)"`, `> "log-$(date +%F)"`).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
+import re
 from collections.abc import Sequence
 
 from agentguard.analysis.types import Context, Stdin, Word
 
 ECHOES = frozenset({"echo", "printf"})
 FETCHERS = frozenset(["curl", "wget", "fetch", "http", "https", "aria2c", "lwp-request", "GET", "xh"])
+DATE_FORMAT = re.compile(r"(?:%[YmdHMSFTjuVGgyebBaAsz]|[-_.:T0-9A-Za-z])+")
 
 
 def stdout_of(words: Sequence[Word], stdin: Stdin, ctx: Context, cwd: str | None) -> Stdin:
@@ -70,11 +75,52 @@ def _cat(args: list[Word], stdin: Stdin, ctx: Context, cwd: str | None) -> Stdin
 
 
 def _decoded(stdin: Stdin) -> Stdin:
-    from agentguard.analysis.shell import decode_base64
-
     if stdin.origin == "network":
         return stdin
     if stdin.text is None:
         return Stdin("pipe")
     decoded = decode_base64(stdin.text)
     return Stdin("literal", decoded) if decoded is not None else Stdin("pipe")
+
+
+def decode_base64(text: str) -> str | None:
+    try:
+        return base64.b64decode("".join(text.split()), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+
+
+def substitution_output(text: str, cwd: str | None, tmpdir: str | None) -> str | None:
+    """What a substitution (its source `text`) prints when that is certain beforehand: `$(pwd)` is the cwd,
+    `$(mktemp)` a new temp path, `$(date +%F)` the date. (`$(which X)` is only known as a command name: see
+    dispatch.py.)"""
+    words = (text[2:-1] if text.startswith("$(") else text[1:-1]).split()
+    if words and words[0] == "pwd" and all(w in ("-L", "-P") for w in words[1:]) and cwd is not None:
+        return os.path.realpath(cwd) if "-P" in words else cwd
+    if words[:1] == ["mktemp"]:
+        return _mktemp_output(words[1:], tmpdir)
+    return _date_output(words)
+
+
+def _mktemp_output(args: list[str], tmpdir: str | None) -> str | None:
+    """`$(mktemp)` / `$(mktemp -d)`: a fresh name in the temp dir (the X's stand for random letters)."""
+    names = [a for a in args if not a.startswith("-")]
+    if any(a not in ("-d", "-q", "-u", "-t", "--directory", "--quiet", "--dry-run") for a in args if
+           a.startswith("-")) or len(names) > 1 or any("/" in n for n in names):  # fmt: skip
+        return None
+    return os.path.join(tmpdir or "/tmp", names[0] if names else "tmp.XXXXXXXXXX")
+
+
+def _date_output(words: list[str]) -> str | None:
+    """`$(date +%F)` in a file name: the time now stands for the time it runs (same shape, same directory).
+    Only plain `+FORMAT` (and -u) with a format that cannot make a path separator or a quote."""
+    import time
+
+    options = [w for w in words[1:] if w != "-u"]
+    if words[:1] != ["date"] or len(options) != 1 or not options[0].startswith("+"):
+        return None
+    fmt = options[0][1:].strip("'\"")
+    if not DATE_FORMAT.fullmatch(fmt):
+        return None
+    now = time.gmtime() if "-u" in words else time.localtime()
+    return str(int(time.time())) if fmt == "%s" else time.strftime(fmt, now)

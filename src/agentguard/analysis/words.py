@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from agentguard.analysis.grammar import node_text as _text
 from agentguard.analysis.grammar import unshield
 from agentguard.analysis.types import Word
 
@@ -136,10 +137,6 @@ class Expander:
         if op in (":-", "-", ":=", "=", ":?", "?") and value is not None:
             return value
         raise _Unknown(f"{_text(node)} is not known before the command runs")
-
-
-def _text(node: Node) -> str:
-    return unshield((node.text or b"").decode("utf-8", "replace"))
 
 
 def _unescape_unquoted(text: str) -> list[_Piece]:

@@ -270,10 +270,11 @@ def unknown_code(inv: Invocation, code: Word) -> Effect:
 
 def stdin_code(inv: Invocation, ctx: Context, language: str, analyse: Callable[[str], list[Effect]]) -> list[Effect]:
     """Code the interpreter reads on stdin (`node < x.js`, `curl … | perl`)."""
+    from agentguard.analysis.builtins import code_from_stdin
     from agentguard.analysis.shell import Walker
 
     if isinstance(ctx, Walker):
-        return ctx.code_from_stdin(inv, language, analyse)
+        return code_from_stdin(inv, language, analyse)
     return [Effect.unknown(f"{language} code from stdin", inv.source)]
 
 
