@@ -13,7 +13,14 @@ import shlex
 from typing import TYPE_CHECKING
 
 from agentguard.analysis import paths, programs, registry, wrappers
-from agentguard.analysis.builtins import BUILTINS, UNKNOWN_ALIAS, exists, missing_script, shell_command, shell_stdin
+from agentguard.analysis.shell_builtins import (
+    BUILTINS,
+    UNKNOWN_ALIAS,
+    exists,
+    missing_script,
+    shell_command,
+    shell_stdin,
+)
 from agentguard.analysis.types import Invocation, Word
 from agentguard.models import Effect, Kind
 

@@ -6,7 +6,7 @@ to the handler of its family. State that changes what later commands touch is tr
 (`cd`), variables assigned on the line, and functions defined on it.
 
 This module holds the walk itself and the `Context` handlers receive; what one simple command does is in
-dispatch.py, the shell builtins and shell code that commands run in builtins.py, redirections and pipelines in
+dispatch.py, the shell builtins and shell code that commands run in shell_builtins.py, redirections and pipelines in
 pipes.py.
 """
 

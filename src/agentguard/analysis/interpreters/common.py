@@ -270,8 +270,8 @@ def unknown_code(inv: Invocation, code: Word) -> Effect:
 
 def stdin_code(inv: Invocation, ctx: Context, language: str, analyse: Callable[[str], list[Effect]]) -> list[Effect]:
     """Code the interpreter reads on stdin (`node < x.js`, `curl … | perl`)."""
-    from agentguard.analysis.builtins import code_from_stdin
     from agentguard.analysis.shell import Walker
+    from agentguard.analysis.shell_builtins import code_from_stdin
 
     if isinstance(ctx, Walker):
         return code_from_stdin(inv, language, analyse)
