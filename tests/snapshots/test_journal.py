@@ -157,5 +157,9 @@ def test_doctor_names_an_interrupted_restore_and_restore_finishes_it(folder: Pat
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"finished an interrupted restore of {snap.id}: 3 file(s) put in place")
     assert contents(folder) == {name: f"saved {name}" for name in NAMES}
+    listed = agentguard("ledger", "list", "--kind", "restore", "--json")
+    (event,) = [json.loads(line) for line in listed.stdout.splitlines()]
+    (recovered,) = event["payload"]["recovered"]  # the ledger says what the recovery did, signed
+    assert (recovered["snapshot"], recovered["action"], recovered["files"]) == (snap.id, "finished", 3)
     doctor = json.loads(agentguard("doctor", "--json").stdout)
     assert [c["detail"] for c in doctor["checks"] if c["name"] == "interrupted restores"] == ["none"]
