@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from agentguard.ledger import keys
-from agentguard.ledger.event import utc_now
-from agentguard.ledger.ledger import _made_at
+from agentguard.ledger.event import made_at, utc_now
 from agentguard.ledger.merkle import sha256
 from agentguard.ledger.paths import write_text_atomic
 
@@ -154,7 +153,7 @@ def test_checkpoint_times_read_as_datetime_reads_them(made: str) -> None:
         want = datetime.fromisoformat(made).timestamp()
     except ValueError:
         want = float("-inf")
-    assert _made_at.__wrapped__(made) == pytest.approx(want, abs=1e-6)
+    assert made_at.__wrapped__(made) == pytest.approx(want, abs=1e-6)
 
 
 def test_write_text_atomic_leaves_one_private_file(tmp_path: Path) -> None:
