@@ -117,6 +117,8 @@ def test_ctrl_c_while_staging_touches_nothing_and_is_cleaned_up(folder: Path, st
 
     report = restore(store, snap.id, dry_run=True)  # a dry run changes nothing, its leftovers included
     assert report.recovered == [] and len(temporary_files(folder)) == 2
+    assert report.pending == [f"a restore of {snap.id} was interrupted (staging); "
+                              f"`agentguard restore {snap.id}` finishes it"]  # fmt: skip
     report = restore(store, snap.id)
     assert [(r.action, r.files) for r in report.recovered] == [("cleaned", 2)]
     assert temporary_files(folder) == [] and contents(folder) == {name: f"saved {name}" for name in NAMES}

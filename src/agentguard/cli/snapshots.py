@@ -242,6 +242,8 @@ def restore(snapshot_id: str, to: str | None, dry_run: bool, dsn: str | None, as
 def _show_restore(data: dict[str, Any]) -> None:
     for recovered in data["recovered"]:
         click.echo(recovered["description"])
+    for pending in data["pending"]:
+        click.echo(f"{pending} (a restore finishes it first)")
     verb = "would restore" if data["dry_run"] else "restored"
     click.echo(f"{verb} {data['snapshot']}" + (f" (safety snapshot {data['safety_snapshot']})"
                                                   if data["safety_snapshot"] else ""))  # fmt: skip

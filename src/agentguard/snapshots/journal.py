@@ -174,7 +174,7 @@ def interrupted(store: Store) -> list[Interrupted]:
 
 
 def describe_pending(store: Store) -> list[str]:
-    """What `agentguard doctor` says of each interrupted restore; nothing is changed."""
+    """What `agentguard doctor` and a dry run say of each interrupted restore; no restore's files are touched."""
     said = []
     for item in interrupted(store):
         if item.claim is not None:

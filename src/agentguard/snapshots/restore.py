@@ -83,6 +83,7 @@ class RestoreReport:
     safety_snapshot: str | None = None
     databases: list[DatabaseCheck] = field(default_factory=list)
     recovered: list[Recovered] = field(default_factory=list)  # interrupted restores finished or cleaned first
+    pending: list[str] = field(default_factory=list)  # a dry run: interrupted restores a real one would finish
 
     @property
     def ok(self) -> bool:
@@ -100,6 +101,7 @@ class RestoreReport:
                 {"path": d.path, "integrity": d.integrity, "rows": [list(r) for r in d.diff()]} for d in self.databases
             ],
             "recovered": [r.to_json() for r in self.recovered],
+            "pending": self.pending,
         }
 
 
@@ -128,6 +130,7 @@ def restore(
     ]  # fmt: skip
     report = RestoreReport(snapshot.id, changes, dry_run)
     if dry_run:
+        report.pending = journal.describe_pending(store)
         return report
     report.recovered = recover(store)
 
