@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from agentguard.snapshots.journal import PREFIX as RESTORE_PREFIX
 from agentguard.snapshots.model import DIRECTORY, FILE, POSTGRES, SQLITE, SYMLINK, Entry, Snapshot
 from agentguard.snapshots.packs import PackWriter, Place, chunk_id, pack_places
-from agentguard.snapshots.sqlite_copy import COMPANIONS, consistent_copy, is_sqlite, main_database
+from agentguard.snapshots.sqlite_copy import COMPANIONS, DatabaseCopy, consistent_copy, is_sqlite, main_database
 from agentguard.snapshots.store import SnapshotError, Store, now
 
 # FastCDC sizes: small enough that an edit in a large file stores little, large enough to keep the index small.
 CDC_MIN, CDC_AVG, CDC_MAX = 16 * 1024, 64 * 1024, 256 * 1024
 RETRIES = 3  # a regular file that changes while it is read is read again
+BLOCK = 4 * 1024 * 1024  # a database copy is read this much at a time (one read per page was a tenth of a capture)
 
 Progress = Callable[[int, str], None]  # (bytes read so far, path being read)
 
@@ -182,11 +183,13 @@ def _capture_database(capture: _Capture, path: str) -> None:
     info = os.stat(path)
     copy = consistent_copy(path, capture.store.scratch)
     try:
-        previous = capture.store.previous_chunks(path)
-        chunks, places = _store_chunks(capture, _pages(copy.path, copy.page_size), path, previous)
         size = os.path.getsize(copy.path)
+        previous = capture.store.previous_chunks(path)
+        stored = [_store_chunks(capture, iter(block), path, previous) for block in _blocks_from_the_end(copy)]
     finally:
         os.unlink(copy.path)
+    chunks = b"".join(ids for ids, _ in reversed(stored))  # back in file order
+    places = b"".join(where for _, where in reversed(stored))
     mode = stat.S_IMODE(info.st_mode)
     entry = Entry(path, SQLITE, mode, info.st_mtime_ns, size, chunks, None, copy.row_counts, places=places)
     _add(capture, entry)
@@ -237,13 +240,24 @@ def _write_new(
         capture.advance(len(data), path)
 
 
-def _pages(path: str, page_size: int) -> Iterator[bytes]:
-    """Pages of the copy, read 1 MiB at a time (one read per page was a tenth of a large capture's time)."""
-    step = max(page_size, (1 << 20) // page_size * page_size)
-    with open(path, "rb", buffering=0) as handle:
-        while block := handle.read(step):
-            for start in range(0, len(block), page_size):
-                yield block[start : start + page_size]
+def _blocks_from_the_end(copy: DatabaseCopy) -> Iterator[list[bytes]]:
+    """The copy's pages, 4 MiB at a time from its end, each block cut off the file once read.
+
+    Why from the end: truncating the file drops the pages just read from memory at once, unwritten (the copy
+    is scratch), and the packs written meanwhile reuse that memory instead of taking as much again. On a VM
+    whose host takes back free memory, memory new to the machine is what a large first snapshot waits on.
+    Pages stay in file order inside each block, so each 4 MiB blob still restores in one write.
+    """
+    page = copy.page_size
+    step = max(page, BLOCK // page * page)
+    with open(copy.path, "r+b", buffering=0) as handle:
+        end = os.fstat(handle.fileno()).st_size
+        while end > 0:
+            start = max(0, end - step)  # blocks end where the file ends: each fills one 4 MiB blob exactly
+            block = os.pread(handle.fileno(), end - start, start)
+            yield [block[i : i + page] for i in range(0, len(block), page)]
+            os.ftruncate(handle.fileno(), start)
+            end = start
 
 
 def _cdc(path: str) -> Iterator[bytes]:
