@@ -19,7 +19,7 @@ import fcntl
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -75,11 +75,7 @@ class Journal:
 
     def close(self) -> None:
         """The restore is over (done or failed with every temporary file removed): forget it."""
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path)
-        if self._lock is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self._lock.name)
+        remove([self.path] + ([self._lock.name] if self._lock is not None else []))
         self.release()
 
     def release(self) -> None:
@@ -168,7 +164,7 @@ def interrupted(store: Store) -> list[Interrupted]:
             if token + ".json" in names:
                 found.append(_load(os.path.join(where, token + ".json"), claim))
             else:
-                _unlink(os.path.join(where, token + ".json.new"), os.path.join(where, name))
+                remove([os.path.join(where, token + ".json.new"), os.path.join(where, name)])
                 claim.close()
     return found
 
@@ -187,12 +183,13 @@ def describe_pending(store: Store) -> list[str]:
 
 def forget(item: Interrupted) -> None:
     """Remove the journal of an interrupted restore (after it is rolled forward or cleaned up)."""
-    _unlink(item.path, item.path[: -len(".json")] + ".lock", item.path + ".new")
+    remove([item.path, item.path[: -len(".json")] + ".lock", item.path + ".new"])
     if item.claim is not None:
         item.claim.close()
 
 
-def _unlink(*paths: str) -> None:
+def remove(paths: Iterable[str]) -> None:
+    """Remove these files; those already gone are fine (a restore's temporaries, a journal's files)."""
     for path in paths:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)

@@ -25,11 +25,11 @@ from typing import Any
 from agentguard.snapshots import journal
 from agentguard.snapshots import postgres as pg
 from agentguard.snapshots.capture import Progress, take
-from agentguard.snapshots.journal import Finish, Swap
+from agentguard.snapshots.journal import Finish, Swap, remove
 from agentguard.snapshots.model import DIRECTORY, FILE, POSTGRES, SQLITE, SYMLINK, Entry, Snapshot
 from agentguard.snapshots.packs import fsync_dir
 from agentguard.snapshots.sqlite_copy import COMPANIONS
-from agentguard.snapshots.staging import remove, stage, staged_entries
+from agentguard.snapshots.staging import stage, staged_entries
 from agentguard.snapshots.store import SnapshotError, Store
 
 

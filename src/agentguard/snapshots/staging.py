@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from agentguard.snapshots.capture import Progress
-from agentguard.snapshots.journal import Journal
+from agentguard.snapshots.journal import Journal, remove
 from agentguard.snapshots.model import DIRECTORY, FILE, POSTGRES, SQLITE, SYMLINK, Entry, Snapshot
 from agentguard.snapshots.packs import CorruptChunk
 from agentguard.snapshots.sqlite_copy import integrity
@@ -54,12 +54,6 @@ def stage(
             why = str(exc) if known else f"{type(exc).__name__}: {exc}"
             raise SnapshotError(f"restore of {snapshot.id} stopped before touching anything: {why}") from None
     return temps, results
-
-
-def remove(paths: Iterable[str]) -> None:
-    for path in paths:
-        if os.path.lexists(path):
-            os.unlink(path)
 
 
 def _stage_file(
