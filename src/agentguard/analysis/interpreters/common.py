@@ -254,6 +254,49 @@ def read_only(inv: Invocation, language: str) -> list[Effect]:
     return [Effect.make(Kind.READ, inv.name, f"{language} code that only computes or prints", source=inv.source)]
 
 
+def shell_commands(tokens: Sequence[Tok], inv: Invocation, ctx: Context, language: str) -> list[Effect]:
+    """What the backtick / qx commands in the code run (perl, php, ruby), in the order they appear."""
+    effects: list[Effect] = []
+    for tok in tokens:
+        if tok.kind != "cmd":
+            continue
+        if tok.value is None:
+            effects.append(Effect.unknown(f"{language} runs a shell command {RUNTIME}: {tok.text[:80]}", inv.source))
+        else:
+            effects.extend(ctx.shell(tok.value, inv))
+    return effects
+
+
+Analyse = Callable[[str, list[Word]], list[Effect]]  # code, its arguments → effects
+
+
+def run_code(
+    inv: Invocation, ctx: Context, language: str, options: tuple[list[Word], list[Word], set[str]], analyse: Analyse
+) -> list[Effect] | None:
+    """Perl and ruby alike, from their parsed options (-e code parts, operands, option letters): `-i` edits the
+    operands in place, `-e` code runs over them. None when neither is given (a script, stdin or a report)."""
+    codes, operands, letters = options
+    effects: list[Effect] = []
+    if "i" in letters:
+        effects = [e for w in operands for e in ctx.file_effects(Kind.FILE_OVERWRITE, w, inv,
+                                                                 f"{language} -i edits in place")]  # fmt: skip
+        effects = effects or [Effect.unknown(f"{language} -i without a file to edit", inv.source)]
+    if codes:
+        code = inline_code(codes)
+        found = analyse(code.text, operands) if code.known else [unknown_code(inv, code)]
+        return effects + [e for e in found if e.kind != Kind.READ] or found
+    return effects or None
+
+
+def script_or_stdin(
+    inv: Invocation, ctx: Context, language: str, operands: list[Word], analyse: Analyse
+) -> list[Effect]:
+    """The code is a script named by the first operand (the rest are its arguments), else stdin."""
+    if not operands:
+        return stdin_code(inv, ctx, language, lambda text: analyse(text, []))
+    return script(operands[0], inv, ctx, language, lambda text: analyse(text, operands[1:]))
+
+
 def inline_code(words: Sequence[Word]) -> Word:
     """Several -e parts run as one program, a line each."""
     if len(words) == 1:

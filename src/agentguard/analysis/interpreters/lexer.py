@@ -10,6 +10,7 @@ it into an unknown effect.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 OPERATORS = ("...", "=>", "->", "::", "?.", "=~", "!~", "==", "!=", "<=", ">=", "&&", "||", "**", "<<", ">>")
@@ -161,6 +162,20 @@ class Lexer:
         """A quote-like literal with any delimiter: brackets nest, other characters close themselves."""
         close = PAIRS.get(open_char, open_char)
         return self.delimited(start, close, open_char if close != open_char else None)
+
+    def shell_quoted(self, i: int, interpolates: Callable[[str], bool]) -> int | None:
+        """Perl, PHP and Ruby quote alike: '…' is literal, "…" a string and `…` a shell command, both
+        interpolating as `interpolates` says. The index after the literal, or None when none starts at `i`."""
+        char = self.src[i]
+        if char == "'":
+            raw, end = self.delimited(i + 1, "'")
+            self.add_literal("str", raw, self.src[i:end], "'")
+            return end
+        if char in '"`':
+            raw, end = self.delimited(i + 1, char)
+            self.add_str("str" if char == '"' else "cmd", raw, self.src[i:end], interpolates(raw))
+            return end
+        return None
 
     def add_str(self, kind: str, raw: str, text: str, interpolated: bool) -> None:
         self.tokens.append(Tok(kind, text, None if interpolated else unescape(raw)))

@@ -111,15 +111,7 @@ class PerlLexer(Lexer):
         if char == "$" and i + 1 < len(src):  # $_ $/ $, $0 …
             self.tokens.append(Tok("name", src[i : i + 2]))
             return i + 2
-        if char == "'":
-            raw, end = self.delimited(i + 1, "'")
-            self.add_literal("str", raw, src[i:end], "'")
-            return end
-        if char in '"`':
-            raw, end = self.delimited(i + 1, char)
-            self.add_str("str" if char == '"' else "cmd", raw, src[i:end], _interpolates(raw))
-            return end
-        return None
+        return self.shell_quoted(i, _interpolates)
 
 
 def _interpolates(raw: str) -> bool:
@@ -133,22 +125,18 @@ def _interpolates(raw: str) -> bool:
 
 
 def handler(inv: Invocation, ctx: Context) -> list[Effect]:
-    codes, operands, letters = _options(list(inv.args))
-    effects: list[Effect] = []
-    if "i" in letters:
-        effects = [e for w in operands for e in ctx.file_effects(Kind.FILE_OVERWRITE, w, inv, "perl -i edits in place")]
-        effects = effects or [Effect.unknown("perl -i without a file to edit", inv.source)]
-    if codes:
-        code = common.inline_code(codes)
-        found = analyse(code.text, inv, ctx, operands) if code.known else [common.unknown_code(inv, code)]
-        return effects + [e for e in found if e.kind != Kind.READ] or found
-    if effects:
-        return effects
+    options = _options(list(inv.args))
+    _, operands, letters = options
+
+    def code(text: str, args: list[Word]) -> list[Effect]:
+        return analyse(text, inv, ctx, args)
+
+    ran = common.run_code(inv, ctx, "perl", options, code)
+    if ran is not None:
+        return ran
     if "v" in letters or "c" in letters:
         return [Effect.make(Kind.READ, inv.name, "checks syntax or prints its version", source=inv.source)]
-    if not operands:
-        return common.stdin_code(inv, ctx, "perl", lambda text: analyse(text, inv, ctx))
-    return common.script(operands[0], inv, ctx, "perl", lambda text: analyse(text, inv, ctx, operands[1:]))
+    return common.script_or_stdin(inv, ctx, "perl", operands, code)
 
 
 def _options(args: list[Word]) -> tuple[list[Word], list[Word], set[str]]:
@@ -190,18 +178,12 @@ def analyse(code: str, inv: Invocation, ctx: Context, args: Sequence[Word] = ())
     names = {t.text for t in tokens if t.kind == "name"}
     if "eval" in names and any(marker in code for marker in NETWORK):
         return [Effect.make(Kind.EXEC_REMOTE, inv.name, "evaluates code fetched from the network", source=inv.source)]
-    effects = [e for t in tokens if t.kind == "cmd" for e in _command(t, inv, ctx)]
+    effects = common.shell_commands(tokens, inv, ctx, "perl")
     if any(t.text in ("system", "exec") and n.text == "{" for t, n in itertools.pairwise(tokens)):
         effects.append(Effect.unknown("perl system { PROGRAM } LIST: program chosen at run time", inv.source))
     for call in calls.find_calls(tokens, BARE, frozenset({"->"})):
         effects.extend(_call(call, inv, ctx, consts))
     return effects or common.read_only(inv, "perl")
-
-
-def _command(tok: Tok, inv: Invocation, ctx: Context) -> list[Effect]:
-    if tok.value is None:
-        return [Effect.unknown(f"perl runs a shell command {common.RUNTIME}: {tok.text[:80]}", inv.source)]
-    return ctx.shell(tok.value, inv)
 
 
 def _call(call: Call, inv: Invocation, ctx: Context, consts: dict[str, str]) -> list[Effect]:

@@ -56,18 +56,13 @@ class PhpLexer(Lexer):
         return False  # php has no regex literals
 
     def special(self, i: int) -> int | None:
-        src, char = self.src, self.src[i]
+        src = self.src
         if src.startswith("<?php", i):
             return i + 5
         if src.startswith("?>", i):
             return i + 2
-        if char == "'":
-            raw, end = self.delimited(i + 1, "'")
-            self.add_literal("str", raw, src[i:end], "'")
-            return end
-        if char in '"`':
-            raw, end = self.delimited(i + 1, char)
-            self.add_str("str" if char == '"' else "cmd", raw, src[i:end], _interpolates(raw))
+        end = self.shell_quoted(i, _interpolates)
+        if end is not None:
             return end
         if src.startswith("<<<", i):
             raise LexError("heredoc strings are not read")
@@ -132,14 +127,7 @@ def analyse(code: str, inv: Invocation, ctx: Context, argv: Sequence[Word] = ())
     names = {t.text for t in tokens if t.kind == "name"}
     if names & EVALUATORS and any(marker in code for marker in NETWORK):
         return [Effect.make(Kind.EXEC_REMOTE, inv.name, "evaluates code fetched from the network", source=inv.source)]
-    effects: list[Effect] = []
-    for tok in tokens:
-        if tok.kind == "cmd":
-            effects.extend(
-                ctx.shell(tok.value, inv)
-                if tok.value is not None
-                else [Effect.unknown(f"php runs a shell command {common.RUNTIME}: {tok.text[:80]}", inv.source)]
-            )
+    effects = common.shell_commands(tokens, inv, ctx, "php")
     closures = {
         t.text
         for i, t in enumerate(tokens[:-2])

@@ -86,20 +86,13 @@ def handler(inv: Invocation, ctx: Context) -> list[Effect]:
     args = list(inv.args)
     if [w.text for w in args] in (["-v"], ["--version"], ["-h"], ["--help"]) or [w.text for w in args[:1]] == ["-c"]:
         return [Effect.make(Kind.READ, inv.name, "checks syntax or prints its version", source=inv.source)]
-    codes, operands, letters = _options(args)
-    effects: list[Effect] = []
-    if "i" in letters:
-        effects = [e for w in operands for e in ctx.file_effects(Kind.FILE_OVERWRITE, w, inv, "ruby -i edits in place")]
-        effects = effects or [Effect.unknown("ruby -i without a file to edit", inv.source)]
-    if codes:
-        code = common.inline_code(codes)
-        found = analyse(code.text, inv, ctx, operands) if code.known else [common.unknown_code(inv, code)]
-        return effects + [e for e in found if e.kind != Kind.READ] or found
-    if effects:
-        return effects
-    if not operands:
-        return common.stdin_code(inv, ctx, "ruby", lambda text: analyse(text, inv, ctx))
-    return common.script(operands[0], inv, ctx, "ruby", lambda text: analyse(text, inv, ctx, operands[1:]))
+    options = _options(args)
+
+    def code(text: str, rest: list[Word]) -> list[Effect]:
+        return analyse(text, inv, ctx, rest)
+
+    ran = common.run_code(inv, ctx, "ruby", options, code)
+    return ran if ran is not None else common.script_or_stdin(inv, ctx, "ruby", options[1], code)
 
 
 def _options(args: list[Word]) -> tuple[list[Word], list[Word], set[str]]:
@@ -142,14 +135,7 @@ def analyse(code: str, inv: Invocation, ctx: Context, args: Sequence[Word] = ())
     names = {t.text for t in tokens if t.kind == "name"}
     if names & {"eval", "instance_eval", "class_eval"} and any(marker in code for marker in NETWORK):
         return [Effect.make(Kind.EXEC_REMOTE, inv.name, "evaluates code fetched from the network", source=inv.source)]
-    effects: list[Effect] = []
-    for tok in tokens:
-        if tok.kind == "cmd":
-            effects.extend(
-                ctx.shell(tok.value, inv)
-                if tok.value is not None
-                else [Effect.unknown(f"ruby runs a shell command {common.RUNTIME}: {tok.text[:80]}", inv.source)]
-            )
+    effects = common.shell_commands(tokens, inv, ctx, "ruby")
     for call in calls.find_calls(tokens, BARE):
         effects.extend(_call(call, inv, ctx, consts))
     return effects or common.read_only(inv, "ruby")

@@ -41,13 +41,8 @@ class RubyLexer(Lexer):
 
     def special(self, i: int) -> int | None:
         src, char = self.src, self.src[i]
-        if char == "'":
-            raw, end = self.delimited(i + 1, "'")
-            self.add_literal("str", raw, src[i:end], "'")
-            return end
-        if char in '"`':
-            raw, end = self.delimited(i + 1, char)
-            self.add_str("str" if char == '"' else "cmd", raw, src[i:end], "#{" in raw)
+        end = self.shell_quoted(i, lambda raw: "#{" in raw)
+        if end is not None:
             return end
         after_name = i > 0 and src[i - 1] == " " and self.tokens[-1:] != [] and self.tokens[-1].kind == "name"
         if char == "%" and i + 1 < len(src) and (self.regex_allowed() or after_name):
