@@ -17,13 +17,10 @@ from agentguard.models import Effect, Kind
 
 def mv(inv: Invocation, ctx: Context) -> list[Effect]:
     options, operands = split_args(inv.args, frozenset({"-t", "--target-directory", "-S", "--suffix"}))
-    dest_opt = option_value(options, "-t", "--target-directory")
-    if dest_opt is not None:
-        sources, dest = operands, Word.literal(dest_opt)
-    elif len(operands) >= 2:
-        sources, dest = operands[:-1], operands[-1]
-    else:
+    found = _sources_and_destination(options, operands)
+    if found is None:
         return missing_operand(inv, "mv")
+    sources, dest = found
     effects = each(ctx, Kind.FILE_MOVE, sources, inv, f"moves away (to {dest.text})")
     if _leaves_project(ctx, dest, inv):  # a directory moved out of the project takes its whole tree with it
         effects = [dataclasses.replace(e, recursive=True) if e.is_dir or e.exists is False else e
@@ -31,6 +28,16 @@ def mv(inv: Invocation, ctx: Context) -> list[Effect]:
     if not has_flag(options, "-n", "--no-clobber"):
         effects += _destination(ctx, dest, sources, inv, "replaced by mv")
     return effects
+
+
+def _sources_and_destination(options: list[Word], operands: list[Word]) -> tuple[list[Word], Word] | None:
+    """`-t DIR SOURCE…` or `SOURCE… DEST` (mv, cp); None when there is nothing to move or copy to."""
+    dest = option_value(options, "-t", "--target-directory")
+    if dest is not None:
+        return operands, Word.literal(dest)
+    if len(operands) >= 2:
+        return operands[:-1], operands[-1]
+    return None
 
 
 def _leaves_project(ctx: Context, dest: Word, inv: Invocation) -> bool:
@@ -42,13 +49,10 @@ def _leaves_project(ctx: Context, dest: Word, inv: Invocation) -> bool:
 def cp(inv: Invocation, ctx: Context) -> list[Effect]:
     valued = frozenset({"-t", "--target-directory", "-S", "--suffix", "-m", "--mode", "-o", "-g"})
     options, operands = split_args(inv.args, valued)
-    dest_opt = option_value(options, "-t", "--target-directory")
-    if dest_opt is not None:
-        sources, dest = operands, Word.literal(dest_opt)
-    elif len(operands) >= 2:
-        sources, dest = operands[:-1], operands[-1]
-    else:
+    found = _sources_and_destination(options, operands)
+    if found is None:
         return missing_operand(inv, inv.name)
+    sources, dest = found
     reads = [Effect.make(Kind.READ, s.text, "copies from", source=inv.source) for s in sources]
     if has_flag(options, "-n", "--no-clobber"):
         return reads + ctx.file_effects(Kind.FILE_WRITE, dest, inv, "copies into")
