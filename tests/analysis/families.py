@@ -18,6 +18,18 @@ def find(effects: tuple[Effect, ...], kind: Kind, target: str) -> Effect:
     return found[0]
 
 
+def assert_harmless(effects: Iterable[Effect]) -> None:
+    """A benign command: nothing destructive and nothing unknown among its effects."""
+    effects = list(effects)
+    assert not [e for e in effects if e.kind.destructive or e.kind == Kind.UNKNOWN], effects
+
+
+def assert_has_unknown(effects: Iterable[Effect]) -> None:
+    """What cannot be known before the command runs is said as such, not guessed."""
+    effects = list(effects)
+    assert any(e.kind == Kind.UNKNOWN for e in effects), effects
+
+
 def assert_registry_matches(module: str, handlers: Iterable[str]) -> None:
     """The registry routes exactly the names the family handles: none is missing, none is dead."""
     assert set(registry._FAMILIES[module]) == set(handlers)

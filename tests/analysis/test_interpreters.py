@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from families import assert_never_crashes
+from families import assert_harmless, assert_has_unknown, assert_never_crashes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -368,7 +368,7 @@ BENIGN = [
 def test_benign_look_alikes(command: str, workdir: Path) -> None:
     found = effects(command, workdir)
     assert found, command
-    assert not any(e.kind.destructive or e.kind == Kind.UNKNOWN for e in found), found
+    assert_harmless(found)
 
 
 UNKNOWN = [
@@ -411,7 +411,7 @@ UNKNOWN = [
 
 @pytest.mark.parametrize("command", UNKNOWN)
 def test_unresolvable_is_unknown(command: str, workdir: Path) -> None:
-    assert any(e.kind == Kind.UNKNOWN for e in effects(command, workdir))
+    assert_has_unknown(effects(command, workdir))
 
 
 REMOTE = [

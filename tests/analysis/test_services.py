@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from families import assert_never_crashes, assert_registry_matches, find
+from families import assert_harmless, assert_has_unknown, assert_never_crashes, assert_registry_matches, find
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -314,7 +314,7 @@ BENIGN = [
 def test_benign(command: str, kind: Kind, target: str, cwd: Path) -> None:
     effects = run(command, cwd)
     find(effects, kind, target)
-    assert not [e for e in effects if e.kind.destructive or e.kind == Kind.UNKNOWN], effects
+    assert_harmless(effects)
 
 
 UNKNOWN = [
@@ -334,7 +334,7 @@ UNKNOWN = [
 
 @pytest.mark.parametrize("command", UNKNOWN)
 def test_unknown(command: str, cwd: Path) -> None:
-    assert any(e.kind == Kind.UNKNOWN for e in run(command, cwd))
+    assert_has_unknown(run(command, cwd))
 
 
 INNER = [
