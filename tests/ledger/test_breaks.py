@@ -42,31 +42,35 @@ def test_rollback_is_stamped_and_the_chain_continues(folder: LedgerPaths, tmp_pa
     with pytest.raises(IntegrityError, match="rollback"):
         Ledger.at(folder)  # by default a break stops the ledger
     with Ledger.at(folder, declare_breaks=True) as ledger:
-        stamped = ledger.event(16)
+        lost = [ledger.event(seq) for seq in range(16, 22)]
+        stamped = ledger.event(22)
         after = ledger.append("decision", Actor.agent("s"), {"verdict": "allow"})
         found = breaks(ledger)
+    # The lost numbers are taken by signed placeholders: the break has a number no lost event ever had.
+    assert [(e.kind, e.payload) for e in lost] == [("event_lost", {"lost_event": n}) for n in range(16, 22)]
     assert stamped.kind == "chain_break_detected" and stamped.actor == Actor.system()
     assert stamped.payload["kind"] == "rollback" and stamped.payload["range"] == [16, 21]
+    assert stamped.payload["lost"] == [16, 21] and stamped.payload["checkpoint"].startswith("22 events, root ")
     assert stamped.payload["expected"].startswith("22 events, root ") and stamped.payload["actual"] == "16 events"
-    assert after.seq == 17 and after.prev == stamped.hash.hex()
-    assert [b.id for b in found] == ["B16"] and status(found) == "broken_declared"
+    assert after.seq == 23 and after.prev == stamped.hash.hex()
+    assert [b.id for b in found] == ["B22"] and status(found) == "broken_declared"
     report = verify(folder)
-    assert report.ok and report.status == "broken_declared" and report.anchor_size == 17
+    assert report.ok and report.status == "broken_declared" and report.anchor_size == 23
 
 
 def test_resolution_needs_the_admin_key_and_is_final(folder: LedgerPaths, tmp_path: Path) -> None:
     rolled_back(folder, tmp_path)
     with Ledger.at(folder, declare_breaks=True) as ledger:
         with pytest.raises(LedgerError, match="not the ledger's current admin key"):
-            resolve(ledger, "B16", "validate", "restored from backup", load_key(folder.agent_key))
+            resolve(ledger, "B22", "validate", "restored from backup", load_key(folder.agent_key))
         with pytest.raises(LedgerError, match="--reason"):
-            resolve(ledger, "B16", "validate", " ", load_key(folder.admin_key))
+            resolve(ledger, "B22", "validate", " ", load_key(folder.admin_key))
         with pytest.raises(LedgerError, match="no break B3"):
             resolve(ledger, "B3", "validate", "x", load_key(folder.admin_key))
-        event = resolve(ledger, "B16", "validate", "restored from backup", load_key(folder.admin_key))
+        event = resolve(ledger, "B22", "validate", "restored from backup", load_key(folder.admin_key))
         assert event.key_id == load_key(folder.admin_key).key_id and event.actor.type == "human"
         with pytest.raises(LedgerError, match="already resolved"):
-            resolve(ledger, "B16", "reject", "changed my mind", load_key(folder.admin_key))
+            resolve(ledger, "B22", "reject", "changed my mind", load_key(folder.admin_key))
     assert verify(folder).status == "ok"
     with Ledger.at(folder, readonly=True) as reader:  # resolution state is read back from the ledger itself
         assert [b.status for b in breaks(reader)] == ["resolved"]
@@ -75,7 +79,7 @@ def test_resolution_needs_the_admin_key_and_is_final(folder: LedgerPaths, tmp_pa
 def test_a_resolution_signed_by_the_agent_key_fails_verification(folder: LedgerPaths, tmp_path: Path) -> None:
     rolled_back(folder, tmp_path)
     with Ledger.at(folder, declare_breaks=True) as ledger:
-        forged = ledger._append(kr.RESOLUTION, Actor.human("agent"), {"break_id": "B16", "resolution": "validated",
+        forged = ledger._append(kr.RESOLUTION, Actor.human("agent"), {"break_id": "B22", "resolution": "validated",
                                 "reason": "trust me"}, ledger._agent_signer())  # fmt: skip
     report = verify(folder)
     assert report.first is not None and report.first.seq == forged.seq and "admin key" in report.first.what
@@ -84,7 +88,7 @@ def test_a_resolution_signed_by_the_agent_key_fails_verification(folder: LedgerP
 def test_rejected_break_keeps_the_ledger_flagged(folder: LedgerPaths, tmp_path: Path) -> None:
     rolled_back(folder, tmp_path)
     with Ledger.at(folder, declare_breaks=True) as ledger:
-        resolve(ledger, "B16", "reject", "nobody restored anything", load_key(folder.admin_key))
+        resolve(ledger, "B22", "reject", "nobody restored anything", load_key(folder.admin_key))
     assert verify(folder).status == "rejected"
 
 
@@ -97,7 +101,7 @@ def test_timeout_without_action(folder: LedgerPaths, tmp_path: Path) -> None:
     with Ledger.at(folder, readonly=True) as reader:
         assert len(list(reader.events(kind="timeout_no_action"))) == 1
         found = breaks(reader)
-    assert timeouts[0].payload == {"break_id": "B16", "after_hours": 0}
+    assert timeouts[0].payload == {"break_id": "B22", "after_hours": 0}
     assert found[0].timeout is not None and status(found) == "broken_declared"
 
 

@@ -1,9 +1,12 @@
 """Chain breaks: detected, stamped into the ledger, resolved by a human with the admin key, or timed out.
 
 A break found at start-up (head that does not hash or verify, events beyond the head, a rollback against the
-anchored checkpoint) becomes a signed `chain_break_detected` event (its kind, range, expected and actual
-values) and the chain continues in a new segment: the head is rebuilt from the events as stored, the break
-event links to the last of them, and a fresh checkpoint re-anchors the tree. The ledger's status is
+anchored checkpoint, an anchor deleted or put back) becomes a signed `chain_break_detected` event (its kind,
+range, expected and actual values, the events lost and the checkpoint contradicted) and the chain continues in a
+new segment: the head is rebuilt from the events as stored, each lost event's number is taken by a signed
+`event_lost` placeholder, the break event links to the last of them, and a fresh checkpoint re-anchors the
+tree. The check, the stamp and the new anchor happen under one write lock, so one incident is one break however
+many processes start at once. The ledger's status is
 `broken_declared` until an admin writes a `chain_break_resolution` (validate, ignore or reject) signed with the
 admin key; with no answer within the timeout (72 h by default) a `timeout_no_action` event is written and the
 status stays `broken_declared`. All of this state is read back from the ledger itself.
@@ -21,6 +24,7 @@ from agentguard.ledger.errors import IntegrityError, LedgerError
 from agentguard.ledger.event import Actor, Event
 from agentguard.ledger.keys import AGENT, KeyPair
 from agentguard.ledger.merkle import Frontier, leaf_hash
+from agentguard.ledger.startup import describe
 from agentguard.ledger.store import Head
 
 if TYPE_CHECKING:
@@ -61,6 +65,8 @@ class Break:
             "range": p.get("range"),
             "expected": p.get("expected"),
             "actual": p.get("actual"),
+            "lost": p.get("lost"),
+            "checkpoint": p.get("checkpoint"),
             "status": self.status,
             "resolution": resolution,
             "resolved_by": self.resolution.actor.id if self.resolution else None,
@@ -86,15 +92,29 @@ def status(found: list[Break]) -> str:
 
 
 def declare(ledger: Ledger, kind: str, first: int | None, last: int | None, expected: str, actual: str,
-            detected_by: str) -> Event:  # fmt: skip
-    """Stamp a break found by verification; the new segment's tree is rebuilt from the events as stored."""
+            detected_by: str, *, reached: int = 0, checkpoint: str = "") -> Event:  # fmt: skip
+    """Stamp a break found by verification or a mirror; the new segment's tree is rebuilt from the stored events.
+
+    `reached`: the size a checkpoint proves the ledger had (events below it that are not stored were lost)."""
     payload = {"kind": kind, "range": [first, last if last is not None else first], "expected": expected,
                "actual": actual, "detected_by": detected_by}  # fmt: skip
-    return _stamp(ledger, payload, IntegrityError(f"{kind} at event {first}", seq=first))
+    error = IntegrityError(f"{kind} at event {first}", seq=first, reached=reached, checkpoint=checkpoint)
+    with ledger._lock:
+        ledger._signer = ledger._signer or ledger._load_signer(AGENT, ledger.paths.agent_key)
+        ledger.flush()
+        store = ledger._store
+        store.begin()
+        try:
+            event = _stamp(ledger, payload, error)
+            store.commit()
+        finally:
+            store.rollback()
+        ledger._committed = ledger._head
+    return event
 
 
-def recover(ledger: Ledger, error: IntegrityError) -> Event:
-    """After a failed start-up check: rebuild the head from the stored events, stamp the break, re-anchor."""
+def stamp_failed_check(ledger: Ledger, error: IntegrityError) -> Event:
+    """After a failed start-up check, inside the caller's write transaction: rebuild, stamp, re-anchor."""
     payload = {"kind": error.kind, "range": [error.seq, error.last if error.last is not None else error.seq],
                "expected": error.expected, "actual": error.actual, "detected_by": "start-up check",
                "message": error.message}  # fmt: skip
@@ -102,33 +122,35 @@ def recover(ledger: Ledger, error: IntegrityError) -> Event:
 
 
 def _stamp(ledger: Ledger, payload: dict[str, Any], error: IntegrityError) -> Event:
-    """The new segment: head rebuilt from the stored events, the break event linked to the last of them, both in
-    one transaction; then a checkpoint re-anchors the tree (the anchor may move back to a smaller size)."""
+    """The new segment, inside a write transaction: the head rebuilt from the stored events; one `event_lost`
+    placeholder for each event a head, anchor or checkpoint proves existed but is gone, so the break has a
+    number of its own and no number means two events; the break event; and a checkpoint of the new tree,
+    anchored, that is longer than any tree the ledger signed before."""
     store = ledger._store
-    ledger._signer = ledger._signer or ledger._load_signer(AGENT, ledger.paths.agent_key)
-    store.begin()
-    try:
-        frontier, last = Frontier(), None
-        for row in store.rows():
-            if row.seq != frontier.size:
-                raise IntegrityError(f"{error.message}; and event {frontier.size} is missing, so the chain cannot "
-                                     "continue: restore the ledger from a backup", seq=frontier.size)  # fmt: skip
-            frontier, last = frontier.append(leaf_hash(row.body)), row
-        if last is None:
-            raise error
-        rebuilt = Head(last.seq, leaf_hash(last.body), frontier)
-        store.set_head(rebuilt)
-        ledger._head = ledger._committed = rebuilt
-        event = ledger._write(rebuilt.seq + 1, kr.DETECTED, Actor.system(), payload, rebuilt.hash.hex(), frontier,
-                              ledger._signer)  # fmt: skip
-        assert ledger._head is not None
-        store.set_head(ledger._head)
-        store.commit()
-    except BaseException:
-        store.rollback()
-        raise
-    ledger._committed = ledger._head
-    ledger.checkpoint(new_segment=True)
+    signer = ledger._agent_signer()
+    frontier, last = Frontier(), None
+    for row in store.rows():
+        if row.seq != frontier.size:
+            raise IntegrityError(f"{error.message}; and event {frontier.size} is missing, so the chain cannot "
+                                 "continue: restore the ledger from a backup", seq=frontier.size)  # fmt: skip
+        frontier, last = frontier.append(leaf_hash(row.body)), row
+    if last is None:
+        raise error
+    rebuilt = Head(last.seq, leaf_hash(last.body), frontier)
+    store.set_head(rebuilt)
+    ledger._head = ledger._committed = rebuilt
+    latest = store.latest_checkpoint()
+    reached = max(error.reached, latest.size if latest else 0)
+    lost = range(rebuilt.size, reached)
+    for seq in lost:
+        head = ledger._head
+        ledger._write(seq, kr.LOST, Actor.system(), {"lost_event": seq}, head.hash.hex(), head.frontier, signer)
+    contradicted = error.checkpoint or (describe(latest) if latest and latest.size > rebuilt.size else None)
+    payload = {**payload, "lost": [lost.start, lost.stop - 1] if lost else None, "checkpoint": contradicted}
+    head = ledger._head
+    event = ledger._write(head.seq + 1, kr.DETECTED, Actor.system(), payload, head.hash.hex(), head.frontier, signer)
+    store.set_head(ledger._head)
+    ledger._last_checkpoint = ledger._sign_checkpoint()
     return event
 
 

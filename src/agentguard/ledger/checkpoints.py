@@ -1,6 +1,7 @@
 """Checkpoints and the anchor file: C2SP signed notes of the committed tree, made every N events or T seconds
 (asked after each commit), and the newest copied to an anchor file outside the database, which the next start
-checks the local tree against.
+checks the local tree against. The anchor is written under the write lock before its row is committed, and
+only grows (a break's new segment is always longer than the tree the anchor held): startup.py relies on both.
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ import time
 from typing import TYPE_CHECKING
 
 from agentguard.ledger import startup
-from agentguard.ledger.errors import IntegrityError
 from agentguard.ledger.event import made_at, utc_now
-from agentguard.ledger.paths import read_text, write_text_atomic
+from agentguard.ledger.paths import write_text_atomic
 from agentguard.ledger.store import StoredCheckpoint
 from agentguard.ledger.writer import Options, Writer
 
@@ -33,40 +33,34 @@ class Checkpointer(Writer):
         if last is None or _due(last, size, self.options):
             self.checkpoint()
 
-    def checkpoint(self, *, new_segment: bool = False) -> str:
-        """Sign a checkpoint of the committed tree now, store it, and copy it to the anchor file.
-
-        `new_segment` (after a declared break) lets the anchor move to a smaller tree than the one it held.
-        """
+    def checkpoint(self) -> str:
+        """Sign a checkpoint of the committed tree now, store it, and copy it to the anchor file."""
         with self._lock:
             self.flush()
             self._agent_signer()
             self._begin()  # under the write lock: the newest head, verified, and the current agent key
             try:
-                head, signer = self._committed, self._agent_signer()
-                assert head is not None
-                from agentguard.ledger.note import Checkpoint, sign_note  # only when a checkpoint is due
-
-                root = head.frontier.root()
-                note = sign_note(Checkpoint(self.origin, head.size, root).text(), self.origin, signer.pair)
-                stored = StoredCheckpoint(head.size, root, note, utc_now())
-                self._store.add_checkpoint(stored)
+                stored = self._sign_checkpoint()
                 self._store.commit()
             finally:
                 self._store.rollback()
             self._last_checkpoint = stored
-            self._write_anchor(stored, force=new_segment)
-            return note
+            return stored.note
 
-    def _write_anchor(self, stored: StoredCheckpoint, *, force: bool = False) -> None:
-        old = None if force else read_text(self.paths.anchor)
-        if old is not None:
-            try:
-                if self._open_note(old).size >= stored.size:
-                    return  # never move the anchor backwards (a concurrent process wrote a newer one)
-            except IntegrityError:
-                pass
-        write_text_atomic(self.paths.anchor, stored.note)
+    def _sign_checkpoint(self) -> StoredCheckpoint:
+        """Inside the write transaction: sign the tree as it will be committed, store the row, and write the
+        anchor file BEFORE the commit. Start-up's exact check relies on that order (see startup.py): no
+        checkpoint row is ever committed that the anchor does not already cover."""
+        from agentguard.ledger.note import Checkpoint, sign_note  # only when a checkpoint is due
+
+        head, signer = self._head, self._agent_signer()
+        assert head is not None
+        root = head.frontier.root()
+        note = sign_note(Checkpoint(self.origin, head.size, root).text(), self.origin, signer.pair)
+        stored = StoredCheckpoint(head.size, root, note, utc_now())
+        self._store.add_checkpoint(stored)
+        write_text_atomic(self.paths.anchor, note)
+        return stored
 
     def check_anchor(self, note: str | None) -> Checkpoint | None:
         """The local tree must contain the anchored checkpoint (from the anchor file or a mirror)."""

@@ -17,9 +17,13 @@ class IntegrityError(LedgerError):
     exit_code = 7
 
     def __init__(self, message: str, *, seq: int | None = None, kind: str = "hash_mismatch", last: int | None = None,
-                 expected: str = "", actual: str = "") -> None:  # fmt: skip
+                 expected: str = "", actual: str = "", reached: int = 0, checkpoint: str = "") -> None:  # fmt: skip
         super().__init__(message)
         self.seq, self.kind, self.last, self.expected, self.actual = seq, kind, last, expected, actual
+        # How many events the ledger is known to have had (a head, anchor or checkpoint says so): events below
+        # this size that are not stored were lost, and the break that declares them comes after them.
+        self.reached = reached
+        self.checkpoint = checkpoint  # the signed checkpoint the ledger as stored contradicts, if any
 
 
 class BreakDeclared(LedgerError):

@@ -20,8 +20,9 @@ ROTATION = "key_rotated"
 DETECTED = "chain_break_detected"
 RESOLUTION = "chain_break_resolution"
 TIMEOUT = "timeout_no_action"
+LOST = "event_lost"  # a placeholder for an event a break declares lost, so no number means two events
 ADMIN_KINDS = frozenset({RESOLUTION})
-RESERVED = frozenset({GENESIS, ROTATION, DETECTED, RESOLUTION, TIMEOUT})  # written by their own functions
+RESERVED = frozenset({GENESIS, ROTATION, DETECTED, RESOLUTION, TIMEOUT, LOST})  # written by their own functions
 
 
 def role_for(kind: str, payload: Mapping[str, Any]) -> str:

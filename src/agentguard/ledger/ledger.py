@@ -15,13 +15,13 @@ from types import TracebackType
 from typing import Any
 
 from agentguard.ledger import keyring as kr
-from agentguard.ledger import rotation
+from agentguard.ledger import rotation, startup
 from agentguard.ledger.checkpoints import Checkpointer
 from agentguard.ledger.errors import IntegrityError, LedgerError
 from agentguard.ledger.event import GENESIS_PREV, Actor, Event
 from agentguard.ledger.keys import ADMIN, AGENT, KeyPair, Signer, load_or_create
 from agentguard.ledger.merkle import Frontier
-from agentguard.ledger.paths import LedgerPaths, read_text
+from agentguard.ledger.paths import LedgerPaths
 from agentguard.ledger.store import Store
 from agentguard.ledger.writer import Options
 from agentguard.state import Places
@@ -50,34 +50,61 @@ class Ledger(Checkpointer):
         return ledger
 
     def _start(self) -> None:
-        head = self._store.head()
-        if head is None and not self.options.readonly:
+        opts = self.options
+        if self._store.head() is None and not opts.readonly:
             self._create()
-            head = self._store.head()
-        if head is None:
-            raise LedgerError(f"the ledger at {self.paths.db} is empty")
-        self.ring = kr.KeyRing.from_declarations(self._store.keys())
         self.origin = self._origin()
         self._last_checkpoint = self._store.latest_checkpoint()
-        if not self.options.check and self.options.readonly:
-            self._head = self._committed = head
+        self.ring = kr.KeyRing.from_declarations(self._store.keys())
+        if not opts.check and opts.readonly:
+            self._head = self._committed = self._store.head()
             return
         try:
-            self._check_head(head)
-            self._head = self._committed = head
-            self.check_anchor(read_text(self.paths.anchor))
-        except IntegrityError as exc:
-            if self.options.readonly or not self.options.declare_breaks:
+            checked = startup.check(self._store, self.origin, self.paths.anchor)
+        except IntegrityError:
+            if opts.readonly or not opts.declare_breaks:
                 raise
-            from agentguard.ledger.breaks import recover
-
-            recover(self, exc)  # stamps a chain_break_detected event and continues in a new segment
-        if not self.options.readonly and self._signer is None:
+            checked = self._recover()
+        self.ring, self._head, self._committed = checked.ring, checked.head, checked.head
+        if not opts.readonly and self._signer is None:
             self._signer = self._load_signer(AGENT, self.paths.agent_key)
-        if self.options.declare_breaks and self._store.last_rows(1, kr.DETECTED):  # O(1) when there is no break
+        if checked.unstored is not None and not opts.readonly:
+            self._store_anchored_row()
+        if opts.declare_breaks and self._store.last_rows(1, kr.DETECTED):  # O(1) when there is no break
             from agentguard.ledger.breaks import check_timeouts
 
-            check_timeouts(self, self.options.break_timeout_hours)
+            check_timeouts(self, opts.break_timeout_hours)
+
+    def _recover(self) -> startup.Checked:
+        """A failed check, again under the write lock: what another process already stamped (or what was only
+        a concurrent write) passes now; what is still wrong is stamped as one break in the same transaction."""
+        from agentguard.ledger.breaks import stamp_failed_check
+
+        with self._lock:
+            self._signer = self._signer or self._load_signer(AGENT, self.paths.agent_key)
+            self._store.begin()
+            try:
+                try:
+                    checked = startup.check(self._store, self.origin, self.paths.anchor, in_transaction=True)
+                except IntegrityError as exc:
+                    stamp_failed_check(self, exc)
+                    checked = startup.check(self._store, self.origin, self.paths.anchor, in_transaction=True)
+                self._store.commit()
+            finally:
+                self._store.rollback()
+        return checked
+
+    def _store_anchored_row(self) -> None:
+        """A writer died after anchoring a checkpoint and before committing its row: the anchor names exactly
+        the committed tree (checked), so sign and store that checkpoint again, under the write lock."""
+        with self._lock:
+            self._begin()
+            try:
+                if self._store.checkpoint(self._head.size if self._head else 0) is None:
+                    self._last_checkpoint = self._sign_checkpoint()
+                self._store.commit()
+            finally:
+                self._store.rollback()
 
     def _create(self) -> None:
         """Genesis: event 0 declares the origin and both public keys, signed by the new agent key."""

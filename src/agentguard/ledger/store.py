@@ -107,6 +107,13 @@ class Store:
     def begin(self) -> None:
         self._db.execute("BEGIN IMMEDIATE")
 
+    def begin_read(self) -> None:
+        """A read transaction: every read until end_read() sees one snapshot (fixed by the first read)."""
+        self._db.execute("BEGIN DEFERRED")
+
+    def end_read(self) -> None:
+        self.rollback()
+
     def commit(self) -> None:
         self._db.execute("COMMIT")
 

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentguard.ledger import keyring as kr
 from agentguard.ledger import signatures as signatures_mod
@@ -26,7 +26,7 @@ from agentguard.ledger.keys import AGENT, PublicKey
 from agentguard.ledger.merkle import frontier_root
 from agentguard.ledger.note import Checkpoint, open_checkpoint
 from agentguard.ledger.paths import LedgerPaths, read_text
-from agentguard.ledger.store import Store
+from agentguard.ledger.store import Store, StoredCheckpoint
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -93,22 +93,36 @@ def verify(paths: LedgerPaths, *, signatures: bool = True, workers: int | None =
         raise LedgerError(f"there is no ledger at {paths.db}")
     store = Store(paths.db, readonly=True)
     try:
-        return _verify(store, paths, signatures, workers, progress, anchor, started)
+        # One snapshot, between two reads of the anchor file (startup.py says why that is exact while other
+        # processes write): the first is the anchor the tree must contain, the second must cover every
+        # checkpoint in the snapshot.
+        note = anchor if anchor is not None else read_text(paths.anchor)
+        store.begin_read()
+        after = _Anchor(anchor is None, read_text(paths.anchor) if anchor is None else None)
+        return _verify(store, paths.db, signatures, workers, progress, note, after, started)
     finally:
         store.close()
 
 
-def _verify(store: Store, paths: LedgerPaths, signatures: bool, workers: int | None, progress: Progress | None,
-            anchor: str | None, started: float) -> Report:  # fmt: skip
+class _Anchor(NamedTuple):
+    """The anchor file as read after the snapshot began (`checked`: verify reads the file, not a given note)."""
+
+    checked: bool
+    note: str | None
+
+
+def _verify(store: Store, db: str, signatures: bool, workers: int | None, progress: Progress | None, note: str | None,
+            after: _Anchor, started: float) -> Report:  # fmt: skip
     problems: list[Problem] = []
     total = (store.max_seq() or 0) + 1
     ring, origin = _keyring(store, problems)
     ranges = declared_ranges(store, ring)
     stored = store.checkpoints()
-    note = anchor if anchor is not None else read_text(paths.anchor)
     anchored = _open_anchor(note, ring, origin, problems)
+    if after.checked and stored:
+        problems += _anchor_age_problems(after.note, stored[-1], ring, origin)
     wanted = {c.size for c in stored} | ({anchored.size} if anchored else set())
-    pending = signatures_mod.launch(paths.db, total, ring, workers, ranges) if signatures else None
+    pending = signatures_mod.launch(db, total, ring, workers, ranges) if signatures else None
     structure = _structure(store, wanted, total, progress, ranges)
     if structure.problem:
         problems.append(structure.problem)
@@ -302,6 +316,21 @@ def _open_with(note: str, origin: str, keys: list[PublicKey]) -> Checkpoint:
         except LedgerError:
             continue
     raise LedgerError("its note is not signed by the agent key valid at its size")
+
+
+def _anchor_age_problems(note: str | None, newest: StoredCheckpoint, ring: kr.KeyRing, origin: str) -> list[Problem]:
+    """Each checkpoint is anchored before its row is committed: no anchor, or an older one, was put there."""
+    if note is None:
+        return [Problem(None, f"the anchor file is gone, but checkpoints up to {newest.size} events are stored",
+                        f"an anchor of at least {newest.size} events", "no anchor file", newest.size)]  # fmt: skip
+    try:
+        size = _open_with(note, origin, list(ring.agent_keys())).size
+    except LedgerError:
+        return []  # _open_anchor reports an anchor no key of the ledger signed
+    if size >= newest.size:
+        return []
+    return [Problem(None, f"the anchor ({size} events) is older than the newest stored checkpoint ({newest.size})",
+                    f"an anchor of at least {newest.size} events", f"{size} events", newest.size)]  # fmt: skip
 
 
 def _anchor_problems(anchored: Checkpoint, structure: _Structure) -> list[Problem]:

@@ -139,7 +139,8 @@ def _check_anchor(
         if any(b.event.payload.get("expected") == expected for b in br.breaks(ledger)):
             return newest.size, (), unread
         event = br.declare(ledger, kind, exc.seq, exc.last, expected, actual,
-                           f"ledger sync: newest mirrored checkpoint ({newest.mirror})")  # fmt: skip
+                           f"ledger sync: newest mirrored checkpoint ({newest.mirror})", reached=exc.reached,
+                           checkpoint=exc.checkpoint)  # fmt: skip
         return newest.size, (f"B{event.seq}",), unread
     return newest.size, (), unread
 
