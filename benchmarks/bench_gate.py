@@ -10,7 +10,11 @@ touched, and PYTHONDONTWRITEBYTECODE is dropped for them; `--as-is` keeps the ca
 Per call the wall time (what Claude Code waits) and the CPU time (steadier on a busy machine, where wall time
 mostly measures the scheduler) are taken; the bare interpreter's start is printed alongside for scale.
 
-Run: .venv/bin/python benchmarks/bench_gate.py [--rounds N] [--process-calls N] [--profile] [--as-is]
+Then --concurrent hook processes at once for --concurrent-rounds rounds on one state dir (default 50 x 5): their
+latency, and from the ledger the chain breaks declared (target 0) and the decisions recorded exactly once.
+
+Run: .venv/bin/python benchmarks/bench_gate.py [--rounds N] [--process-calls N] [--concurrent N]
+     [--concurrent-rounds N] [--profile] [--as-is]
 """
 
 from __future__ import annotations
@@ -134,12 +138,52 @@ def whole_process(project: str, calls: int, env: dict[str, str]) -> None:
           f"{statistics.median(c for _, c in bare):.1f} ms CPU")  # fmt: skip
 
 
+def concurrent(project: str, calls: int, rounds: int, env: dict[str, str]) -> None:
+    """`calls` hook processes at once, `rounds` times, on one state dir (what parallel tool calls and subagents
+    do): wall latency, and from the ledger afterwards the breaks declared and decisions recorded per call."""
+    if calls <= 0 or rounds <= 0:
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    from agentguard.ledger import Ledger
+    from agentguard.ledger import keyring as kr
+    from agentguard.ledger.paths import LedgerPaths
+    from agentguard.ledger.verify import verify
+    from agentguard.state import Places
+
+    hook = [os.path.join(os.path.dirname(sys.executable), "agentguard"), "hook", "claude"]
+
+    def one(i: int) -> float:
+        data = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": project,
+                           "session_id": "bench-concurrent", "tool_use_id": f"c{i}",
+                           "tool_input": {"command": COMMANDS[i % len(COMMANDS)]}})  # fmt: skip
+        return timed_run(hook, data, env)[0]
+
+    walls: list[float] = []
+    with ThreadPoolExecutor(calls) as pool:
+        for r in range(rounds):
+            walls += pool.map(one, range(r * calls, (r + 1) * calls))
+    paths = LedgerPaths.from_places(Places.from_env())
+    with Ledger.at(paths, readonly=True) as reader:
+        breaks = len(list(reader.events(kind=kr.DETECTED)))
+        ids = [e.payload.get("tool_use_id") for e in reader.events(kind="decision")]
+    mine = [i for i in ids if isinstance(i, str) and i.startswith("c")]
+    once = sum(1 for i in range(calls * rounds) if mine.count(f"c{i}") == 1)
+    report = verify(paths)
+    print(f"{calls} concurrent hook processes x {rounds} rounds: median {statistics.median(walls):.1f} ms, "
+          f"p99 {percentile(walls, 0.99):.1f} ms, max {max(walls):.1f} ms; chain breaks declared: {breaks}; "
+          f"decisions recorded exactly once: {once}/{calls * rounds}; ledger verify: "
+          f"{'ok' if report.ok else 'FAILED'}, break status {report.status}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=2000, help="in-process decisions (>= 1000 for the target)")
     parser.add_argument("--process-calls", type=int, default=60, help="hook processes (>= 50 for the target)")
     parser.add_argument("--profile", action="store_true", help="cProfile the in-process decisions")
     parser.add_argument("--as-is", action="store_true", help="run the hook with this environment unchanged")
+    parser.add_argument("--concurrent", type=int, default=50, help="hook processes at once (0: skip)")
+    parser.add_argument("--concurrent-rounds", type=int, default=5, help="rounds of --concurrent processes")
     args = parser.parse_args()
     root = tempfile.mkdtemp(prefix="agentguard-bench-")
     os.environ.setdefault("AGENTGUARD_HOME", os.path.join(root, "home"))
@@ -155,6 +199,7 @@ def main() -> None:
     try:
         in_process(project, args.rounds, args.profile)
         whole_process(project, args.process_calls, hook_env(root, args.as_is))
+        concurrent(project, args.concurrent, args.concurrent_rounds, hook_env(root, args.as_is))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

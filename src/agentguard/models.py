@@ -227,6 +227,7 @@ class Decision:
     would_be: Verdict | None = None
     error: str | None = None
     snapshot: str | None = None  # id of the snapshot taken before the host runs the action
+    notice: str | None = None  # one line for the human, not the agent (an unresolved ledger break)
 
     @property
     def enforced(self) -> bool:
@@ -253,4 +254,6 @@ class Decision:
             out["error"] = self.error
         if self.snapshot is not None:
             out["snapshot"] = self.snapshot
+        if self.notice is not None:
+            out["notice"] = self.notice
         return out

@@ -68,9 +68,10 @@ class Gate(NamedTuple):
                     record_snapshot(ledger, snapshot, agent_of(action))
                 record_decision(ledger, action, decision, policy=(policy.digest, *policy.sources))
                 after_append(ledger, self.places)  # mirrors and alerts, when due, in a detached process
+                notice = ledger.break_notice()
         except Exception as exc:
             return unrecorded(decision, getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}")
-        return decision
+        return decision if notice is None else replace(decision, notice=notice)
 
     def policy(self, project_root: str) -> Policy:
         from agentguard.policy.cache import cached_policy

@@ -19,29 +19,80 @@ from agentguard.state import Places, find_project_root, read_mode
 
 @click.command()
 @click.option("--claude", "claude", is_flag=True, help="Wire the PreToolUse/PostToolUse hooks of Claude Code.")
+@click.option(
+    "--alert-url",
+    "alert_urls",
+    multiple=True,
+    metavar="URL",
+    help="Alert a human here when the ledger breaks: an apprise URL, or env:NAME to read it from $NAME.",
+)
+@click.option(
+    "--mirror",
+    "mirrors",
+    multiple=True,
+    metavar="DIR",
+    help="Copy every ledger checkpoint to this folder (best on another disk or a synced share).",
+)
 @click.option("--project", default=None, help="Project root (default: found from here).")
 @click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
-def init(claude: bool, project: str | None, as_json: bool) -> None:
-    """Wire agentguard into a host. Merges, never clobbers; running it twice changes nothing.
+def init(claude: bool, alert_urls: tuple[str, ...], mirrors: tuple[str, ...], project: str | None,
+         as_json: bool) -> None:  # fmt: skip
+    """Wire agentguard into a host, and say where a broken ledger is reported. Merges, never clobbers; running
+    it twice changes nothing. Alert URLs and mirrors go into your user config, out of the agent's reach.
 
     \b
     Example:
-      cd my-project && agentguard init --claude
+      cd my-project && agentguard init --claude --alert-url ntfy://ntfy.sh/my-topic --mirror ~/ag-mirror
     """
-    if not claude:
-        raise click.UsageError("name a host to wire: --claude")
+    if not (claude or alert_urls or mirrors):
+        raise click.UsageError("name a host to wire (--claude), or an --alert-url or --mirror to add")
     root = os.path.abspath(project or find_project_root(os.getcwd()))
     try:
-        report = claude_settings.install(root)
+        report = claude_settings.install(root) if claude else None
+        added = _add_break_reporting(alert_urls, mirrors)
+        reporting = _break_reporting(Places.from_env())
     except AgentGuardError as exc:
         fail(exc)
         return
     if as_json:
-        emit_json({"message_type": "init", "host": "claude", "settings": report.path,
-                   "changed": report.changed, "command": report.command})  # fmt: skip
-    else:
+        out: dict[str, Any] = {"message_type": "init", "added": added, "break_reporting": reporting}
+        if report is not None:
+            out.update(host="claude", settings=report.path, changed=report.changed, command=report.command)
+        emit_json(out)
+        return
+    if report is not None:
         state = "updated" if report.changed else "already in place"
         click.echo(f"Claude Code hooks {state}: {report.path}\n  hook: {report.command}")
+    for line in added:
+        click.echo(f"added to {reporting['config']}: {line}")
+    if not reporting["ok"]:
+        click.echo(f"note: {reporting['detail']}")
+
+
+def _add_break_reporting(alert_urls: tuple[str, ...], mirrors: tuple[str, ...]) -> list[str]:
+    from agentguard.ledger.config_edit import add_alert_urls, add_dir_mirror
+
+    config = Places.from_env().config
+    added = [f"alert URL {url}" for url in add_alert_urls(config, alert_urls)] if alert_urls else []
+    return added + [f"ledger mirror {folder}" for folder in mirrors if add_dir_mirror(config, folder)]
+
+
+def _break_reporting(places: Places) -> dict[str, Any]:
+    """Whether a broken ledger reaches a human outside this machine's user account (doctor warns when not)."""
+    from agentguard.ledger.config import config_file, user_settings
+
+    settings = user_settings(places)
+    urls, mirrors = len(settings.alerts.urls), len(settings.ledger.mirrors)
+    ok = bool(urls and mirrors)
+    detail = f"{urls} alert URL(s), {mirrors} ledger mirror(s)"
+    if not ok:
+        detail += (
+            ". Without an alert URL a chain break is shown only in hook answers and by doctor; without a mirror, "
+            "an agent running as your user could delete the ledger, its anchor and keys together and start a fresh "
+            "one, and nothing on this machine would show it. Add them: agentguard init --alert-url URL --mirror DIR"
+        )
+    return {"name": "break reporting", "ok": True, "warn": not ok, "detail": detail,
+            "config": config_file(places.config)}  # fmt: skip
 
 
 @click.command()
@@ -49,6 +100,9 @@ def init(claude: bool, project: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
 def doctor(project: str | None, as_json: bool) -> None:
     """Check that the wiring is in place and works: runs the real hook on a destructive and a benign call.
+
+    Fails while the ledger has an unresolved chain break (naming it and the command that resolves it), and
+    warns while no alert URL or ledger mirror is set, saying what an agent running as your user could undo.
 
     \b
     Example:
@@ -61,7 +115,7 @@ def doctor(project: str | None, as_json: bool) -> None:
         emit_json({"message_type": "doctor", "ok": ok, "checks": checks})
     else:
         for c in checks:
-            click.echo(f"{'ok  ' if c['ok'] else 'FAIL'} {c['name']}: {c['detail']}")
+            click.echo(f"{'FAIL' if not c['ok'] else 'warn' if c.get('warn') else 'ok  '} {c['name']}: {c['detail']}")
     sys.exit(0 if ok else 1)
 
 
@@ -83,6 +137,11 @@ def _doctor_checks(root: str) -> list[dict[str, Any]]:
     except AgentGuardError as exc:
         checks.append({"name": "mode", "ok": False, "detail": exc.message})
     checks.append(_restores(places))
+    checks.append(_ledger_breaks(places))
+    try:
+        checks.append(_break_reporting(places))
+    except AgentGuardError as exc:
+        checks.append({"name": "break reporting", "ok": False, "detail": exc.message})
     pre = wired.get("PreToolUse", [])
     if pre:
         checks.append(_probe(pre[0][1], root, "rm -rf /", expect="deny"))
@@ -100,6 +159,32 @@ def _restores(places: Places) -> dict[str, Any]:
     except (AgentGuardError, OSError) as exc:
         return {"name": "interrupted restores", "ok": False, "detail": f"cannot read the snapshot store: {exc}"}
     return {"name": "interrupted restores", "ok": not pending, "detail": "; ".join(pending) or "none"}
+
+
+def _ledger_breaks(places: Places) -> dict[str, Any]:
+    """FAIL while the ledger has an unresolved break, or one the next start would declare, naming what to run."""
+    from agentguard.ledger import Ledger
+    from agentguard.ledger.breaks import breaks
+    from agentguard.ledger.errors import IntegrityError, LedgerError
+    from agentguard.ledger.paths import LedgerPaths
+
+    name = "ledger"
+    if not os.path.exists(LedgerPaths.from_places(places).db):
+        return {"name": name, "ok": True, "detail": "no ledger yet (the first decision makes it)"}
+    try:
+        with Ledger.open(places, readonly=True) as reader:
+            unresolved = [b for b in breaks(reader) if b.resolution is None]
+    except IntegrityError as exc:
+        return {"name": name, "ok": False, "detail": f"{exc.message}. The next hook call declares it as a break; "
+                "`agentguard ledger verify` tells more"}  # fmt: skip
+    except LedgerError as exc:
+        return {"name": name, "ok": False, "detail": exc.message}
+    if not unresolved:
+        return {"name": name, "ok": True, "detail": "verified at start-up; no unresolved break"}
+    detail = "; ".join(f"unresolved break {b.id} ({b.event.payload.get('kind')} at event {b.event.seq}): a human "
+                       f"runs `agentguard ledger resolve {b.id} --validate|--ignore|--reject --reason TEXT`"
+                       for b in unresolved)  # fmt: skip
+    return {"name": name, "ok": False, "detail": detail, "breaks": [b.id for b in unresolved]}
 
 
 def _probe(command: str, root: str, shell: str, expect: str | None) -> dict[str, Any]:

@@ -40,14 +40,16 @@ def pre_tool_use_answer(decision: Decision) -> dict[str, Any] | None:
     from agentguard.models import Verdict
 
     if decision.verdict == Verdict.ALLOW:
-        return None if decision.snapshot is None else _snapshot_note(decision)
-    return {
-        "hookSpecificOutput": {
-            "hookEventName": "PreToolUse",
-            "permissionDecision": str(decision.verdict),
-            "permissionDecisionReason": decision.summary(),
+        answer = None if decision.snapshot is None else _snapshot_note(decision)
+    else:
+        answer = {
+            "hookSpecificOutput": {
+                "hookEventName": "PreToolUse",
+                "permissionDecision": str(decision.verdict),
+                "permissionDecisionReason": decision.summary(),
+            }
         }
-    }
+    return _with_notice(answer, decision.notice)
 
 
 def _snapshot_note(decision: Decision) -> dict[str, Any]:
@@ -55,6 +57,17 @@ def _snapshot_note(decision: Decision) -> dict[str, Any]:
     agent (additionalContext) and the human (systemMessage) are told what was saved and how to undo."""
     note = "agentguard: " + decision.reasons[-1]
     return {"systemMessage": note, "hookSpecificOutput": {"hookEventName": "PreToolUse", "additionalContext": note}}
+
+
+def _with_notice(answer: dict[str, Any] | None, notice: str | None) -> dict[str, Any] | None:
+    """A notice for the human (an unresolved ledger break) goes in systemMessage, which Claude Code shows the
+    user and not the model: the agent is not the one to resolve it. An allow stays an allow (no decision)."""
+    if notice is None:
+        return answer
+    answer = dict(answer or {})
+    earlier = answer.get("systemMessage")
+    answer["systemMessage"] = f"{notice}\n{earlier}" if earlier else notice
+    return answer
 
 
 def deny_answer(reason: str) -> dict[str, Any]:

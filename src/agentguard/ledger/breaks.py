@@ -86,6 +86,18 @@ def breaks(ledger: Ledger) -> list[Break]:
     return found
 
 
+def open_breaks_notice(ledger: Ledger) -> str | None:
+    """One line for the human while a declared break is unresolved (Ledger.break_notice asks first, cheaply)."""
+    unresolved = [b for b in breaks(ledger) if b.resolution is None]
+    if not unresolved:
+        return None
+    first, ids = unresolved[0], ", ".join(b.id for b in unresolved)
+    what = f"{ids}; {first.event.payload.get('kind')} at event {first.event.seq}"
+    return (f"agentguard: the ledger has {len(unresolved)} unresolved chain break(s) ({what}): see "
+            f"`agentguard ledger breaks`, then a human runs `agentguard ledger resolve {first.id} "
+            "--validate|--ignore|--reject --reason TEXT`")  # fmt: skip
+
+
 def status(found: list[Break]) -> str:
     states = {b.status for b in found}
     return REJECTED if REJECTED in states else DECLARED if DECLARED in states else OK

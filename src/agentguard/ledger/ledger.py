@@ -177,6 +177,15 @@ class Ledger(Checkpointer):
         for row in self._store.rows(start, end, kind):
             yield Event.from_row(row.seq, row.body, row.sig)
 
+    def break_notice(self) -> str | None:
+        """A line for the human while a declared break is unresolved. One indexed lookup when the ledger never
+        had a break: breaks.py (and datetime with it) is loaded only when it has."""
+        if not self._store.last_rows(1, kr.DETECTED):
+            return None
+        from agentguard.ledger.breaks import open_breaks_notice
+
+        return open_breaks_notice(self)
+
     def last(self, count: int, kind: str | None = None) -> list[Event]:
         return [Event.from_row(r.seq, r.body, r.sig) for r in self._store.last_rows(count, kind)]
 
