@@ -121,6 +121,18 @@ def test_an_anchor_no_key_of_the_ledger_signed_is_a_break(folder: LedgerPaths, t
     resolved_once(folder, found)
 
 
+def test_a_writer_that_died_between_anchor_and_commit_is_no_break(folder: LedgerPaths) -> None:
+    """The anchor is written before its checkpoint row commits: a crash in between leaves an anchor of exactly
+    the committed tree and no row. The next start stores the row again; nothing is declared."""
+    checkpointed(folder)
+    tamper(folder.db, ("DELETE FROM checkpoints WHERE size = 10", ()))
+    found = restart(folder)
+    assert found == []
+    with Ledger.at(folder, readonly=True) as reader:
+        assert 10 in [c.size for c in reader.store.checkpoints()]
+    assert verify(folder).ok
+
+
 WRITER = """
 import sys
 sys.path.insert(0, {tests!r})
