@@ -120,6 +120,33 @@ def test_key_files_are_private_and_stable(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
+def test_a_key_being_written_is_never_read_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first hooks of a new install start together. While one writes the new key (held up here in the
+    middle of writing it), another that finds the name must read the whole key, not an empty file."""
+    import base64
+    import threading
+    import time
+
+    from agentguard.ledger import keys
+
+    real = base64.b64encode
+
+    def slow(data: bytes) -> bytes:
+        time.sleep(0.3)
+        return real(data)
+
+    monkeypatch.setattr(keys.base64, "b64encode", slow)
+    path = str(tmp_path / "keys" / "agent.key")
+    first: list[KeyPair] = []
+    writer = threading.Thread(target=lambda: first.append(load_or_create(path)))
+    writer.start()
+    time.sleep(0.1)
+    second = load_or_create(path)
+    writer.join()
+    assert second == first[0] == load_key(path)
+    assert os.listdir(tmp_path / "keys") == ["agent.key"]  # no temporary file left behind
+
+
 def test_signatures_check(tmp_path: Path) -> None:
     pair = KeyPair.generate()
     sig = pair.signer().sign(b"event")
