@@ -36,7 +36,8 @@ def test_fifty_concurrent_hooks_record_every_decision_once_and_declare_no_break(
             answers += pool.map(lambda n: call(project, n), range(r * AT_ONCE, (r + 1) * AT_ONCE))
     for n, (code, out) in enumerate(answers):
         assert code == 0
-        verdict = json.loads(out)["hookSpecificOutput"]["permissionDecision"] if out.strip() else "allow"
+        inner = json.loads(out).get("hookSpecificOutput", {})
+        verdict = inner.get("permissionDecision", "allow")
         assert verdict == ("deny" if n % 10 == 0 else "allow"), (n, out)  # no "NOT recorded" ask, no notice
         assert "systemMessage" not in out
     paths = LedgerPaths.from_places(Places.from_env())

@@ -22,8 +22,9 @@ def test_init_creates_hooks(project: Path) -> None:
     for event in ("PreToolUse", "PostToolUse"):
         (group,) = settings["hooks"][event]
         assert group["matcher"] == "Bash|Write|Edit|MultiEdit|NotebookEdit"
-        assert group["hooks"][0]["command"].endswith("agentguard hook claude")
-        assert os.path.isabs(group["hooks"][0]["command"].split()[0])
+        command = group["hooks"][0]["command"]
+        assert "agentguard hook claude)" in command and command.endswith("exit 2; }")  # fail-closed wrapper
+        assert os.path.isabs(command.removeprefix("o=$(").split()[0])  # this venv's agentguard is not on PATH
 
 
 def test_init_keeps_existing_settings_and_is_idempotent(project: Path) -> None:

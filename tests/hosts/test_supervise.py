@@ -48,8 +48,8 @@ def test_a_dead_decision_process_denies(work: str, why: str) -> None:
     assert why in answer["permissionDecisionReason"]
 
 
-def test_a_dead_post_tool_use_process_says_nothing() -> None:
-    assert run_supervised("segfault", POST) == ""
+def test_a_dead_post_tool_use_process_answers_an_empty_object() -> None:
+    assert run_supervised("segfault", POST) == "{}\n"  # an empty object: nothing to say, but an answer
 
 
 def test_the_childs_answer_passes_through() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from agentguard import __version__
-from agentguard.cli import check, demo, ledger, mode, policy, setup, snapshots
+from agentguard.cli import check, demo, ledger, mode, policy, setup, snapshots, system
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,5 +29,6 @@ for command in (
     *demo.COMMANDS,
     *snapshots.COMMANDS,
     *ledger.COMMANDS,
+    *system.COMMANDS,
 ):
     cli.add_command(command)

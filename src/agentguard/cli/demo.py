@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import sqlite3
 import subprocess
+import sys
 import tempfile
 
 import click
@@ -50,7 +50,7 @@ def demo(keep: bool) -> None:
             click.echo(f"      {decision['permissionDecisionReason']}")
     rows = sqlite3.connect(db).execute("SELECT count(*) FROM memories").fetchone()[0]
     click.echo(f"\n.agentic-qe/memory.db is still there with {rows} memories.")
-    click.echo(_ledger_summary(shlex.split(report.command)[0], env))
+    click.echo(_ledger_summary([sys.executable, "-m", "agentguard"], env))
     if keep:
         click.echo(f"kept: {root}")
     else:
@@ -59,9 +59,9 @@ def demo(keep: bool) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _ledger_summary(agentguard: str, env: dict[str, str]) -> str:
+def _ledger_summary(agentguard: list[str], env: dict[str, str]) -> str:
     """What `agentguard ledger verify` says of the decisions above: each one a signed, chained event."""
-    done = subprocess.run([agentguard, "ledger", "verify", "--json"], capture_output=True, text=True, env=env,
+    done = subprocess.run([*agentguard, "ledger", "verify", "--json"], capture_output=True, text=True, env=env,
                           timeout=60, check=False)  # fmt: skip
     try:
         report = json.loads(done.stdout)
@@ -83,9 +83,10 @@ def _make_project(project: str) -> str:
 
 
 def _hook(command: str, project: str, shell: str, env: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The hook command as Claude Code runs it (under /bin/sh -c), fed Claude Code's payload."""
     payload = {"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": shell},
                "cwd": project, "session_id": "demo", "tool_use_id": "demo"}  # fmt: skip
-    done = subprocess.run(shlex.split(command), input=json.dumps(payload), capture_output=True, text=True,
+    done = subprocess.run(["/bin/sh", "-c", command], input=json.dumps(payload), capture_output=True, text=True,
                           env={**env, "CLAUDE_PROJECT_DIR": project}, timeout=60, check=True)  # fmt: skip
     result: dict[str, dict[str, str]] = json.loads(done.stdout) if done.stdout.strip() else {}
     return result

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import subprocess
 import sys
 from typing import Any
@@ -192,8 +191,8 @@ def _probe(command: str, root: str, shell: str, expect: str | None) -> dict[str,
                "cwd": root, "session_id": "doctor", "tool_use_id": "doctor"}  # fmt: skip
     name = f"hook answers {shell!r}"
     try:
-        done = subprocess.run(shlex.split(command), input=json.dumps(payload), capture_output=True, text=True,
-                              timeout=30, check=False)  # fmt: skip
+        done = subprocess.run(["/bin/sh", "-c", command], input=json.dumps(payload), capture_output=True, text=True,
+                              timeout=30, check=False)  # as Claude Code runs it  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as exc:
         return {"name": name, "ok": False, "detail": f"the hook command does not run: {exc}"}
     answer = json.loads(done.stdout) if done.stdout.strip() else {}

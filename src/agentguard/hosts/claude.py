@@ -1,7 +1,7 @@
 """Claude Code's hook protocol, and nothing else: JSON in on stdin, a decision out on stdout.
 
 PreToolUse answers in `hookSpecificOutput.permissionDecision` (a flat `decision` field is ignored by Claude
-Code). Allow is answered by saying nothing, so Claude Code's own permission rules still apply: agentguard
+Code). Allow is answered with `{}` (no decision), so Claude Code's own permission rules still apply: agentguard
 only ever narrows what the agent may do. Every failure becomes a deny with the reason, because a hook that
 crashes or exits non-zero lets the tool run.
 """
@@ -17,6 +17,9 @@ if TYPE_CHECKING:  # imported where used: a PostToolUse call needs neither the m
     from agentguard.models import Action, Decision
 
 SHELL_TOOLS = frozenset({"Bash"})
+# "Nothing to say" is an empty JSON object, never silence: the fail-closed wrapper around the hook command
+# (claude_settings.fail_closed) treats no output at all as a hook that did not run, and blocks.
+NOTHING = "{}\n"
 
 
 def action_from_hook(payload: Mapping[str, Any]) -> Action:
@@ -95,7 +98,7 @@ def failure_answer(data: str, why: str) -> str:
         event = json.loads(data).get("hook_event_name", "PreToolUse")
     except Exception:  # unreadable input was never going to be allowed either
         event = "PreToolUse"
-    return json.dumps(deny_answer(why)) + "\n" if event == "PreToolUse" else ""
+    return json.dumps(deny_answer(why)) + "\n" if event == "PreToolUse" else NOTHING
 
 
 def run_hook(stdin: IO[str], stdout: IO[str]) -> int:
@@ -105,16 +108,14 @@ def run_hook(stdin: IO[str], stdout: IO[str]) -> int:
         if not isinstance(payload, dict):
             raise ValueError("hook input is not a JSON object")
         event = payload.get("hook_event_name", "PreToolUse")
+        answer = None
         if event == "PostToolUse":
             _record_outcome(payload)
-            return 0
-        if event != "PreToolUse":
-            return 0  # events agentguard does not gate
-        answer = _pre_tool_use(payload)
+        elif event == "PreToolUse":
+            answer = _pre_tool_use(payload)
     except Exception as exc:
         answer = deny_answer(f"{type(exc).__name__}: {exc}")
-    if answer is not None:
-        stdout.write(json.dumps(answer) + "\n")
+    stdout.write(NOTHING if answer is None else json.dumps(answer) + "\n")
     return 0
 
 

@@ -18,16 +18,34 @@ EVENTS = ("PreToolUse", "PostToolUse")
 
 
 def hook_command() -> str:
-    """An absolute command: if `agentguard` were not on the PATH Claude Code runs hooks with, the hook would
-    fail and Claude Code would run the tool anyway."""
-    script = shutil.which("agentguard") or os.path.join(os.path.dirname(sys.executable), "agentguard")
+    """The hook command `init` writes: agentguard by name when the one on PATH is this install (so the line
+    holds on a teammate's machine with its own install), else by absolute path; either way fail-closed."""
+    script = os.path.join(os.path.dirname(sys.executable), "agentguard")
+    found = shutil.which("agentguard")
+    if found and os.path.exists(script) and os.path.samefile(found, script):
+        return fail_closed("agentguard hook claude")
     if os.path.exists(script):
-        return f"{shlex.quote(os.path.abspath(script))} hook claude"
-    return f"{shlex.quote(sys.executable)} -m agentguard hook claude"
+        return fail_closed(f"{shlex.quote(os.path.abspath(script))} hook claude")
+    return fail_closed(f"{shlex.quote(sys.executable)} -m agentguard hook claude")
+
+
+# Claude Code runs hook commands under /bin/sh -c and lets the tool run when a hook exits with any code but 0
+# or 2 (127 when the command is missing, 126 when it is not executable, 1 when it cannot fork or start) or
+# prints nothing. This wrapper turns every such failure into exit 2, a block, with a reason for the human.
+FAIL_CLOSED = ("o=$({command}) && [ -n \"$o\" ] && printf '%s\\n' \"$o\" || {{ echo 'agentguard: the hook gave no "
+               "decision (not installed, not executable, or it failed), so this call is blocked: run agentguard "
+               "doctor' >&2; exit 2; }}")  # fmt: skip
+
+
+def fail_closed(command: str) -> str:
+    return FAIL_CLOSED.format(command=command)
 
 
 def is_ours(command: object) -> bool:
-    return isinstance(command, str) and "agentguard" in command and "hook claude" in command
+    return isinstance(command, str) and "agentguard" in command and ("hook claude" in command or CLIENT in command)
+
+
+CLIENT = "hook_client.py"  # protected mode's hook command runs this file (agentguard.hook_client)
 
 
 @dataclass(frozen=True, slots=True)

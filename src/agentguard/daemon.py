@@ -1,0 +1,258 @@
+"""`agentguard daemon`: the gate as a long-lived process that hook clients ask over a Unix socket.
+
+The daemon imports the whole gate once, then keeps a few forked children waiting on the socket: each takes one
+call, decides with the same code a hook process runs (hosts.claude.answer), writes the answer and exits, and
+the parent forks a replacement. Every call still gets its own process (a crash in native code, or a decision
+past the deadline, ends that child alone: the client then gets no answer and denies), and the parent never
+opens a database, so no SQLite connection crosses a fork.
+
+In protected mode the daemon runs as its own system user: the state dir, keys, ledger and snapshots belong to
+that user and the agent's user cannot write them. The caller's identity comes from the kernel (SO_PEERCRED):
+`~` in the agent's commands is the home of the uid that connected, never a value the client sends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+from collections.abc import Callable
+from typing import NamedTuple
+
+GREETING = b"agentguard 1 hook "  # the request's first line, then the host (hook_client.py writes it)
+DEADLINE = 50  # seconds a child may take; the client waits 55 and Claude Code 60
+MAX_REQUEST = 4 << 20
+POOL = 4  # warm children waiting for a call
+FORWARDED_ENV = ("CLAUDE_PROJECT_DIR",)
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGINT: stop serving."""
+
+
+class Peer(NamedTuple):
+    """Who is on the other end of a Unix socket, as the kernel says."""
+
+    pid: int
+    uid: int
+    gid: int
+
+
+def peer_of(conn: socket.socket) -> Peer:
+    raw = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    pid, uid, gid = struct.unpack("3i", raw)
+    return Peer(pid, uid, gid)
+
+
+def default_socket(state_dir: str) -> str:
+    return os.path.join(state_dir, "agentguard.sock")
+
+
+def serve(socket_path: str, *, workers: int = POOL, on_ready: Callable[[], None] | None = None) -> None:
+    """Bind, warm up, and keep `workers` warm children waiting on the socket until SIGTERM or SIGINT.
+
+    Each child answers one call and exits, and the parent forks a new one: the fork and the child's first
+    touches of the parent's memory (copy-on-write faults, most of a fresh fork's cost) happen before the call
+    arrives, not while the client waits."""
+    warm()
+    listener = _bind(socket_path)
+    children: set[int] = set()
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stop  # out of os.wait(), which Python would otherwise resume after the handler (PEP 475)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if on_ready is not None:
+        on_ready()
+    try:
+        while True:
+            while len(children) < workers:
+                pid = _fork_worker(listener)
+                if pid is None:
+                    break  # fork failed (process limit): the waiting children still answer; retry after one exits
+                children.add(pid)
+            try:
+                pid, _ = os.wait()
+            except ChildProcessError:
+                time.sleep(0.1)  # no child could be forked at all
+                continue
+            children.discard(pid)
+    except _Stop:
+        pass
+    finally:
+        for pid in children:
+            _kill(pid)
+        listener.close()
+        _unlink(socket_path)
+
+
+# One command per family, so a forked child finds its modules loaded (~100 ms of imports, sqlglot's alone).
+WARM = ("ls", "rm -f x", "git status", "sqlite3 x.db 'DELETE FROM t'", "psql -c 'select 1'", "aws s3 ls",
+        "gcloud projects list", "kubectl get pods", "docker ps", "terraform plan", "python -c 'print(1)'",
+        "node -e '1'", "kill 1", "gh pr list", "curl -s https://example.com", "make test", "npm test")  # fmt: skip
+
+
+def warm() -> None:
+    """Import everything a decision needs: one command of each family analysed, then whole decisions (policy,
+    ledger, snapshot code) made against a throwaway state dir. Every file and connection they open is closed
+    before the first fork."""
+    import shutil
+    import tempfile
+
+    from agentguard.analysis import analyze
+    from agentguard.hosts.claude import answer
+    from agentguard.models import Action
+
+    for command in WARM:  # analyze never raises: what it cannot work out is an unknown effect
+        analyze(Action.shell(command, "/"), home="/nonexistent", project_root="/nonexistent")
+    scratch = tempfile.mkdtemp(prefix="agentguard-warm-")
+    saved = {k: os.environ.get(k) for k in ("AGENTGUARD_HOME", "CLAUDE_PROJECT_DIR")}
+    try:
+        os.environ["AGENTGUARD_HOME"] = os.path.join(scratch, "home")
+        os.environ.pop("CLAUDE_PROJECT_DIR", None)
+        for command in ("ls", "rm -rf /", "rm -f x.db"):
+            hook = {"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": command},
+                    "cwd": scratch, "session_id": "warm-up"}  # fmt: skip
+            answer(json.dumps(hook))
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _bind(path: str) -> socket.socket:
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, mode=0o755, exist_ok=True)
+    _unlink(path)  # a socket left by a daemon that was killed
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o666)  # any local user may ask for a decision; what is decided is the daemon's business
+    listener.listen(128)
+    return listener
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _fork_worker(listener: socket.socket) -> int | None:
+    try:
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid:
+        return pid
+    status = 0
+    try:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_DFL)
+        _touch()
+        conn, _ = listener.accept()
+        listener.close()
+        signal.alarm(DEADLINE)  # past the deadline the child is killed; its client gets no answer and denies
+        _answer_one(conn)
+    except BaseException:
+        status = 70
+    finally:
+        os._exit(status)
+
+
+def _touch() -> None:
+    """Make a decision nobody asked for (no ledger, nothing written): the pages a real one touches are this
+    child's own before a client waits on it."""
+    from agentguard.analysis import analyze
+    from agentguard.models import Action
+
+    analyze(Action.shell("ls -la && rm -f x.db", "/"), home="/nonexistent", project_root="/nonexistent")
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+
+
+def _answer_one(conn: socket.socket) -> None:
+    with conn:
+        conn.settimeout(10)
+        try:
+            host, env, data = parse_request(_read_request(conn))
+            reply = b"ok\n" + handle(host, env, data, peer_of(conn)).encode("utf-8")
+        except RequestError as exc:
+            reply = b"error " + str(exc).replace("\n", " ").encode("utf-8") + b"\n"
+        conn.sendall(reply)
+
+
+class RequestError(Exception):
+    """A request the daemon does not answer with a decision (the client denies, with this reason)."""
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    chunks, size = [], 0
+    while chunk := conn.recv(65536):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_REQUEST:
+            raise RequestError("the request is too large")
+    return b"".join(chunks)
+
+
+def parse_request(raw: bytes) -> tuple[str, dict[str, str], str]:
+    """`agentguard 1 hook HOST`, NAME=value lines, a blank line, the hook input (hook_client.request's form)."""
+    head, sep, body = raw.partition(b"\n\n")
+    lines = head.split(b"\n")
+    if not sep or not lines[0].startswith(GREETING):
+        raise RequestError(f"not a request of this daemon's protocol ({GREETING.decode().strip()} HOST)")
+    try:
+        host = lines[0][len(GREETING) :].decode("ascii")
+        env = dict(line.decode("utf-8").partition("=")[::2] for line in lines[1:])
+        data = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RequestError("the request is not UTF-8") from None
+    return host, env, data
+
+
+def handle(host: str, env: dict[str, str], data: str, peer: Peer) -> str:
+    """The host's answer to one hook request, decided as the hook process would, for the peer's user."""
+    if host != "claude":
+        raise RequestError(f"unknown host {host!r}: this daemon answers hooks for claude")
+    _become_callers_environment(peer, env)
+    from agentguard.hosts.claude import answer
+
+    return answer(data)
+
+
+def _become_callers_environment(peer: Peer, env: dict[str, str]) -> None:
+    """`~` is the caller's home (from the password database, by the uid the kernel reported)."""
+    import pwd
+
+    try:
+        os.environ["HOME"] = pwd.getpwuid(peer.uid).pw_dir
+    except KeyError:
+        raise RequestError(f"uid {peer.uid} has no entry in the password database") from None
+    for name in FORWARDED_ENV:
+        value = env.get(name)
+        if value:
+            os.environ[name] = value
+        else:
+            os.environ.pop(name, None)
+
+
+def main(socket_path: str) -> int:
+    def ready() -> None:
+        print(f"agentguard daemon: answering on {socket_path} (pid {os.getpid()})", file=sys.stderr, flush=True)
+
+    serve(socket_path, on_ready=ready)
+    return 0
