@@ -71,6 +71,7 @@ class Runner:
     home: Path
     agentguard_home: Path
     timeout: float = 60.0
+    prefix: tuple[str, ...] = ()  # what the CLI runs under (protected mode: a mount namespace, another user)
 
     def run(
         self, project: Path, commands: Sequence[str], *, human: Human = "none", prompt: str = "Run the steps."
@@ -80,7 +81,7 @@ class Runner:
         log = self.home / f"permission-requests-{len(list(self.home.glob('permission-requests-*')))}.jsonl"
         with ScriptedApi(commands) as api:
             env = self.env(api.url, human, log)
-            argv = [str(self.claude), "-p", prompt, "--allowedTools", "Bash", "--output-format", "json"]
+            argv = [*self.prefix, str(self.claude), "-p", prompt, "--allowedTools", "Bash", "--output-format", "json"]
             argv += human_args() if human != "none" else []
             done = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True,
                                   timeout=self.timeout, stdin=subprocess.DEVNULL, check=False)  # fmt: skip

@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> None:
         from agentguard.hosts.supervise import supervise
 
         fast_exit(supervise(answer, failure_answer))  # a crash below, even in native code, answers deny
+    from agentguard.system.cli_mode import apply
+
+    apply(args)  # protected mode: the daemon's state for root, sudo for everyone else
     from agentguard.cli.app import cli
 
     cli.main(args=args, prog_name="agentguard")

@@ -1,0 +1,1 @@
+"""Protected mode: agentguard out of the agent's reach, behind an OS boundary (see install.py)."""
