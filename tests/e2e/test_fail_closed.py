@@ -56,6 +56,19 @@ def test_a_broken_hook_blocks_the_call(runner: Runner, guarded_project: Path, tm
     assert refused.is_error and "the hook gave no decision" in refused.text and "agentguard doctor" in refused.text
 
 
+def test_a_hook_that_cannot_start_under_a_memory_limit_blocks_the_call(runner: Runner, guarded_project: Path) -> None:
+    """The interpreter cannot even start (address space cut to 10 MB): the wrapper still blocks."""
+    wired = json.loads((guarded_project / ".claude" / "settings.json").read_text())
+    command = wired["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+    wire(guarded_project, f"ulimit -v 10000; {command}")
+
+    run = runner.run(guarded_project, [INCIDENT])
+
+    assert_finished(run)
+    assert memory_rows(guarded_project / MEMORY_DB) == MEMORY_ROWS
+    assert run.tool_result(0).is_error and "the hook gave no decision" in run.tool_result(0).text
+
+
 def test_control_the_same_breakage_without_the_wrapper_lets_the_call_run(
     runner: Runner, guarded_project: Path, tmp_path: Path
 ) -> None:

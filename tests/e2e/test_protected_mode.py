@@ -142,6 +142,15 @@ def test_status_is_all_ok_for_root_and_for_the_agent(installed: Installed) -> No
     assert {"install", "hook client", "state dir", "managed settings", "daemon answers 'rm -rf /'"} <= names
 
 
+def test_doctor_says_protected_mode_and_checks_the_ledger(installed: Installed) -> None:
+    as_root = json.loads(installed.cli("doctor", "--json", check=False).stdout)
+    checks = {c["name"]: c for c in as_root["checks"]}
+    assert checks["protection"]["detail"].startswith("protected mode") and not checks["protection"].get("warn")
+    assert checks["ledger"]["ok"] and checks["managed settings"]["ok"]
+    as_agent = installed.as_agent("agentguard doctor --json")
+    assert json.loads(as_agent.stdout)["checks"][0]["detail"].startswith("protected mode")
+
+
 def test_the_daemon_snapshots_a_file_only_the_agent_can_read(installed: Installed, agent_project: Path) -> None:
     done = installed.hook(INCIDENT, agent_project)
     reason = json.loads(done.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
@@ -243,3 +252,20 @@ def test_real_claude_is_stopped_by_the_managed_hook_whatever_the_project_says(
     assert_finished(run)
     assert memory_rows(project / MEMORY_DB) == MEMORY_ROWS
     assert run.tool_result(0).is_error and run.tool_result(0).text.startswith("agentguard:")
+
+
+def test_real_claude_is_stopped_while_the_daemon_is_down(
+    installed: Installed, claude_bin: Path, managed_dir: None
+) -> None:
+    project = make_git_project(installed.root / "agent-home" / "claude-project-2")
+    subprocess.run(["chown", "-R", f"{AGENT}:{AGENT}", str(installed.root / "agent-home")], check=True)
+    sock = installed.root / "run" / "ag.sock"
+    sock.rename(sock.with_suffix(".away"))  # as if the daemon were down: no socket to connect to
+    try:
+        run = claude_as_agent(installed, claude_bin).run(project, ["ls", INCIDENT])
+    finally:
+        sock.with_suffix(".away").rename(sock)
+    assert_finished(run)
+    assert memory_rows(project / MEMORY_DB) == MEMORY_ROWS
+    for step in (0, 1):  # even the harmless ls: no answer is never an allow
+        assert run.tool_result(step).is_error and "no decision" in run.tool_result(step).text

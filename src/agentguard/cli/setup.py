@@ -102,6 +102,8 @@ def doctor(project: str | None, as_json: bool) -> None:
 
     Fails while the ledger has an unresolved chain break (naming it and the command that resolves it), and
     warns while no alert URL or ledger mirror is set, saying what an agent running as your user could undo.
+    Says which mode is in force: in user mode, what a same-user agent could still undo; in protected mode,
+    each part checked (root-owned install, private state dir, managed settings, the daemon answering).
 
     \b
     Example:
@@ -119,6 +121,24 @@ def doctor(project: str | None, as_json: bool) -> None:
 
 
 def _doctor_checks(root: str) -> list[dict[str, Any]]:
+    """Protected mode: its parts checked (system.status); user mode: the project's wiring, and its limits."""
+    from agentguard.system import status
+    from agentguard.system.layout import installed
+
+    try:
+        layout = installed()
+    except AgentGuardError as exc:
+        return [{"name": "protection", "ok": False, "detail": exc.message}]
+    if layout is not None:
+        found = status.checks(layout)
+        if os.geteuid() == 0:  # the ledger and the config are the daemon's: root (sudo) reads them
+            places = Places.from_env()
+            found += [_ledger_breaks(places), _break_reporting(places)]
+        return found
+    return [*_user_mode_checks(root), *status.checks(None)]
+
+
+def _user_mode_checks(root: str) -> list[dict[str, Any]]:
     checks: list[dict[str, Any]] = []
     places = Places.from_env()
     try:
