@@ -1,0 +1,30 @@
+"""Program specs: sub-command CLIs described as data (`programs/*.toml`) and read by one engine.
+
+`handler_for(name)` is what the registry asks: a handler for a program some spec names, else None. A spec that
+cannot be read makes its programs fail closed (an unknown effect naming the error), never pass as ordinary.
+"""
+
+from __future__ import annotations
+
+from agentguard.analysis.spec.index import NAMES
+from agentguard.analysis.types import Context, Handler, Invocation
+from agentguard.models import Effect
+
+
+def handler_for(name: str) -> Handler | None:
+    family = NAMES.get(name)
+    if family is None:
+        return None
+
+    def handle(inv: Invocation, ctx: Context) -> list[Effect]:
+        from agentguard.analysis.spec.engine import run
+        from agentguard.analysis.spec.load import load_family
+        from agentguard.analysis.spec.model import SpecError
+
+        try:
+            program = load_family(family)[name]
+        except (SpecError, KeyError) as exc:
+            return [Effect.unknown(f"the spec for {name} cannot be read ({exc}), so a human decides", inv.source)]
+        return run(program, inv, ctx)
+
+    return handle

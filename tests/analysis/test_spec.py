@@ -1,0 +1,111 @@
+"""Program specs: every file loads, the index is current, hooks resolve, and every example is decided as it says.
+
+The `stop` and `allow` examples of each `[program.NAME]` run through the real gate (codex-execpolicy style): a spec
+whose examples fail, or that cannot be read, fails here rather than in the hook.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from families import assert_never_crashes
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agentguard.analysis import analyze_command, registry
+from agentguard.analysis.spec import engine, load
+from agentguard.analysis.spec.model import Program, SpecError
+from agentguard.analysis.types import Invocation, Word
+from agentguard.models import Kind
+from agentguard.testing import Row, run_corpus
+
+PROGRAMS = load.load_all()
+UNIQUE = {program.name: program for program in PROGRAMS.values()}
+
+
+def test_the_index_is_generated_from_the_specs() -> None:
+    index = Path(load.__file__).with_name("index.py").read_text()
+    assert index == load.render_index(), "run: .venv/bin/python -m agentguard.analysis.spec.load"
+
+
+def test_no_spec_name_is_also_a_python_family() -> None:
+    assert not set(PROGRAMS) & set(registry._INDEX), "a name must come from the spec or a family, not both"
+
+
+@pytest.mark.parametrize("name", sorted(UNIQUE))
+def test_every_program_has_examples_both_ways(name: str) -> None:
+    program = UNIQUE[name]
+    assert program.stop and program.allow, f"{name}: give at least one stop and one allow example"
+    assert all(e.split()[0] in program.names or "|" in e or "&&" in e for e in program.stop + program.allow)
+
+
+@pytest.mark.parametrize("name", sorted({p.hook for p in UNIQUE.values() if p.hook}))
+def test_every_hook_resolves(name: str) -> None:
+    module, _, function = name.partition(":")
+    assert callable(getattr(importlib.import_module(module), function))
+
+
+def test_every_example_is_decided_as_its_spec_says() -> None:
+    rows = [
+        Row(expect, f"spec:{program.family}:{program.name}", n, cmd=cmd)
+        for program in UNIQUE.values()
+        for expect, examples in (("stop", program.stop), ("allow", program.allow))
+        for n, cmd in enumerate(examples, start=1)
+    ]
+    wrong = [r.describe() for r in run_corpus(rows) if not r.ok]
+    assert not wrong, "\n".join(wrong)
+
+
+BAD: list[Any] = [
+    pytest.param({"verbs": "x"}, "unknown keys", id="unknown-key"),
+    pytest.param({"commands": {"x": "wreck: smashes"}}, "unknown kind", id="unknown-kind"),
+    pytest.param({"commands": {"x": "destroy"}}, "kind: detail", id="no-detail"),
+    pytest.param({"depth": 0}, "depth", id="bad-depth"),
+    pytest.param({"valued": 3}, "string", id="bad-valued"),
+    pytest.param({"flags": {"--prod": "production"}}, "key=value", id="bad-flag"),
+    pytest.param({"hook": "os:system"}, "hook", id="hook-outside-agentguard"),
+    pytest.param({"stop": "rm x"}, "examples", id="examples-not-a-list"),
+]
+
+
+@pytest.mark.parametrize(("table", "message"), BAD)
+def test_a_malformed_spec_is_an_error_that_names_it(table: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        load._program("test", "tool", table)
+
+
+def test_an_unreadable_spec_fails_closed_in_the_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(family: str) -> dict[str, Program]:
+        raise SpecError("spec services: broken")
+
+    monkeypatch.setattr(load, "load_family", broken)
+    effects = analyze_command("gh pr list", "/tmp")
+    assert [e.kind for e in effects] == [Kind.UNKNOWN]
+    assert "cannot be read" in effects[0].detail
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        ("heroku pg:copy a b -a shop", "commands 'pg copy'"),
+        ("gh release delete v1", "verb vocabulary ('delete')"),
+        ("gh pr list", "verb vocabulary ('list')"),
+        ("gh pr create", "default (ordinary write)"),
+    ],
+)
+def test_explain_names_the_entry_that_decided(command: str, says: str) -> None:
+    words = tuple(Word(w) for w in command.split())
+    inv = Invocation(words=words, cwd="/tmp", source=command)
+    assert engine.explain(PROGRAMS[words[0].text], inv).endswith(says)
+
+
+WORDS = ["delete", "rm", "list", "get", "apps", "-a", "--app", "prod", "--force", "--", "x:y", "$X", "", "-"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(PROGRAMS)), st.lists(st.sampled_from(WORDS), max_size=6))
+def test_spec_programs_never_crash(name: str, words: list[str]) -> None:
+    assert_never_crashes(" ".join([name, *words]))
