@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from agentguard.analysis.infra.cli import Parsed, effect, env_of, parse, unknown_words
 from agentguard.analysis.spec.model import Entry, Program
-from agentguard.analysis.spec.vocabulary import ACTION_VERBS, DESTROY_VERBS, READ_VERBS
+from agentguard.analysis.spec.vocabulary import ACTION_VERBS, DESTROY_VERBS, READ_VERBS, destroys, reads
 from agentguard.analysis.types import Context, Invocation
 from agentguard.models import Effect, Kind
 
@@ -39,6 +39,8 @@ def read(program: Program, inv: Invocation) -> Reading:
     words = p.words
     verbs = tuple(words[0].split(":")) if program.colon and words else tuple(words[: program.depth])
     consumed = 1 if program.colon and words else len(verbs)
+    if program.option_verbs:  # `dscl . -delete /Users/x`, `plutil -remove key f`: the verb is an option
+        verbs += tuple(name.lstrip("-") for name, _ in p.options)
     context: dict[str, str | None] = {}
     for key, names in program.context.items():
         context[key] = p.opt(*names) or context.get(key)
@@ -51,7 +53,7 @@ def read(program: Program, inv: Invocation) -> Reading:
 
 
 def destroying(program: Program, verb: str) -> bool:
-    return verb in DESTROY_VERBS or verb in program.destroys
+    return destroys(verb) or verb in program.destroys
 
 
 def entry_for(program: Program, verbs: tuple[str, ...]) -> Entry | None:
@@ -70,7 +72,7 @@ def classify(program: Program, verbs: tuple[str, ...]) -> tuple[Kind, str]:
     said = f"{program.name} {' '.join(verbs) if not program.colon else ':'.join(verbs)}".strip()
     if any(destroying(program, v) for v in verbs):
         return program.destroy_kind, f"{said} deletes"
-    if not verbs or any(v in READ_VERBS for v in verbs) or (program.colon and len(verbs) == 1):
+    if not verbs or any(reads(v) for v in verbs) or (program.colon and len(verbs) == 1):
         return Kind.READ, said  # a bare heroku-style topic (`heroku apps`) lists
     return Kind.CLOUD_WRITE, said
 
@@ -83,7 +85,7 @@ def explain(program: Program, inv: Invocation) -> str:
     if found is not None:
         return f"{where} commands {' '.join(found.path)!r}"
     word = next((v for v in verbs if destroying(program, v)), None)
-    word = word or next((v for v in verbs if v in READ_VERBS), None)
+    word = word or next((v for v in verbs if reads(v)), None)
     return f"{where} verb vocabulary ({word!r})" if word else f"{where} default (ordinary write)"
 
 

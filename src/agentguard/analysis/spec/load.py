@@ -24,8 +24,14 @@ KIND_WORDS = {
     "test": Kind.EXEC_TEST,
     "git": Kind.GIT_WRITE,
 }
+# Context keys a spec may fill: the ones the policy's production markers know (default.toml), so that a
+# production profile, project, environment or scope is seen whichever CLI names it.
+CONTEXT_KEYS = frozenset(
+    """profile project env app account scope stage workspace namespace repo host region org database
+    context cluster stack subscription resource_group dsn kube_context kubeconfig""".split()
+)
 KEYS = frozenset(
-    """aliases valued depth colon go_flags context env flags destroys destroy_kind commands hook stop
+    """aliases valued depth colon go_flags option_verbs context env flags destroys destroy_kind commands hook stop
     allow""".split()
 )
 
@@ -45,11 +51,12 @@ def load_family(family: str) -> Mapping[str, Program]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SpecError(f"spec {family}: {exc}") from exc
     programs = data.pop("program", None)
-    if data or not isinstance(programs, dict):
-        raise SpecError(f"spec {family}: only [program.NAME] tables are allowed (found {sorted(data)})")
+    defaults = data.pop("defaults", {})
+    if data or not isinstance(programs, dict) or not isinstance(defaults, dict):
+        raise SpecError(f"spec {family}: only [defaults] and [program.NAME] tables are allowed (found {sorted(data)})")
     out: dict[str, Program] = {}
     for name, table in programs.items():
-        program = _program(family, name, table)
+        program = _program(family, name, {**defaults, **table} if isinstance(table, dict) else table)
         for alias in program.names:
             if alias in out:
                 raise SpecError(f"spec {family}: {alias} is named twice")
@@ -91,9 +98,10 @@ def _program(family: str, name: str, table: Any) -> Program:
         depth=_int(where, table.get("depth", 2)),
         colon=_bool(where, table.get("colon", False)),
         go_flags=_bool(where, table.get("go_flags", False)),
-        context={k: _words(where, v) for k, v in _table(where, table, "context").items()},
-        env={k: _str(where, v) for k, v in _table(where, table, "env").items()},
-        flags={k: _pair(where, v) for k, v in _table(where, table, "flags").items()},
+        option_verbs=_bool(where, table.get("option_verbs", False)),
+        context={_key(where, k): _words(where, v) for k, v in _table(where, table, "context").items()},
+        env={_key(where, k): _str(where, v) for k, v in _table(where, table, "env").items()},
+        flags={k: _flag(where, v) for k, v in _table(where, table, "flags").items()},
         destroys=frozenset(_words(where, table.get("destroys", []))),
         destroy_kind=destroy_kind,
         entries=entries,
@@ -101,6 +109,12 @@ def _program(family: str, name: str, table: Any) -> Program:
         stop=_lines(where, table.get("stop", [])),
         allow=_lines(where, table.get("allow", [])),
     )
+
+
+def _key(where: str, key: str) -> str:
+    if key not in CONTEXT_KEYS:
+        raise SpecError(f"{where}: context key {key!r} is not one of {sorted(CONTEXT_KEYS)}")
+    return key
 
 
 def _kind(where: str, word: str, destroy_kind: Kind) -> Kind:
@@ -159,6 +173,11 @@ def _pair(where: str, value: Any) -> tuple[str, str]:
     if not sep or not key or not val:
         raise SpecError(f"{where}: a flag must read 'key=value', got {value!r}")
     return key, val
+
+
+def _flag(where: str, value: Any) -> tuple[str, str]:
+    key, val = _pair(where, value)
+    return _key(where, key), val
 
 
 def _hook(where: str, value: Any) -> str | None:

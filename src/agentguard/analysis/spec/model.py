@@ -36,6 +36,7 @@ class Program:
     depth: int = 2  # positional words that form the verb path
     colon: bool = False  # heroku-style `topic:verb` names
     go_flags: bool = False  # `-address=x`, `-recurse`: single-dash long options, never letter clusters
+    option_verbs: bool = False  # verbs spelt as options (`dscl . -delete`, `spctl --remove`)
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # context key -> options
     env: Mapping[str, str] = field(default_factory=dict)  # context key -> environment variable
     flags: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # flag -> (context key, value)
