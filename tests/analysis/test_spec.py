@@ -109,3 +109,33 @@ WORDS = ["delete", "rm", "list", "get", "apps", "-a", "--app", "prod", "--force"
 @given(st.sampled_from(sorted(PROGRAMS)), st.lists(st.sampled_from(WORDS), max_size=6))
 def test_spec_programs_never_crash(name: str, words: list[str]) -> None:
     assert_never_crashes(" ".join([name, *words]))
+
+
+PRODUCTION = [
+    pytest.param("vercel deploy --prod", "deny", id="vercel-prod-deploy"),
+    pytest.param("netlify deploy --prod --dir dist", "deny", id="netlify-prod-deploy"),
+    pytest.param("fly deploy -a shop-prod", "deny", id="fly-deploy-prod-app"),
+    pytest.param("fly deploy -a shop-staging", "allow", id="fly-deploy-staging-app"),
+    pytest.param("sst deploy --stage production", "deny", id="sst-deploy-prod-stage"),
+    pytest.param("sst remove --stage dev", "ask", id="sst-remove-dev-stage"),
+    pytest.param("ldcli flags delete beta --project shop --environment production", "deny", id="ldcli-env"),
+    pytest.param("databricks --profile production jobs delete 42", "deny", id="databricks-profile"),
+    pytest.param("vercel remove shop --yes --scope prod-team", "deny", id="vercel-scope"),
+    pytest.param("auth0 apps delete app_1 --tenant prod-eu", "deny", id="auth0-tenant"),
+    pytest.param("copilot svc delete --name api --env prod", "deny", id="copilot-env"),
+    pytest.param("copilot svc deploy --name api --env test", "allow", id="copilot-test-deploy"),
+]
+
+
+def test_a_destroying_or_deploying_call_into_production_is_denied() -> None:
+    rows = [Row("stop", "production", n, cmd=p.values[0]) for n, p in enumerate(PRODUCTION)]
+    got = {r.row.cmd: str(r.verdict) for r in run_corpus(rows)}
+    assert got == {p.values[0]: p.values[1] for p in PRODUCTION}
+
+
+def test_explain_describes_a_plain_spec_command_and_nothing_else() -> None:
+    from agentguard.analysis.spec import describe
+
+    assert describe("nats stream rm ORDERS") == "spec queues.toml [program.nats] verb vocabulary ('rm')"
+    assert describe("ls -la") is None
+    assert describe("nats 'unterminated") is None

@@ -62,7 +62,13 @@ def vercel(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list[
     first = r.verbs[0] if r.verbs else ""
     if not first or first == "deploy" or (first not in VERCEL_COMMANDS and r.parsed.positionals[0].known):
         return [
-            effect(W, f"vercel deployment{' (production)' if r.context.get('env') else ''}", "deploys", inv, r.context)
+            effect(
+                Kind.CLOUD_DEPLOY,
+                f"vercel deployment{' (production)' if r.context.get('env') else ''}",
+                "deploys",
+                inv,
+                r.context,
+            )
         ]
     return None
 

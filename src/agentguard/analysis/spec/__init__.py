@@ -28,3 +28,26 @@ def handler_for(name: str) -> Handler | None:
         return run(program, inv, ctx)
 
     return handle
+
+
+def describe(line: str) -> str | None:
+    """For `agentguard explain`: the spec entry (or vocabulary word) that judged a plain `program …` line; None
+    when the line does not start with a spec program or does not split as plain words."""
+    import os
+    import shlex
+
+    from agentguard.analysis.spec.engine import explain
+    from agentguard.analysis.spec.load import load_family
+    from agentguard.analysis.spec.model import SpecError
+    from agentguard.analysis.types import Word
+
+    try:
+        words = shlex.split(line)
+        name = os.path.basename(words[0]) if words else ""
+        program = load_family(NAMES[name])[name] if name in NAMES else None
+    except (ValueError, SpecError, KeyError):
+        return None
+    if program is None:
+        return None
+    inv = Invocation(words=tuple(Word(w) for w in words), cwd=None, source=line)
+    return explain(program, inv)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from agentguard.analysis.infra.cli import Parsed, effect, env_of, parse, unknown_words
 from agentguard.analysis.spec.model import Entry, Program
-from agentguard.analysis.spec.vocabulary import ACTION_VERBS, DESTROY_VERBS, READ_VERBS, destroys, reads
+from agentguard.analysis.spec.vocabulary import ACTION_VERBS, DEPLOY_VERBS, DESTROY_VERBS, READ_VERBS, destroys, reads
 from agentguard.analysis.types import Context, Invocation
 from agentguard.models import Effect, Kind
 
@@ -74,6 +74,8 @@ def classify(program: Program, verbs: tuple[str, ...]) -> tuple[Kind, str]:
         return program.destroy_kind, f"{said} deletes"
     if not verbs or any(reads(v) for v in verbs) or (program.colon and len(verbs) == 1):
         return Kind.READ, said  # a bare heroku-style topic (`heroku apps`) lists
+    if any(v in DEPLOY_VERBS for v in verbs):
+        return Kind.CLOUD_DEPLOY, f"{said} deploys"
     return Kind.CLOUD_WRITE, said
 
 
@@ -82,6 +84,8 @@ def explain(program: Program, inv: Invocation) -> str:
     verbs = read(program, inv).verbs
     found = entry_for(program, verbs)
     where = f"spec {program.family}.toml [program.{program.name}]"
+    if program.hook is not None:
+        where = f"{where} (its hook {program.hook} may decide first)"
     if found is not None:
         return f"{where} commands {' '.join(found.path)!r}"
     word = next((v for v in verbs if destroying(program, v)), None)

@@ -19,6 +19,7 @@ from agentguard.models import Kind
 KIND_WORDS = {
     "read": Kind.READ,
     "write": Kind.CLOUD_WRITE,
+    "deploy": Kind.CLOUD_DEPLOY,
     "build": Kind.EXEC_BUILD,
     "exec": Kind.EXEC_PROGRAM,
     "test": Kind.EXEC_TEST,

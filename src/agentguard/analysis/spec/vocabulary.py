@@ -27,6 +27,8 @@ ACTION_VERBS = frozenset(
     pull trigger enable disable rename sync fork archive comment review approve rerun upload scale write patch
     install""".split()
 )
+# Verbs that put a release in front of users: ordinary, except into production (the policy denies that).
+DEPLOY_VERBS = frozenset({"deploy", "redeploy", "promote"})
 # Removing these from a resource changes it without destroying anything.
 ATTRIBUTES = frozenset({"tag", "tags", "label", "labels", "binding", "bindings", "member", "annotation"})
 
