@@ -10,6 +10,7 @@ from agentguard.analysis.infra.cli import effect
 from agentguard.analysis.services.common import sql_effects
 from agentguard.analysis.spec.engine import Reading
 from agentguard.analysis.spec.model import Program
+from agentguard.analysis.spec.vocabulary import destroys, reads
 from agentguard.analysis.types import Context, Invocation
 from agentguard.models import Effect, Kind
 
@@ -78,3 +79,24 @@ def always_destroys(program: Program, inv: Invocation, ctx: Context, r: Reading)
         return [effect(Kind.READ, inv.name, "prints help", inv, r.context)]
     names = " ".join(r.parsed.words) or "(none named)"
     return [effect(program.destroy_kind, names, f"{inv.name} destroys what it names", inv, r.context)]
+
+
+def gradle(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list[Effect] | None:
+    """Gradle tasks are a list: a publish task anywhere publishes (to the local Maven cache excepted)."""
+    tasks = [t.rsplit(":", 1)[-1] for t in r.parsed.words]
+    published = [t for t in tasks if t.startswith(("publish", "upload")) and not t.endswith("MavenLocal")]
+    if published:
+        detail = f"gradle {published[0]} publishes artifacts to a remote repository, which cannot be taken back"
+        return [effect(Kind.SERVICE_DESTROY, "gradle repository", detail, inv, r.context)]
+    kind = Kind.EXEC_TEST if {"test", "check"} & set(tasks) else Kind.EXEC_BUILD
+    return [effect(kind, "gradle project", f"gradle {' '.join(r.parsed.words)}".strip(), inv, r.context)]
+
+
+def grpcurl(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list[Effect] | None:
+    """`grpcurl host svc.Service/DeleteUser`: the method name is the verb (`list`/`describe` read)."""
+    method = r.parsed.words[1].rsplit("/", 1)[-1] if len(r.parsed.words) > 1 else ""
+    kind = Kind.READ if not method or reads(method) or method in ("list", "describe") else Kind.CLOUD_WRITE
+    if destroys(method):
+        kind = program.destroy_kind
+    host = r.parsed.words[0] if r.parsed.words else "?"
+    return [effect(kind, f"gRPC {host} {method}".strip(), f"grpcurl calls {method or 'nothing'}", inv, r.context)]
