@@ -40,7 +40,9 @@ def read(program: Program, inv: Invocation) -> Reading:
     verbs = tuple(words[0].split(":")) if program.colon and words else tuple(words[: program.depth])
     consumed = 1 if program.colon and words else len(verbs)
     if program.option_verbs:  # `dscl . -delete /Users/x`, `plutil -remove key f`: the verb is an option
-        verbs += tuple(name.lstrip("-") for name, _ in p.options)
+        # An option taking a value is a parameter (`-u nginx`), unless its name destroys (`--delete-config x`).
+        named = (name for name, _ in p.options if name not in program.valued or destroying(program, name.lstrip("-")))
+        verbs += tuple(name.lstrip("-") for name in named)
     context: dict[str, str | None] = {}
     for key, names in program.context.items():
         context[key] = p.opt(*names) or context.get(key)
@@ -76,7 +78,7 @@ def classify(program: Program, verbs: tuple[str, ...]) -> tuple[Kind, str]:
         return Kind.READ, said  # a bare heroku-style topic (`heroku apps`) lists
     if any(v in DEPLOY_VERBS for v in verbs):
         return Kind.CLOUD_DEPLOY, f"{said} deploys"
-    return Kind.CLOUD_WRITE, said
+    return program.default_kind, said
 
 
 def explain(program: Program, inv: Invocation) -> str:

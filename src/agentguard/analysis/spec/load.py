@@ -32,7 +32,7 @@ CONTEXT_KEYS = frozenset(
     context cluster stack subscription resource_group dsn kube_context kubeconfig""".split()
 )
 KEYS = frozenset(
-    """aliases valued depth colon go_flags option_verbs context env flags destroys destroy_kind commands hook stop
+    """aliases valued depth colon go_flags option_verbs default context env flags destroys destroy_kind commands hook stop
     allow""".split()
 )
 
@@ -105,6 +105,7 @@ def _program(family: str, name: str, table: Any) -> Program:
         flags={k: _flag(where, v) for k, v in _table(where, table, "flags").items()},
         destroys=frozenset(_words(where, table.get("destroys", []))),
         destroy_kind=destroy_kind,
+        default_kind=_kind(where, table.get("default", "write"), destroy_kind),
         entries=entries,
         hook=_hook(where, table.get("hook")),
         stop=_lines(where, table.get("stop", [])),

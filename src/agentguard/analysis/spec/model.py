@@ -42,6 +42,7 @@ class Program:
     flags: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # flag -> (context key, value)
     destroys: frozenset[str] = frozenset()  # this program's own destroying verbs (stripe's cancel, void)
     destroy_kind: Kind = Kind.SERVICE_DESTROY
+    default_kind: Kind = Kind.CLOUD_WRITE  # a verb the vocabulary does not know (exec.program for OS tools)
     entries: Mapping[tuple[str, ...], Entry] = field(default_factory=dict)
     hook: str | None = None  # "module:function" for what data cannot say
     stop: tuple[str, ...] = ()  # examples the gate must stop (ask or deny): checked by tests
