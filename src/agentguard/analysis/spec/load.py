@@ -32,8 +32,8 @@ CONTEXT_KEYS = frozenset(
     context cluster stack subscription resource_group dsn kube_context kubeconfig""".split()
 )
 KEYS = frozenset(
-    """aliases valued depth colon go_flags option_verbs default context env flags destroys destroy_kind commands hook stop
-    allow""".split()
+    """aliases valued depth colon go_flags option_verbs default context env flags destroys destroy_kind commands
+    hook stop allow""".split()
 )
 
 
