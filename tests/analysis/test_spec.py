@@ -139,3 +139,28 @@ def test_explain_describes_a_plain_spec_command_and_nothing_else() -> None:
     assert describe("nats stream rm ORDERS") == "spec queues.toml [program.nats] verb vocabulary ('rm')"
     assert describe("ls -la") is None
     assert describe("nats 'unterminated") is None
+
+
+VOCABULARY_BEYOND_SPECS = [
+    pytest.param("npm uninstall react", Kind.SERVICE_DESTROY, id="npm-uninstall"),
+    pytest.param("npm r react", Kind.SERVICE_DESTROY, id="npm-r-is-uninstall"),
+    pytest.param("npm rb", Kind.EXEC_BUILD, id="npm-rb-is-rebuild"),
+    pytest.param("npm publish --access public", Kind.SERVICE_DESTROY, id="npm-publish"),
+    pytest.param("npm dist-tag rm shop beta", Kind.SERVICE_DESTROY, id="npm-dist-tag-rm"),
+    pytest.param("npm install delete-empty", Kind.EXEC_BUILD, id="npm-package-named-like-a-verb"),
+    pytest.param("pnpm prune", Kind.SERVICE_DESTROY, id="pnpm-prune"),
+    pytest.param("yarn add lodash", Kind.EXEC_BUILD, id="yarn-add"),
+    pytest.param("pip uninstall -y requests", Kind.SERVICE_DESTROY, id="pip-uninstall"),
+    pytest.param("pip install requests", Kind.EXEC_BUILD, id="pip-install"),
+    pytest.param("java -jar jenkins-cli.jar -s http://ci delete-job nightly", Kind.SERVICE_DESTROY, id="jenkins-jar"),
+    pytest.param("java -jar app.jar", Kind.EXEC_BUILD, id="any-other-jar"),
+    pytest.param("journalctl -u nginx -f", Kind.READ, id="journalctl-reads"),
+    pytest.param("aliyun ecs DeleteInstance --InstanceId i-1", Kind.SERVICE_DESTROY, id="camel-case-verb"),
+    pytest.param("rabbitmqctl delete_queue orders", Kind.SERVICE_DESTROY, id="underscored-verb"),
+    pytest.param("gh label remove-tag x", Kind.CLOUD_WRITE, id="removing-a-tag-is-not-destroying"),
+]
+
+
+@pytest.mark.parametrize(("command", "kind"), VOCABULARY_BEYOND_SPECS)
+def test_one_vocabulary_for_every_program(command: str, kind: Kind) -> None:
+    assert [e.kind for e in analyze_command(command, "/tmp")] == [kind]

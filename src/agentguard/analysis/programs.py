@@ -78,6 +78,8 @@ PACKAGE_MANAGER_VERBS = frozenset(
 # Publishing cannot be taken back; with the spec vocabulary's destroying verbs (uninstall, prune, `dist-tag rm`,
 # `config delete`) these ask, as they do for every other package manager (analysis/spec/programs/packages.toml).
 PUBLISH_VERBS = frozenset({"publish", "unpublish", "deprecate", "undeprecate"})
+# npm's own abbreviations, read before the vocabulary: `npm rb` rebuilds (rb is no bucket here), `npm r` removes.
+NPM_ALIASES = {"rb": "rebuild", "r": "uninstall", "un": "uninstall", "unlink": "uninstall", "rm": "uninstall"}
 # Groups whose second word is the verb (`npm dist-tag rm`); elsewhere the second word is a package name.
 PACKAGE_GROUPS = frozenset({"config", "pkg", "dist-tag", "owner", "team", "access", "store", "token", "hook", "org"})
 
@@ -110,6 +112,8 @@ def package_script(inv: Invocation, ctx: Context) -> list[Effect]:
 def _package_management(inv: Invocation, verbs: list[str]) -> list[Effect]:
     from agentguard.analysis.spec.vocabulary import destroys
 
+    if inv.name == "npm" and verbs:
+        verbs = [NPM_ALIASES.get(verbs[0], verbs[0]), *verbs[1:]]
     said = f"{inv.name} {' '.join(verbs)}".strip()
     if verbs[:1] and verbs[0] in PUBLISH_VERBS:
         detail = f"{said}: changes what a public registry serves, which cannot be taken back"

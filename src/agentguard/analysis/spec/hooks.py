@@ -6,12 +6,14 @@ Each hook sees the spec's reading first and returns None to let the generic read
 
 from __future__ import annotations
 
+import os
+
 from agentguard.analysis.infra.cli import effect
 from agentguard.analysis.services.common import sql_effects
 from agentguard.analysis.spec.engine import Reading
 from agentguard.analysis.spec.model import Program
 from agentguard.analysis.spec.vocabulary import destroys, reads
-from agentguard.analysis.types import Context, Invocation
+from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
 
 
@@ -100,3 +102,17 @@ def grpcurl(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list
         kind = program.destroy_kind
     host = r.parsed.words[0] if r.parsed.words else "?"
     return [effect(kind, f"gRPC {host} {method}".strip(), f"grpcurl calls {method or 'nothing'}", inv, r.context)]
+
+
+def java(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list[Effect] | None:
+    """`java -jar jenkins-cli.jar delete-job x` is jenkins-cli: a jar named after a spec program is read as that
+    program; any other Java program builds or runs code this cannot see into (as before the spec)."""
+    from agentguard.analysis.spec.index import NAMES
+
+    args = [w.text for w in inv.args]
+    at = args.index("-jar") + 1 if "-jar" in args else 0
+    jar = inv.args[at] if 0 < at < len(args) else None
+    stem = os.path.basename(jar.text).removesuffix(".jar") if jar is not None and jar.known else ""
+    if stem in NAMES and stem != inv.name:
+        return ctx.run(inv.with_words([Word(stem), *inv.args[at + 1 :]]))
+    return [effect(Kind.EXEC_BUILD, inv.name, "builds or installs", inv, {})]

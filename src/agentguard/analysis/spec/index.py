@@ -4,7 +4,6 @@ Which spec file names a program, so the hook parses only that file.
 """
 
 NAMES: dict[str, str] = {
-    "./mvnw": "packages",
     "acli": "saas",
     "akamai": "saas",
     "algolia": "saas",
@@ -128,6 +127,7 @@ NAMES: dict[str, str] = {
     "ip6": "system",
     "ipset": "system",
     "istioctl": "containers",
+    "java": "deploy",
     "jenkins-cli": "deploy",
     "jira": "saas",
     "jira-cli": "saas",
