@@ -68,6 +68,8 @@ BAD: list[Any] = [
     pytest.param({"flags": {"--prod": "production"}}, "key=value", id="bad-flag"),
     pytest.param({"hook": "os:system"}, "hook", id="hook-outside-agentguard"),
     pytest.param({"stop": "rm x"}, "examples", id="examples-not-a-list"),
+    pytest.param({"hook_args": {"switches": 3}}, "hook argument", id="bad-hook-argument"),
+    pytest.param({"context": {"galaxy": "--galaxy"}}, "context key", id="context-key-policy-does-not-know"),
 ]
 
 

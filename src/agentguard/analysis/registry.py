@@ -186,13 +186,8 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "gsutil",
         "az",
         "azcopy",
-        "doctl",
         "s3cmd",
         "rclone",
-        "oci",
-        "ibmcloud",
-        "linode-cli",
-        "hcloud",
     ),
     "agentguard.analysis.infra": (
         "kubectl",

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from agentguard.analysis.spec.model import Entry, Program, SpecError
+from agentguard.analysis.spec.model import Entry, HookArg, Program, SpecError
 from agentguard.models import Kind
 
 KIND_WORDS = {
@@ -33,7 +33,7 @@ CONTEXT_KEYS = frozenset(
 )
 KEYS = frozenset(
     """aliases valued depth colon go_flags option_verbs default context env flags destroys destroy_kind commands
-    hook stop allow""".split()
+    hook hook_args stop allow""".split()
 )
 
 
@@ -108,6 +108,7 @@ def _program(family: str, name: str, table: Any) -> Program:
         default_kind=_kind(where, table.get("default", "write"), destroy_kind),
         entries=entries,
         hook=_hook(where, table.get("hook")),
+        hook_args={k: _hook_arg(where, v) for k, v in _table(where, table, "hook_args").items()},
         stop=_lines(where, table.get("stop", [])),
         allow=_lines(where, table.get("allow", [])),
     )
@@ -180,6 +181,14 @@ def _pair(where: str, value: Any) -> tuple[str, str]:
 def _flag(where: str, value: Any) -> tuple[str, str]:
     key, val = _pair(where, value)
     return _key(where, key), val
+
+
+def _hook_arg(where: str, value: Any) -> HookArg:
+    if isinstance(value, str | bool):
+        return value
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        return dict(value)
+    raise SpecError(f"{where}: a hook argument must be a string, a boolean or a table of strings, got {value!r}")
 
 
 def _hook(where: str, value: Any) -> str | None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from agentguard.models import Kind
 
+HookArg = str | bool | Mapping[str, str]
+
 
 class SpecError(ValueError):
     """A program spec that cannot be read: the tests fail on it; the hook fails closed (unknown effect)."""
@@ -45,6 +47,7 @@ class Program:
     default_kind: Kind = Kind.CLOUD_WRITE  # a verb the vocabulary does not know (exec.program for OS tools)
     entries: Mapping[tuple[str, ...], Entry] = field(default_factory=dict)
     hook: str | None = None  # "module:function" for what data cannot say
+    hook_args: Mapping[str, HookArg] = field(default_factory=dict)  # settings only the hook reads
     stop: tuple[str, ...] = ()  # examples the gate must stop (ask or deny): checked by tests
     allow: tuple[str, ...] = ()  # examples the gate must allow
 
