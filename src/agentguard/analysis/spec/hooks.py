@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from agentguard.analysis.infra.cli import effect
+from agentguard.analysis.infra.cli import effect, with_context
 from agentguard.analysis.services.common import sql_effects
 from agentguard.analysis.spec.engine import Reading
 from agentguard.analysis.spec.model import Program
@@ -116,3 +116,17 @@ def java(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list[Ef
     if stem in NAMES and stem != inv.name:
         return ctx.run(inv.with_words([Word(stem), *inv.args[at + 1 :]]))
     return [effect(Kind.EXEC_BUILD, inv.name, "builds or installs", inv, {})]
+
+
+def profile_exec(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list[Effect] | None:
+    """`aws-vault exec prod -- aws s3 rb …`: the inner command runs under that profile, which goes into the
+    context of its effects (so a production profile makes its destructive calls production's)."""
+    if r.verbs[:1] != ("exec",) or not r.operands:
+        return None
+    profile = r.parsed.positionals[1]
+    inner = list(r.parsed.rest) or list(r.parsed.positionals[2:])
+    if not profile.known:
+        return [Effect.unknown(f"the profile {inv.name} runs under is not known ({profile.why})", inv.source)]
+    if not inner:
+        return [effect(Kind.EXEC_PROGRAM, f"shell with profile {profile.text}", "opens a shell", inv, {})]
+    return with_context(ctx.run(inv.with_words(inner)), {"profile": profile.text})
