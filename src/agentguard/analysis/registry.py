@@ -200,6 +200,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "docker",
         "podman",
         "docker-compose",
+        "podman-compose",
         "nerdctl",
         "eksctl",
         "cdk",

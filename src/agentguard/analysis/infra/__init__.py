@@ -33,4 +33,5 @@ HANDLERS: dict[str, Handler] = {
     "podman": docker,
     "nerdctl": docker,
     "docker-compose": docker_compose,
+    "podman-compose": docker_compose,
 }
