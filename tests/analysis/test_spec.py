@@ -79,11 +79,17 @@ def test_a_malformed_spec_is_an_error_that_names_it(table: dict[str, Any], messa
         load._program("test", "tool", table)
 
 
+def test_the_hook_reads_one_program_as_the_whole_file_reads_it() -> None:
+    from agentguard.analysis.spec.index import NAMES
+
+    assert {name: load.load_program(*where) for name, where in NAMES.items()} == PROGRAMS
+
+
 def test_an_unreadable_spec_fails_closed_in_the_hook(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(family: str) -> dict[str, Program]:
+    def broken(family: str, name: str) -> Program:
         raise SpecError("spec services: broken")
 
-    monkeypatch.setattr(load, "load_family", broken)
+    monkeypatch.setattr(load, "load_program", broken)
     effects = analyze_command("gh pr list", "/tmp")
     assert [e.kind for e in effects] == [Kind.UNKNOWN]
     assert "cannot be read" in effects[0].detail

@@ -12,18 +12,18 @@ from agentguard.models import Effect
 
 
 def handler_for(name: str) -> Handler | None:
-    family = NAMES.get(name)
-    if family is None:
+    where = NAMES.get(name)
+    if where is None:
         return None
 
     def handle(inv: Invocation, ctx: Context) -> list[Effect]:
         from agentguard.analysis.spec.engine import run
-        from agentguard.analysis.spec.load import load_family
+        from agentguard.analysis.spec.load import load_program
         from agentguard.analysis.spec.model import SpecError
 
         try:
-            program = load_family(family)[name]
-        except (SpecError, KeyError) as exc:
+            program = load_program(*where)
+        except SpecError as exc:
             return [Effect.unknown(f"the spec for {name} cannot be read ({exc}), so a human decides", inv.source)]
         return run(program, inv, ctx)
 
@@ -37,15 +37,15 @@ def describe(line: str) -> str | None:
     import shlex
 
     from agentguard.analysis.spec.engine import explain
-    from agentguard.analysis.spec.load import load_family
+    from agentguard.analysis.spec.load import load_program
     from agentguard.analysis.spec.model import SpecError
     from agentguard.analysis.types import Word
 
     try:
         words = shlex.split(line)
         name = os.path.basename(words[0]) if words else ""
-        program = load_family(NAMES[name])[name] if name in NAMES else None
-    except (ValueError, SpecError, KeyError):
+        program = load_program(*NAMES[name]) if name in NAMES else None
+    except (ValueError, SpecError):
         return None
     if program is None:
         return None

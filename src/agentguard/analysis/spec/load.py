@@ -7,6 +7,7 @@ tests and for regenerating the index.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from functools import cache
@@ -63,6 +64,45 @@ def load_family(family: str) -> Mapping[str, Program]:
                 raise SpecError(f"spec {family}: {alias} is named twice")
             out[alias] = program
     return out
+
+
+@cache
+def load_program(family: str, name: str) -> Program:
+    """One program of a spec file, parsing only its own tables and the file's [defaults]: the hook pays
+    ~0.3 ms instead of the whole file's 1-5 ms. Raises SpecError as load_family does; the tests check that
+    both give the same program for every name."""
+    try:
+        text = resources.files(__package__).joinpath("programs", f"{family}.toml").read_text(encoding="utf-8")
+        data = tomllib.loads(_sections(text, name))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SpecError(f"spec {family}: {exc}") from exc
+    table = data.get("program", {}).get(name)
+    defaults = data.get("defaults", {})
+    if not isinstance(table, dict) or not isinstance(defaults, dict):
+        raise SpecError(f"spec {family}: no [program.{name}] table")
+    return _program(family, name, {**defaults, **table})
+
+
+SECTION = re.compile(r'^\[(?:program\.(?:"([^"]+)"|([A-Za-z0-9_-]+))(?:\.[A-Za-z0-9_]+)?|(defaults))\]\s*(?:#.*)?$')
+
+
+def _sections(text: str, name: str) -> str:
+    """The [defaults] table and the [program.NAME…] tables of a spec file, as TOML text. A line that starts a
+    table inside a multi-line string is not a header, so those strings are tracked."""
+    kept: list[str] = []
+    keep = False
+    in_string = False
+    for line in text.splitlines():
+        header = None if in_string else SECTION.match(line)
+        if header is not None:
+            keep = header.group(3) == "defaults" or name in (header.group(1), header.group(2))
+        elif not in_string and line.startswith("["):
+            keep = False  # a table this reading does not know: load_family reports it
+        if keep:
+            kept.append(line)
+        if line.count('"""') % 2:
+            in_string = not in_string
+    return "\n".join(kept)
 
 
 def load_all() -> dict[str, Program]:
@@ -203,12 +243,12 @@ def _hook(where: str, value: Any) -> str | None:
 
 def render_index() -> str:
     """The text of `index.py`: every spec name and the file it is in (tests check it is current)."""
-    names = {name: program.family for name, program in sorted(load_all().items())}
-    lines = [f'    "{name}": "{family}",' for name, family in names.items()]
+    names = {name: (program.family, program.name) for name, program in sorted(load_all().items())}
+    lines = [f'    "{name}": ("{family}", "{key}"),' for name, (family, key) in names.items()]
     return (
         '"""Generated from programs/*.toml by `python -m agentguard.analysis.spec.load`: do not edit.\n\n'
-        "Which spec file names a program, so the hook parses only that file.\n"
-        '"""\n\nNAMES: dict[str, str] = {\n' + "\n".join(lines) + "\n}\n"
+        "Which spec file and table describe a program, so the hook parses only that table.\n"
+        '"""\n\nNAMES: dict[str, tuple[str, str]] = {\n' + "\n".join(lines) + "\n}\n"
     )
 
 
