@@ -166,6 +166,8 @@ VOCABULARY_BEYOND_SPECS = [
     pytest.param("aliyun ecs DeleteInstance --InstanceId i-1", Kind.SERVICE_DESTROY, id="camel-case-verb"),
     pytest.param("rabbitmqctl delete_queue orders", Kind.SERVICE_DESTROY, id="underscored-verb"),
     pytest.param("gh label remove-tag x", Kind.CLOUD_WRITE, id="removing-a-tag-is-not-destroying"),
+    pytest.param("auth0 apps delete --help", Kind.READ, id="help-deletes-nothing"),
+    pytest.param("doctl compute droplet delete --help", Kind.READ, id="help-before-a-hook"),
 ]
 
 

@@ -124,6 +124,8 @@ def target(program: Program, r: Reading, noun: str = "") -> str:
 def run(program: Program, inv: Invocation, ctx: Context) -> list[Effect]:
     """The program's hook first (if it has one and it claims the command), then the generic reading."""
     r = read(program, inv)
+    if any(name == "--help" for name, _ in r.parsed.options):  # `tool x delete --help` prints, deletes nothing
+        return [effect(Kind.READ, program.name, " ".join([program.name, *r.verbs, "--help"]), inv, {})]
     if program.hook is not None:
         done = _hook(program.hook)(program, inv, ctx, r)
         if done is not None:
