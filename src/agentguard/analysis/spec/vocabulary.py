@@ -15,7 +15,7 @@ CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 DESTROY_VERBS = frozenset(
     """delete destroy remove rm del purge prune drop wipe reset unset revoke forget rb erase uninstall
     deregister delete-asset delete-all destroy-all remove-all terminate truncate flush expunge unpublish
-    nuke rmi unregister decommission undeploy kill shutdown halt poweroff""".split()
+    nuke rmi unregister decommission undeploy kill shutdown halt poweroff invalidate""".split()
 )
 READ_VERBS = frozenset(
     """list ls get view show status info logs log describe inspect whoami version help diff search cat stats
