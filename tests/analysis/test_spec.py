@@ -167,6 +167,10 @@ VOCABULARY_BEYOND_SPECS = [
     pytest.param("rabbitmqctl delete_queue orders", Kind.SERVICE_DESTROY, id="underscored-verb"),
     pytest.param("gh label remove-tag x", Kind.CLOUD_WRITE, id="removing-a-tag-is-not-destroying"),
     pytest.param("auth0 apps delete --help", Kind.READ, id="help-deletes-nothing"),
+    pytest.param("consul acl token delete -id 1", Kind.SERVICE_DESTROY, id="nouns-then-the-verb-past-depth"),
+    pytest.param("gh repo deploy-key delete 12", Kind.SERVICE_DESTROY, id="a-dashed-noun-then-the-verb"),
+    pytest.param("gh project item-delete 1 --id x", Kind.SERVICE_DESTROY, id="a-verb-at-the-end-of-a-dashed-word"),
+    pytest.param("gh repo view delete-me", Kind.READ, id="a-name-after-a-verb-is-a-name"),
     pytest.param("doctl compute droplet delete --help", Kind.READ, id="help-before-a-hook"),
 ]
 

@@ -39,6 +39,10 @@ def read(program: Program, inv: Invocation) -> Reading:
     words = p.words
     verbs = tuple(words[0].split(":")) if program.colon and words else tuple(words[: program.depth])
     consumed = 1 if program.colon and words else len(verbs)
+    while not program.colon and consumed < len(words) and not any(_verb(program, v) for v in verbs):
+        if not destroying(program, words[consumed]):
+            break
+        verbs, consumed = (*verbs, words[consumed]), consumed + 1  # `consul acl token delete`: nouns, then the verb
     if program.option_verbs:  # `dscl . -delete /Users/x`, `plutil -remove key f`: the verb is an option
         # An option taking a value is a parameter (`-u nginx`), unless its name destroys (`--delete-config x`).
         named = (name for name, _ in p.options if name not in program.valued or destroying(program, name.lstrip("-")))
@@ -52,6 +56,11 @@ def read(program: Program, inv: Invocation) -> Reading:
         if p.flag(flag):
             context[key] = value
     return Reading(p, verbs, tuple(words[consumed:]), context)
+
+
+def _verb(program: Program, word: str) -> bool:
+    """A word of the vocabulary (or the program's own destroying verbs), not a noun or a name."""
+    return destroying(program, word) or reads(word) or word in ACTION_VERBS or word in DEPLOY_VERBS
 
 
 def destroying(program: Program, verb: str) -> bool:

@@ -2,8 +2,8 @@
 
 A verb path without an entry of its own is judged by these words, the same way for every program: a destroying
 verb anywhere in the path asks, a reading verb allows, anything else is an ordinary write. A dashed verb is
-judged by its first part (`delete-keychain`, `remove_secret`, `DescribeInstances`), except that removing a tag, label
-or binding only changes the resource (`remove-tag`).
+judged by its first part (`delete-keychain`, `remove_secret`, `DescribeInstances`) or, for destroying, its last
+(`bucket-delete`), except that removing a tag, label or binding only changes the resource (`remove-tag`).
 """
 
 from __future__ import annotations
@@ -45,8 +45,10 @@ def dashed(verb: str) -> str:
 def destroys(verb: str) -> bool:
     if verb in DESTROY_VERBS:
         return True
-    head, _, rest = dashed(verb).partition("-")
-    return bool(rest) and head in DESTROY_VERBS and not ATTRIBUTES & set(rest.split("-"))
+    parts = dashed(verb).split("-")
+    if len(parts) < 2 or ATTRIBUTES & set(parts[1:]):
+        return False
+    return parts[0] in DESTROY_VERBS or parts[-1] in DESTROY_VERBS  # delete-keychain, bucket-delete
 
 
 def reads(verb: str) -> bool:
