@@ -55,6 +55,7 @@ class Kind(StrEnum):
     GIT_REWRITE = "git.rewrite"  # rewrites shared history: push --force, filter-branch, reflog expire
     GIT_DELETE = "git.delete"  # deletes refs or stashes: branch -D, push --delete, stash drop
     CLOUD_WRITE = "cloud.write"
+    CLOUD_DEPLOY = "cloud.deploy"  # deploys or promotes a release: ordinary work, except into production
     CLOUD_DESTROY = "cloud.destroy"
     CLUSTER_DESTROY = "cluster.destroy"  # kubectl delete / drain, helm uninstall
     INFRA_DESTROY = "infra.destroy"  # terraform destroy, pulumi destroy
@@ -67,6 +68,11 @@ class Kind(StrEnum):
     @property
     def destructive(self) -> bool:
         return self in DESTRUCTIVE_KINDS
+
+    @property
+    def production_guarded(self) -> bool:
+        """True when a production context makes the effect a deny (policy `[environments.production]`)."""
+        return self in DESTRUCTIVE_KINDS or self is Kind.CLOUD_DEPLOY
 
     @property
     def mutating(self) -> bool:

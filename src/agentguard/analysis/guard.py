@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from agentguard.analysis.spec.vocabulary import destroys
 from agentguard.analysis.types import Context, Handler, Invocation
 from agentguard.models import Effect, Kind
 
@@ -57,6 +58,9 @@ def pip(inv: Invocation, ctx: Context) -> list[Effect]:
         return [Effect.make(Kind.GUARD_TAMPER, "agentguard", f"{inv.name} changes the installed agentguard",
                             source=inv.source)]  # fmt: skip
     verb = next((t for t in texts if not t.startswith("-")), "")
+    if destroys(verb):  # the spec vocabulary: `pip uninstall`, `pipx uninstall-all`
+        return [Effect.make(Kind.SERVICE_DESTROY, "python packages", f"{inv.name} {verb} removes installed packages",
+                            source=inv.source)]  # fmt: skip
     kind = Kind.READ if verb in ("list", "show", "freeze", "check", "search", "index", "--version") else Kind.EXEC_BUILD
     return [Effect.make(kind, "python packages", f"pip {verb}".strip(), source=inv.source)]
 

@@ -75,6 +75,15 @@ PACKAGE_MANAGER_VERBS = frozenset(
 )
 
 
+# Publishing cannot be taken back; with the spec vocabulary's destroying verbs (uninstall, prune, `dist-tag rm`,
+# `config delete`) these ask, as they do for every other package manager (analysis/spec/programs/packages.toml).
+PUBLISH_VERBS = frozenset({"publish", "unpublish", "deprecate", "undeprecate"})
+# npm's own abbreviations, read before the vocabulary: `npm rb` rebuilds (rb is no bucket here), `npm r` removes.
+NPM_ALIASES = {"rb": "rebuild", "r": "uninstall", "un": "uninstall", "unlink": "uninstall", "rm": "uninstall"}
+# Groups whose second word is the verb (`npm dist-tag rm`); elsewhere the second word is a package name.
+PACKAGE_GROUPS = frozenset({"config", "pkg", "dist-tag", "owner", "team", "access", "store", "token", "hook", "org"})
+
+
 def package_script(inv: Invocation, ctx: Context) -> list[Effect]:
     """npm/yarn/pnpm: a script run (`npm run clean`, `yarn build`, `pnpm test`) is the package.json code it names
     (with its pre/post scripts); everything else is package management."""
@@ -82,10 +91,10 @@ def package_script(inv: Invocation, ctx: Context) -> list[Effect]:
     verb = words[0].text if words else ""
     if inv.name == "npm":
         if verb not in NPM_SCRIPT_VERBS:
-            return [Effect.make(Kind.EXEC_BUILD, "packages", f"npm {verb}".strip(), source=inv.source)]
+            return _package_management(inv, [w.text for w in words[:2]])
         name = NPM_SCRIPT_VERBS[verb] or (words[1].text if len(words) > 1 else "")
     elif not verb or verb in PACKAGE_MANAGER_VERBS:
-        return [Effect.make(Kind.EXEC_BUILD, "packages", f"{inv.name} {verb}".strip(), source=inv.source)]
+        return _package_management(inv, [w.text for w in words[:2]])
     else:
         name = words[1].text if verb == "run" and len(words) > 1 else verb
     scripts = _package_scripts(ctx, inv.cwd)
@@ -98,6 +107,22 @@ def package_script(inv: Invocation, ctx: Context) -> list[Effect]:
         if isinstance(code, str):
             effects += ctx.shell(code, inv)
     return effects
+
+
+def _package_management(inv: Invocation, verbs: list[str]) -> list[Effect]:
+    from agentguard.analysis.spec.vocabulary import destroys
+
+    if inv.name == "npm" and verbs:
+        verbs = [NPM_ALIASES.get(verbs[0], verbs[0]), *verbs[1:]]
+    said = f"{inv.name} {' '.join(verbs)}".strip()
+    if verbs[:1] and verbs[0] in PUBLISH_VERBS:
+        detail = f"{said}: changes what a public registry serves, which cannot be taken back"
+        return [Effect.make(Kind.SERVICE_DESTROY, "packages", detail, source=inv.source)]
+    if verbs and (destroys(verbs[0]) or (verbs[0] in PACKAGE_GROUPS and len(verbs) > 1 and destroys(verbs[1]))):
+        return [Effect.make(Kind.SERVICE_DESTROY, "packages", f"{said} removes", source=inv.source)]
+    return [
+        Effect.make(Kind.EXEC_BUILD, "packages", f"{inv.name} {verbs[0] if verbs else ''}".strip(), source=inv.source)
+    ]
 
 
 def _package_scripts(ctx: Context, cwd: str | None) -> dict[str, object] | None:

@@ -3,6 +3,8 @@
 The table is static and the modules are imported on first use, because the hook runs on every tool call and
 most commands need one family at most (sqlglot alone takes ~100 ms to import).
 Each family module exposes `HANDLERS: dict[str, Handler]`; names here map to the module that has them.
+Sub-command CLIs described as data are not listed here: their names come from the spec index
+(analysis/spec/index.py, generated from analysis/spec/programs/*.toml).
 """
 
 from __future__ import annotations
@@ -184,13 +186,8 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "gsutil",
         "az",
         "azcopy",
-        "doctl",
         "s3cmd",
         "rclone",
-        "oci",
-        "ibmcloud",
-        "linode-cli",
-        "hcloud",
     ),
     "agentguard.analysis.infra": (
         "kubectl",
@@ -203,45 +200,17 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "docker",
         "podman",
         "docker-compose",
+        "podman-compose",
         "nerdctl",
-        "kind",
-        "minikube",
-        "k3d",
         "eksctl",
         "cdk",
         "serverless",
         "sls",
         "ansible",
         "ansible-playbook",
-        "vagrant",
-        "nomad",
-        "virsh",
-        "lxc",
         "k9s",
     ),
-    "agentguard.analysis.services": (
-        "gh",
-        "glab",
-        "heroku",
-        "vercel",
-        "netlify",
-        "fly",
-        "flyctl",
-        "firebase",
-        "wrangler",
-        "vault",
-        "consul",
-        "kafka-topics",
-        "kafka-topics.sh",
-        "restic",
-        "borg",
-        "stripe",
-        "railway",
-        "render",
-        "doppler",
-        "s5cmd",
-        "mc",
-    ),
+    "agentguard.analysis.services": ("kafka-topics", "kafka-topics.sh", "restic", "borg", "s5cmd"),
 }
 
 _INDEX: dict[str, str] = {name: module for module, names in _FAMILIES.items() for name in names}
@@ -269,11 +238,14 @@ def canonical(name: str) -> str:
 
 
 def handler_for(name: str) -> Handler | None:
-    """The handler for a command name, importing its family module on first use; None if no family has it."""
+    """The handler for a command name, importing its family module on first use; None if no family has it.
+    Programs described as data (analysis/spec/programs/*.toml) come after the Python families."""
     name = canonical(name)
     module = _INDEX.get(name)
     if module is None:
-        return None
+        from agentguard.analysis import spec
+
+        return spec.handler_for(name)
     try:
         return _handlers(module).get(name)
     except ModuleNotFoundError as exc:

@@ -55,8 +55,17 @@ def explain(as_json: bool, cwd: str | None, command: tuple[str, ...]) -> None:
     Example:
       agentguard explain -- 'find . -name "*.db" -delete'
     """
-    decision = Gate.from_env().decide(Action.shell(_join(command), os.path.abspath(cwd or os.getcwd())))
-    emit_json(decision.to_json()) if as_json else show_decision(decision, verbose=True)
+    line = _join(command)
+    decision = Gate.from_env().decide(Action.shell(line, os.path.abspath(cwd or os.getcwd())))
+    if as_json:
+        emit_json(decision.to_json())
+        return
+    show_decision(decision, verbose=True)
+    from agentguard.analysis.spec import describe
+
+    entry = describe(line)
+    if entry is not None:
+        click.echo(f"decided by:\n  {entry}")
 
 
 def _join(words: tuple[str, ...]) -> str:

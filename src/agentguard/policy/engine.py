@@ -32,7 +32,7 @@ def _judge(policy: Policy, effect: Effect, index: int) -> list[RuleMatch]:
     if not found:
         verdict, key = policy.default_for(effect.kind)
         found = [RuleMatch(f"default:{key}", verdict, _default_reason(effect, verdict), index)]
-    if effect.kind.destructive:
+    if effect.kind.production_guarded:
         marker = policy.production_marker(effect)
         if marker is not None:
             lenient = rules and all(r.production == Verdict.ASK for r in rules)

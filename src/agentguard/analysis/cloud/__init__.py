@@ -1,4 +1,5 @@
-"""Cloud CLIs: aws, gcloud, gsutil, az, azcopy, doctl, s3cmd, rclone, oci, ibmcloud, linode-cli, hcloud.
+"""Cloud CLIs: aws, gcloud, gsutil, az, azcopy, s3cmd, rclone (doctl, oci, ibmcloud, linode-cli and hcloud are
+program specs whose hook is others.py).
 
 Each call becomes READ, CLOUD_WRITE or CLOUD_DESTROY on a target a person recognises (`s3://bucket`,
 `ec2 instances i-1,i-2`, `iam user bob`), with the profile / project / subscription / region in its context so
@@ -7,7 +8,7 @@ the production markers of the policy apply; downloads are file writes in the wor
 
 from __future__ import annotations
 
-from agentguard.analysis.cloud import azure, gcp, others, storage
+from agentguard.analysis.cloud import azure, gcp, storage
 from agentguard.analysis.cloud.aws import aws
 from agentguard.analysis.types import Handler
 
@@ -16,5 +17,4 @@ HANDLERS: dict[str, Handler] = {
     **gcp.HANDLERS,
     **azure.HANDLERS,
     **storage.HANDLERS,
-    **others.HANDLERS,
 }

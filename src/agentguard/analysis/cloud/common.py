@@ -24,7 +24,7 @@ READ_VERBS = frozenset(
 # A part of a verb that destroys (`delete-bucket`, `instance-delete`, `bulk-delete`).
 DESTROY_PARTS = frozenset(
     """delete del rm rmdir rmdirs remove destroy purge terminate deregister rb drop wipe erase truncate expunge
-    rebuild reimage deletefile decommission""".split()
+    rebuild reimage deletefile decommission undeploy invalidation invalidate""".split()
 )
 # Removing these from a resource changes it without destroying anything (`remove-tags`, `remove-iam-policy-binding`).
 ATTRIBUTE_PARTS = frozenset({"tag", "tags", "label", "labels", "iam", "binding", "bindings", "metadata"})

@@ -1,9 +1,10 @@
-"""doctl, oci, ibmcloud, linode-cli and hcloud: `tool group… verb [names] [--options]`.
+"""The hook of the doctl, oci, ibmcloud, linode-cli and hcloud specs: `tool group… verb [names] [--options]`.
 
-They share one reading, driven by a small table per tool: the first word (after the top group) with a verb in it
-is the command (`delete`, `instance-delete`, `bulk-delete`, `rm`…, a destroying verb first), resource names
-follow it or come from `--…-id`/`--…-name` options, and the tool's profile (`--context`, `--profile`,
-`--as-user`) goes into the context. Commands without a verb that name a plural (`ibmcloud is instances`) list.
+They share one reading, driven by each spec's data (spec/programs/cloud.toml: grammar, context, hook_args):
+the first word (after the top group) with a verb in it is the command (`delete`, `instance-delete`,
+`bulk-delete`, `rm`…, a destroying verb first), resource names follow it or come from `--…-id`/`--…-name`
+options, and the tool's profile (`--context`, `--profile`, `--as-user`) goes into the context. Commands
+without a verb that name a plural (`ibmcloud is instances`) list.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from agentguard.analysis.cloud.common import (
     remote_shell,
     unknown,
 )
-from agentguard.analysis.types import Context, Handler, Invocation, Word
+from agentguard.analysis.spec.engine import Reading
+from agentguard.analysis.spec.model import HookArg, Program
+from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
 
 WRITE_PARTS = frozenset(
@@ -144,72 +147,40 @@ def _scope(cli: Cli, inv: Invocation, ctx: Context, args: Args) -> Scope:
     return scope.with_("region", args.value(*cli.region) or env_word(inv, ctx, *cli.region_env))
 
 
-DOCTL = Cli(
-    "doctl",
-    Grammar(
-        flags=frozenset(
-            """--force -f --wait --trace -v --verbose --no-header --interactive --dangerous
-            --delete-volumes --recursive --all --help -h""".split()
-        ),
-        aliases={"-t": "--access-token", "-c": "--config", "-o": "--output", "-u": "--api-url"},
-    ),
-    profile=("--context",),
-    profile_env=("DIGITALOCEAN_CONTEXT",),
-    local=frozenset({"auth", "completion", "version"}),
-    aliases={"d": "delete", "del": "delete", "g": "get", "ls": "list", "c": "create", "u": "update"},
-    remote_command="--ssh-command",
-)
-OCI = Cli(
-    "oci",
-    Grammar(
-        flags=frozenset("--force --empty --debug -d --raw-output --no-retry --all --help -h --skip-deleted".split()),
-        greedy=True,
-    ),
-    profile=("--profile",),
-    profile_env=("OCI_CLI_PROFILE",),
-    region=("--region",),
-    region_env=("OCI_CLI_REGION",),
-    local=frozenset({"setup", "session"}),
-    downloads=("--file", "--download-dir"),
-)
-IBMCLOUD = Cli(
-    "ibmcloud",
-    Grammar(
-        valued=frozenset({"-r", "-g", "--output"}),
-        flags=frozenset("-f --force -q --quiet --recursive --all --output-json --json -h --help".split()),
-    ),
-    region=("-r", "--region"),
-    local=frozenset({"login", "logout", "target", "config", "plugin", "update", "api", "regions", "version"}),
-)
-LINODE = Cli(
-    "linode-cli",
-    Grammar(
-        flags=frozenset(
-            """--text --json --pretty --suppress-warnings --no-defaults --all-rows --all --no-headers
-            --debug --help -h --markdown --raw --no-truncation --force --recursive""".split()
-        ),
-    ),
-    profile=("--as-user",),
-    local=frozenset({"configure", "set-user", "remove-user", "show-users", "completion"}),
-    aliases={"ls": "list", "rm": "delete", "del": "delete"},
-)
-HCLOUD = Cli(
-    "hcloud",
-    Grammar(
-        valued=frozenset({"-o"}),
-        flags=frozenset("--quiet --help -h --allow-deprecated-image --ipv6 --ipv4 --start-after-create".split()),
-    ),
-    profile=("--context",),
-    profile_env=("HCLOUD_CONTEXT",),
-    local=frozenset({"context", "completion", "version", "config"}),
-)
+def run_spec(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list[Effect]:
+    """The hook of the doctl, oci, ibmcloud, linode-cli and hcloud specs (spec/programs/cloud.toml)."""
+    return run(_cli(program), inv, ctx)
 
 
-def _handler(cli: Cli) -> Handler:
-    def handle(inv: Invocation, ctx: Context) -> list[Effect]:
-        return run(cli, inv, ctx)
+def _cli(program: Program) -> Cli:
+    """The verb-search settings of a spec: its grammar and context from the spec, the rest from hook_args."""
+    args = program.hook_args
+    grammar = Grammar(
+        valued=program.valued,
+        flags=frozenset(_words(args, "switches")),
+        aliases=_pairs(args, "option_aliases"),
+        greedy=args.get("greedy") is True,
+    )
+    env = program.env
+    return Cli(
+        name=program.name,
+        grammar=grammar,
+        profile=program.context.get("profile", ()),
+        profile_env=(env["profile"],) if "profile" in env else (),
+        region=program.context.get("region", ()),
+        region_env=(env["region"],) if "region" in env else (),
+        local=frozenset(_words(args, "local")),
+        aliases=_pairs(args, "verb_aliases"),
+        remote_command=next(iter(_words(args, "remote_command")), None),
+        downloads=_words(args, "downloads"),
+    )
 
-    return handle
+
+def _words(args: Mapping[str, HookArg], key: str) -> tuple[str, ...]:
+    value = args.get(key)
+    return tuple(value.split()) if isinstance(value, str) else ()
 
 
-HANDLERS: dict[str, Handler] = {cli.name: _handler(cli) for cli in (DOCTL, OCI, IBMCLOUD, LINODE, HCLOUD)}
+def _pairs(args: Mapping[str, HookArg], key: str) -> dict[str, str]:
+    value = args.get(key)
+    return dict(value) if isinstance(value, Mapping) else {}

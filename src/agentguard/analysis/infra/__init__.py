@@ -1,6 +1,8 @@
-"""Clusters, infrastructure as code, containers and VMs: kubectl, helm, terraform, pulumi, docker, vagrant…
+"""Clusters, infrastructure as code and containers: kubectl, helm, terraform, pulumi, docker…
 
-Each submodule handles one group of tools; this table is what the registry imports.
+Each submodule handles one group of tools; this table is what the registry imports. kind, minikube, k3d,
+vagrant, virsh, lxc and nomad are program specs (spec/programs/infra.toml) whose hooks are local.py and
+machines.py.
 """
 
 from __future__ import annotations
@@ -9,8 +11,6 @@ from agentguard.analysis.infra.containers import docker, docker_compose
 from agentguard.analysis.infra.deploy import ansible, cdk, eksctl, pulumi, serverless
 from agentguard.analysis.infra.helm import helm
 from agentguard.analysis.infra.kube import k9s, kubectl
-from agentguard.analysis.infra.local import k3d, kind_cli, minikube
-from agentguard.analysis.infra.machines import lxc, nomad, vagrant, virsh
 from agentguard.analysis.infra.terraform import terraform
 from agentguard.analysis.types import Handler
 
@@ -33,11 +33,5 @@ HANDLERS: dict[str, Handler] = {
     "podman": docker,
     "nerdctl": docker,
     "docker-compose": docker_compose,
-    "kind": kind_cli,
-    "minikube": minikube,
-    "k3d": k3d,
-    "vagrant": vagrant,
-    "virsh": virsh,
-    "lxc": lxc,
-    "nomad": nomad,
+    "podman-compose": docker_compose,
 }

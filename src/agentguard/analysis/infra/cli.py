@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from agentguard.analysis.spec.model import Entry
 from agentguard.analysis.types import Invocation, Word
 from agentguard.models import Effect, Kind
 
@@ -182,22 +183,21 @@ def with_context(effects: Iterable[Effect], extra: Mapping[str, str | None]) -> 
     return out
 
 
-def match_table(words: Sequence[str], table: Mapping[tuple[str, ...], tuple[Kind, str]]) -> tuple[Kind, str] | None:
-    """The entry for the longest prefix of `words` in `table`."""
+def match_table(words: Sequence[str], table: Mapping[tuple[str, ...], Entry]) -> tuple[Kind, str] | None:
+    """The kind and detail of the spec entry for the longest prefix of `words`."""
     for length in range(min(len(words), 4), 0, -1):
         found = table.get(tuple(words[:length]))
         if found is not None:
-            return found
+            return found.kind, found.detail
     return None
 
 
 R = Kind.READ
-Table = dict[tuple[str, ...], tuple[Kind, str]]
 
 
 def tabled(
     tool: str,
-    table: Table,
+    table: Mapping[tuple[str, ...], Entry],
     p: Parsed,
     inv: Invocation,
     env: dict[str, str | None],
@@ -205,6 +205,8 @@ def tabled(
     default: str | None = None,
     label: str | None = None,
 ) -> list[Effect]:
+    """The table reading of the local-cluster and VM specs (spec/programs/infra.toml): the entry for the longest
+    verb prefix, else `fallback`; the target names the cluster or VM (`label`) or the operands."""
     words = p.words
     found = match_table(words, table)
     verb = " ".join(words[:2]) or "help"

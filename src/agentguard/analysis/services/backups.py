@@ -65,7 +65,7 @@ def borg(inv: Invocation, ctx: Context) -> list[Effect]:
     shown = f"borg archive {archive}" if archive else f"borg repository {where or '(from the environment)'}"
     if not verb or verb in BORG_READS or p.flag("-n", "--dry-run") or (verb == "check" and not p.flag("--repair")):
         return [effect(R, shown, f"borg {verb or 'help'}", inv, env)]
-    if verb in ("delete", "rdelete", "prune", "recreate"):
+    if verb in ("delete", "rdelete", "prune", "recreate", "compact", "break-lock"):
         bad = unknown_words(p.positionals[1:2], "the repository or archive", inv)
         detail = {
             "delete": "deletes archives"
@@ -74,6 +74,8 @@ def borg(inv: Invocation, ctx: Context) -> list[Effect]:
             "rdelete": "deletes the whole repository",
             "prune": "deletes archives outside the retention rules",
             "recreate": "rewrites archives (excluded data is lost)",
+            "compact": "frees the space of deleted archives: they cannot be recovered after",
+            "break-lock": "breaks a lock another borg process may still hold",
         }[verb]
         return bad or [effect(D, shown, detail, inv, env)]
     if verb == "extract":

@@ -1,5 +1,5 @@
 """Secret stores, queues, payments and object stores: vault, consul, doppler, kafka-topics, stripe, s5cmd
-and mc (MinIO client; `mc` with no MinIO verb is Midnight Commander, a file manager).
+and the hook of mc (MinIO client; `mc` with no MinIO verb is Midnight Commander, a file manager).
 
 Deleting secrets, keys, topics, objects and buckets is `service.destroy` (backups are in backups.py).
 """
@@ -11,107 +11,25 @@ import shlex
 
 from agentguard.analysis.infra.cli import effect, env_of, parse, unknown_words, with_context
 from agentguard.analysis.infra.inside import relocate
-from agentguard.analysis.services.common import Tool, analyse, command_after, read, target
+from agentguard.analysis.services.common import command_after
+from agentguard.analysis.spec.engine import Reading, analyse, target
+from agentguard.analysis.spec.model import Program
 from agentguard.analysis.types import Context, Invocation, Word
 from agentguard.models import Effect, Kind
 
 W, R, D = Kind.CLOUD_WRITE, Kind.READ, Kind.SERVICE_DESTROY
 BUILD, X = Kind.EXEC_BUILD, Kind.EXEC_PROGRAM
 
-VAULT = Tool(
-    name="vault",
-    go_flags=True,
-    depth=3,
-    valued=frozenset(
-        "-address -namespace -ns -mount -field -format -versions -path -type -description -policy "
-        "-ttl -method -ca-cert -client-cert -client-key -tls-server-name -wrap-ttl -header "
-        "-agent-address -role -plugin-name -version".split()
-    ),
-    context={"host": ("-address",), "namespace": ("-namespace", "-ns")},
-    env={"host": "VAULT_ADDR", "namespace": "VAULT_NAMESPACE"},
-    table={
-        ("secrets", "disable"): (D, "disables a secrets engine and deletes its data"),
-        ("auth", "disable"): (D, "disables an auth method and revokes its tokens"),
-        ("audit", "disable"): (D, "disables an audit device"),
-        ("operator", "seal"): (D, "seals Vault: every client loses access"),
-        ("operator", "raft", "remove-peer"): (D, "removes a Raft peer"),
-        ("kv", "undelete"): (W, "restores deleted secret versions"),
-        ("login",): (W, "logs in"),
-    },
-)
-CONSUL = Tool(
-    name="consul",
-    go_flags=True,
-    valued=frozenset(
-        "-http-addr -datacenter -token -namespace -partition -ca-file -client-cert -client-key "
-        "-tls-server-name -separator -flags -modify-index -name -id -type -key -prefix -service "
-        "-node".split()
-    ),
-    context={"host": ("-http-addr",), "region": ("-datacenter",), "namespace": ("-namespace",)},
-    env={"host": "CONSUL_HTTP_ADDR"},
-    table={
-        ("snapshot", "restore"): (D, "restores a snapshot over the cluster's state"),
-        ("snapshot", "save"): (R, "saves a snapshot"),
-        ("force-leave",): (D, "forces a node out"),
-        ("leave",): (W, "leaves the cluster"),
-        ("kv", "export"): (R, "exports keys"),
-        ("watch",): (R, "watches for changes"),
-    },
-)
-DOPPLER = Tool(
-    name="doppler",
-    valued=frozenset(
-        "-p --project -c --config -t --token --scope --command --name-transformer --format --mount --fallback".split()
-    ),
-    context={"project": ("-p", "--project"), "env": ("-c", "--config")},
-    env={"project": "DOPPLER_PROJECT", "env": "DOPPLER_CONFIG"},
-    table={
-        ("me",): (R, "shows the token's identity"),
-        ("secrets",): (R, "lists secrets"),
-        ("secrets", "download"): (R, "downloads secrets"),
-        ("login",): (W, "logs in"),
-        ("setup",): (W, "setup"),
-    },
-)
-STRIPE = Tool(
-    name="stripe",
-    valued=frozenset(
-        "--api-key -p --project-name -d --data --stripe-account --stripe-version -e --expand "
-        "--events --forward-to --limit".split()
-    ),
-    flags={"--live": ("env", "production")},
-    destroys=frozenset({"cancel", "void", "reject", "close", "refund"}),
-    table={
-        ("get",): (R, "GET request"),
-        ("post",): (W, "POST request"),
-        ("delete",): (D, "DELETE request"),
-        ("listen",): (X, "forwards webhooks"),
-        ("trigger",): (W, "creates test events"),
-        ("samples",): (BUILD, "downloads a sample"),
-        ("fixtures",): (W, "creates fixtures"),
-        ("serve",): (X, "serves files"),
-        ("open",): (R, "opens the dashboard"),
-        ("login",): (W, "logs in"),
-        ("resources",): (R, "lists resources"),
-        ("config",): (W, "edits config"),
-    },
-)
 
-
-def vault(inv: Invocation, ctx: Context) -> list[Effect]:
-    return analyse(VAULT, inv)
-
-
-def consul(inv: Invocation, ctx: Context) -> list[Effect]:
-    r = read(CONSUL, inv)
+def consul(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list[Effect] | None:
     if r.verbs[:1] == ("exec",):
-        words = command_after(inv, "exec", CONSUL.valued)
+        words = command_after(inv, "exec", program.valued)
         if words:
             return relocate(ctx.run(inv.with_words(words)), "consul nodes", destroy_kind=D, context=r.context)
     if r.verbs[:1] == ("lock",):
-        words = command_after(inv, "lock", CONSUL.valued)[1:]
+        words = command_after(inv, "lock", program.valued)[1:]
         return with_context(ctx.run(inv.with_words(words)), r.context) if words else []
-    effects = analyse(CONSUL, inv, reading=r)
+    effects = analyse(program, inv, reading=r)
     if r.verbs[:2] == ("kv", "delete") and r.parsed.flag("-recurse"):
         prefix = " ".join(r.operands) or "(every key)"
         return [
@@ -121,20 +39,18 @@ def consul(inv: Invocation, ctx: Context) -> list[Effect]:
     return effects
 
 
-def doppler(inv: Invocation, ctx: Context) -> list[Effect]:
-    r = read(DOPPLER, inv)
+def doppler(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list[Effect] | None:
     if r.verbs[:1] == ("run",):
         command = r.parsed.opt_word("--command")
         if command is not None:
             return unknown_words([command], "the command", inv) or with_context(ctx.shell(command.text, inv), r.context)
-        words = command_after(inv, "run", DOPPLER.valued)
+        words = command_after(inv, "run", program.valued)
         if words:
             return with_context(ctx.run(inv.with_words(words)), r.context)
-    return analyse(DOPPLER, inv, reading=r)
+    return None
 
 
-def stripe(inv: Invocation, ctx: Context) -> list[Effect]:
-    r = read(STRIPE, inv)
+def stripe(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list[Effect] | None:
     key = r.parsed.opt("--api-key") or ""
     if key.startswith(("sk_live", "rk_live")):
         r.context["env"] = "production"
@@ -142,7 +58,7 @@ def stripe(inv: Invocation, ctx: Context) -> list[Effect]:
         return [
             effect(D, f"stripe object {' '.join(r.verbs[1:] + r.operands)}", "stripe DELETE request", inv, r.context)
         ]
-    return analyse(STRIPE, inv, reading=r)
+    return None
 
 
 def kafka_topics(inv: Invocation, ctx: Context) -> list[Effect]:
@@ -246,17 +162,9 @@ MC_VERBS = frozenset(
     mirror mv od ping pipe put quota rb ready replicate retention rm share sql stat support tag tree undo update
     version watch cors""".split()
 )
-MC = Tool(
-    name="mc",
-    depth=4,
-    valued=frozenset(
-        "--older-than --newer-than --rewind --version-id --encrypt-key --region --storage-class --attr".split()
-    ),
-)
 
 
-def mc(inv: Invocation, ctx: Context) -> list[Effect]:
-    r = read(MC, inv)
+def mc(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list[Effect] | None:
     if not r.verbs or r.verbs[0] not in MC_VERBS:
         return [effect(X, "files", "Midnight Commander (file manager) or an unknown mc command", inv, {})]
     paths = [w for w in r.parsed.words[1:] if "/" in w and not w.startswith((".", "/", "~"))]  # alias/bucket
@@ -270,5 +178,5 @@ def mc(inv: Invocation, ctx: Context) -> list[Effect]:
         bad = unknown_words(r.parsed.positionals[1:], "the objects", inv)
         return bad or [effect(D, ", ".join(r.parsed.words[1:]) or "objects", detail, inv, r.context)]
     if verb in ("ls", "cat", "diff", "du", "find", "head", "stat", "tree", "ping", "ready", "version", "get", "od"):
-        return [effect(R, target(MC, r), f"mc {verb}", inv, r.context)]
-    return analyse(MC, inv, reading=r)
+        return [effect(R, target(program, r), f"mc {verb}", inv, r.context)]
+    return None
