@@ -42,11 +42,20 @@ class Places(NamedTuple):
             "STATE": self.state,
             "CONFIG": self.config,
             "TMPDIR": os.environ.get("TMPDIR", "/tmp"),
+            "INSTALL": install_dir(),
         }
 
     @property
     def mode_file(self) -> str:
         return os.path.join(self.state, "mode.json")
+
+
+def install_dir() -> str:
+    """Where this agentguard runs from: its virtualenv when it has one (pipx, a project's .venv), else the
+    package itself. Changing anything there (a .pth, sitecustomize.py, the console script) changes the guard."""
+    if sys.prefix != sys.base_prefix:
+        return sys.prefix
+    return os.path.dirname(os.path.abspath(__file__))
 
 
 def user_dirs() -> tuple[str, str]:

@@ -161,3 +161,46 @@ def test_broken_key_file_says_so(tmp_path: Path) -> None:
     path.write_text("not base64!\n")
     with pytest.raises(LedgerError, match="not valid base64"):
         load_key(str(path))
+
+
+def test_a_sealed_key_gives_nothing_without_its_passphrase(tmp_path: Path) -> None:
+    from agentguard.ledger.keys import is_sealed, seal_key
+
+    path = str(tmp_path / "admin.key")
+    pair = load_or_create(path)
+    seal_key(path, "correct horse")
+    text = Path(path).read_text()
+    assert is_sealed(path) and base64.b64encode(pair.seed).decode() not in text
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    with pytest.raises(LedgerError, match="sealed with a passphrase"):
+        load_key(path)
+    with pytest.raises(LedgerError, match="wrong passphrase"):
+        load_key(path, lambda: "battery staple")
+    assert load_key(path, lambda: "correct horse") == pair
+    seal_key(path, "new phrase", current="correct horse")  # a new passphrase
+    assert load_key(path, lambda: "new phrase") == pair
+
+
+def test_resolve_and_rotate_with_a_sealed_admin_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from agentguard.cli.app import cli
+    from agentguard.ledger import Actor, Ledger
+    from agentguard.ledger.breaks import declare
+    from agentguard.state import Places
+
+    with Ledger.open(Places.from_env(), declare_breaks=True) as ledger:
+        ledger.append("decision", Actor.agent("s"), {"verdict": "allow"})
+        bid = f"B{declare(ledger, 'hash_mismatch', 1, 1, 'x', 'y', 'test').seq}"
+        admin = ledger.paths.admin_key
+    runner = CliRunner()
+    sealed = runner.invoke(cli, ["ledger", "seal-admin-key"], input="s3cret\ns3cret\n")
+    assert sealed.exit_code == 0, sealed.output
+    refused = runner.invoke(cli, ["ledger", "resolve", bid, "--validate", "--reason", "x"], input="nope\n")
+    assert refused.exit_code != 0 and "wrong passphrase" in refused.output
+    monkeypatch.setenv("AGENTGUARD_ADMIN_PASSPHRASE", "s3cret")
+    rotated = runner.invoke(cli, ["ledger", "rotate-key", "--role", "admin"])
+    assert rotated.exit_code == 0, rotated.output
+    assert Path(admin).read_text().startswith("agentguard-sealed-key")  # the new admin key is sealed too
+    done = runner.invoke(cli, ["ledger", "resolve", bid, "--validate", "--reason", "checked"])
+    assert done.exit_code == 0 and f"{bid}: validated" in done.output

@@ -254,11 +254,18 @@ def consistency(old: int, new: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the rotation event as JSON.")
 def rotate_key(role: str, agent_key: str | None, admin_key: str | None, as_json: bool) -> None:
     """Replace a signing key: the old key signs an event naming the new one; the old file is kept as .old."""
+    from agentguard.ledger.keys import is_sealed, load_key, seal_key
     from agentguard.ledger.ledger import Ledger
 
     try:
-        with Ledger.at(_paths(agent_key, admin_key)) as opened:
-            event = opened.rotate_key(role)
+        paths = _paths(agent_key, admin_key)
+        sealed = role == "admin" and is_sealed(paths.admin_key)
+        phrase = _passphrase() if sealed else ""
+        admin = load_key(paths.admin_key, lambda: phrase) if role == "admin" else None
+        with Ledger.at(paths) as opened:
+            event = opened.rotate_key(role, admin=admin)
+        if sealed:
+            seal_key(paths.admin_key, phrase)  # the new admin key (written plain by the rotation) sealed as before
     except AgentGuardError as exc:
         fail(exc)
         return
@@ -313,11 +320,50 @@ def resolve(break_id: str, action: str | None, reason: str, admin_key: str | Non
             raise LedgerError("choose --validate, --ignore or --reject")
         paths = _paths(admin_key=admin_key)
         with Ledger.at(paths) as opened:
-            event = write(opened, break_id, action, reason, load_key(paths.admin_key))
+            event = write(opened, break_id, action, reason, load_key(paths.admin_key, _passphrase))
     except AgentGuardError as exc:
         fail(exc)
         return
     click.echo(f"{break_id}: {event.payload['resolution']} (event {event.seq}, admin key {event.key_id})")
+
+
+PASSPHRASE_ENV = "AGENTGUARD_ADMIN_PASSPHRASE"
+
+
+def _passphrase() -> str:
+    """The admin key's passphrase: from the environment (scripts), else asked without echo."""
+    import os
+
+    return os.environ.get(PASSPHRASE_ENV) or str(click.prompt("admin key passphrase", hide_input=True, err=True))
+
+
+@ledger.command(name="seal-admin-key")
+@click.option("--admin-key", type=click.Path(dir_okay=False), help="The admin key file (default: state dir).")
+def seal_admin_key(admin_key: str | None) -> None:
+    """Seal the admin key with a passphrase (Argon2id): reading the key file then gives an agent nothing.
+
+    The passphrase is asked twice without echo, or taken from AGENTGUARD_ADMIN_PASSPHRASE. `ledger resolve`
+    and `ledger rotate-key --role admin` then ask for it; running this again changes it.
+
+    \b
+    Example:
+      agentguard ledger seal-admin-key
+    """
+    import os
+
+    from agentguard.ledger.keys import is_sealed, load_key, seal_key
+
+    try:
+        path = _paths(admin_key=admin_key).admin_key
+        old = _passphrase() if is_sealed(path) else ""
+        load_key(path, lambda: old)  # a wrong old passphrase stops here, before anything is written
+        new = os.environ.get(PASSPHRASE_ENV) or str(click.prompt("new passphrase", hide_input=True,
+                                                                 confirmation_prompt=True, err=True))  # fmt: skip
+        pair = seal_key(path, new, current=old)
+    except AgentGuardError as exc:
+        fail(exc)
+        return
+    click.echo(f"sealed the admin key {pair.key_id} at {path}")
 
 
 @ledger.command()

@@ -157,6 +157,7 @@ def _user_mode_checks(root: str) -> list[dict[str, Any]]:
         checks.append({"name": "mode", "ok": False, "detail": exc.message})
     checks.append(_restores(places))
     checks.append(_ledger_breaks(places))
+    checks.append(_admin_key(places))
     try:
         checks.append(_break_reporting(places))
     except AgentGuardError as exc:
@@ -178,6 +179,25 @@ def _restores(places: Places) -> dict[str, Any]:
     except (AgentGuardError, OSError) as exc:
         return {"name": "interrupted restores", "ok": False, "detail": f"cannot read the snapshot store: {exc}"}
     return {"name": "interrupted restores", "ok": not pending, "detail": "; ".join(pending) or "none"}
+
+
+def _admin_key(places: Places) -> dict[str, Any]:
+    """The admin key proves a human resolved a break: in the agent's reach it must be sealed."""
+    from agentguard.ledger.errors import LedgerError
+    from agentguard.ledger.keys import is_sealed
+    from agentguard.ledger.paths import LedgerPaths
+
+    path = LedgerPaths.from_places(places).admin_key
+    if not os.path.exists(path):
+        return {"name": "admin key", "ok": True, "detail": "not made yet (the first decision makes it)"}
+    try:
+        sealed = is_sealed(path)
+    except LedgerError as exc:
+        return {"name": "admin key", "ok": False, "detail": exc.message}
+    if sealed:
+        return {"name": "admin key", "ok": True, "detail": f"{path} is sealed with a passphrase"}
+    return {"name": "admin key", "ok": True, "warn": True, "detail": f"{path} is not sealed: an agent that reads "
+            "it can resolve chain breaks as you. Seal it: agentguard ledger seal-admin-key"}  # fmt: skip
 
 
 def _ledger_breaks(places: Places) -> dict[str, Any]:

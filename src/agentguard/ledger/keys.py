@@ -16,6 +16,7 @@ import base64
 import binascii
 import functools
 import os
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from agentguard.ledger.errors import LedgerError
@@ -166,15 +167,70 @@ def _public_verify(public: bytes, data: bytes, sig: bytes) -> bool:
     return True
 
 
-def load_key(path: str) -> KeyPair:
+Passphrase = Callable[[], str]  # asked only when a sealed key is read (a prompt, or the environment)
+SEALED = "agentguard-sealed-key 1 argon2id"  # then opslimit, memlimit, salt and the secretbox, base64
+
+
+def load_key(path: str, passphrase: Passphrase | None = None) -> KeyPair:
+    """A key file: the seed in base64, or sealed with a passphrase (seal_key), which `passphrase` then gives."""
+    text = _read_key(path)
+    if text.startswith(SEALED):
+        return KeyPair.from_seed(_unseal(text, path, passphrase))
+    return KeyPair.from_seed(_b64(text, f"key file {path}"))
+
+
+def is_sealed(path: str) -> bool:
+    return _read_key(path).startswith(SEALED)
+
+
+def seal_key(path: str, passphrase: str, *, current: str = "", ops: int | None = None,
+             mem: int | None = None) -> KeyPair:  # fmt: skip
+    """Rewrite a key file sealed with Argon2id + XSalsa20-Poly1305 (PyNaCl): reading the file then gives nothing
+    without the passphrase. A sealed key is opened with `current` (its passphrase until now) first."""
+    from nacl import pwhash
+    from nacl.secret import SecretBox
+
+    if not passphrase:
+        raise LedgerError("an empty passphrase seals nothing: choose one")
+    pair = load_key(path, lambda: current)
+    ops = pwhash.argon2id.OPSLIMIT_INTERACTIVE if ops is None else ops
+    mem = pwhash.argon2id.MEMLIMIT_INTERACTIVE if mem is None else mem
+    salt = os.urandom(pwhash.argon2id.SALTBYTES)
+    box = SecretBox(pwhash.argon2id.kdf(SecretBox.KEY_SIZE, passphrase.encode(), salt, opslimit=ops, memlimit=mem))
+    sealed = base64.b64encode(bytes(box.encrypt(pair.seed))).decode("ascii")
+    from agentguard.state import write_text_atomic
+
+    write_text_atomic(path, f"{SEALED} {ops} {mem} {base64.b64encode(salt).decode('ascii')} {sealed}\n")
+    return pair
+
+
+def _unseal(text: str, path: str, passphrase: Passphrase | None) -> bytes:
+    from nacl import pwhash
+    from nacl.exceptions import CryptoError
+    from nacl.secret import SecretBox
+
+    if passphrase is None:
+        raise LedgerError(f"the key {path} is sealed with a passphrase: give it when asked, or in "
+                          "AGENTGUARD_ADMIN_PASSPHRASE")  # fmt: skip
+    try:
+        ops, mem, salt, sealed = text[len(SEALED) :].split()
+        key = pwhash.argon2id.kdf(SecretBox.KEY_SIZE, passphrase().encode(), base64.b64decode(salt),
+                                  opslimit=int(ops), memlimit=int(mem))  # fmt: skip
+        return bytes(SecretBox(key).decrypt(base64.b64decode(sealed)))
+    except CryptoError:
+        raise LedgerError(f"wrong passphrase for the key {path}") from None
+    except (ValueError, binascii.Error):
+        raise LedgerError(f"the sealed key {path} is damaged") from None
+
+
+def _read_key(path: str) -> str:
     try:
         with open(path, encoding="ascii") as handle:
-            text = handle.read().strip()
+            return handle.read().strip()
     except FileNotFoundError:
         raise LedgerError(f"no key at {path}: run `agentguard ledger list` once to create the ledger") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise LedgerError(f"cannot read the key {path}: {exc}") from None
-    return KeyPair.from_seed(_b64(text, f"key file {path}"))
 
 
 def create_key(path: str) -> KeyPair:
@@ -217,7 +273,9 @@ def replace_key(path: str, pair: KeyPair) -> None:
         os.fsync(handle.fileno())
     os.chmod(tmp, 0o600)
     if os.path.exists(path):
-        old = f"{path}.{load_key(path).key_id}.old"
+        text = _read_key(path)  # a sealed key is named by its file's digest: renaming needs no passphrase
+        name = sha256(text.encode()).hexdigest()[:16] if text.startswith(SEALED) else load_key(path).key_id
+        old = f"{path}.{name}.old"
         if not os.path.exists(old):  # already there when a crash interrupted an earlier install
             os.link(path, old)
     os.replace(tmp, path)

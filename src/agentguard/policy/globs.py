@@ -1,7 +1,8 @@
 """Path globs for policies: `**` crosses directories, `*` and `?` do not.
 
 A pattern that is not anchored (`*.db`, `**/.env`) matches at any directory depth, as .gitignore does.
-Placeholders are substituted before compiling: `~` (home), `$PROJECT`, `$STATE`, `$CONFIG`, `$TMPDIR`.
+Placeholders are substituted before compiling: `~` (home), `$PROJECT`, `$STATE`, `$CONFIG`, `$TMPDIR`,
+`$INSTALL` (agentguard's own virtualenv, or its package).
 
 The hook runs in a fresh process per tool call, and compiling a policy's ~150 path globs to regexes took
 ~25 ms there. So a pattern set is compiled once into plain string tests for the shapes policies use

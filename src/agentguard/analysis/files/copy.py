@@ -101,10 +101,22 @@ def create(inv: Invocation, ctx: Context) -> list[Effect]:
     return each(ctx, Kind.FILE_WRITE, operands, inv, "creates")
 
 
+_MODE_LETTERS = frozenset("rwxXst")  # chmod's own flags are -c -f -v -R: none of these letters
+
+
+def _is_mode(option: str) -> bool:
+    """`-x`, `-wx,o-r`: a symbolic mode beginning with '-', not one of chmod's flags."""
+    letters = set(option[1:])
+    return bool(letters & _MODE_LETTERS) and letters <= _MODE_LETTERS | set(",ugoa+-=")
+
+
 def perms(inv: Invocation, ctx: Context) -> list[Effect]:
     options, operands = split_args(inv.args, frozenset({"--reference", "--from"}))
     recursive = has_flag(options, "-R", "--recursive")
-    targets = operands[1:] if not any(o.text.startswith("--reference") for o in options) else operands
+    # `chmod -x f` takes away a permission: a mode that looks like an option, so every operand is a file.
+    mode_first = inv.name == "chmod" and any(_is_mode(o.text) for o in options)
+    referenced = any(o.text.startswith("--reference") for o in options)
+    targets = operands if referenced or mode_first else operands[1:]
     detail = f"changes {'owner' if inv.name != 'chmod' else 'permissions'}" + (" recursively" if recursive else "")
     return each(ctx, Kind.FILE_PERMS, targets, inv, detail, recursive)
 

@@ -1,0 +1,46 @@
+"""The guard's own install, state and Claude settings are out of bounds for every kind of write, whatever
+command does it: a file tool, chmod, or SQL on the snapshot catalog."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from agentguard.models import Decision, Verdict
+from agentguard.state import Places, install_dir
+
+Decide = Callable[..., Decision]
+
+
+def test_install_dir_is_this_virtualenv() -> None:
+    assert install_dir() == sys.prefix and os.path.exists(os.path.join(install_dir(), "bin", "agentguard"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param("chmod -x {install}/bin/agentguard", id="chmod-the-console-script"),
+        pytest.param("echo 'import os' > {install}/lib/python3.11/site-packages/zz.pth", id="pth-file"),
+        pytest.param("cp evil.py {install}/lib/python3.11/site-packages/sitecustomize.py", id="sitecustomize"),
+        pytest.param("sqlite3 {state}/snapshots/catalog.db 'DELETE FROM snapshots WHERE rowid > 0'", id="catalog"),
+        pytest.param("echo '---' > .claude/agents/helper.md", id="project-claude-dir"),
+        pytest.param("echo '{{}}' > ~/.claude/settings.json", id="user-claude-settings"),
+        pytest.param("rm -rf ~/.claude/hooks", id="user-claude-hooks"),
+    ],
+)
+def test_writes_into_the_guard_are_denied(decide: Decide, command: str) -> None:
+    state = Places.from_env().state
+    decision = decide(command.format(install=install_dir(), state=state))
+    assert decision.verdict == Verdict.DENY, decision.reasons
+    assert any(m.rule == "guard-self-protection" for m in decision.matches)
+
+
+def test_plans_and_reads_stay_allowed(decide: Decide, project: Path) -> None:
+    plan = decide("echo plan > ~/.claude/plans/p.md")  # asks: outside the project, but no guard rule
+    assert plan.verdict == Verdict.ASK and not any(m.rule == "guard-self-protection" for m in plan.matches)
+    assert decide("cat .claude/settings.json").verdict == Verdict.ALLOW
+    assert decide(f"ls {install_dir()}/bin").verdict == Verdict.ALLOW
