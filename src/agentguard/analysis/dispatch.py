@@ -7,12 +7,13 @@ family, and last any other program (a shell script named by path is read and wal
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shlex
 from typing import TYPE_CHECKING
 
-from agentguard.analysis import paths, programs, registry, wrappers
+from agentguard.analysis import code_variables, network, paths, programs, registry, secrets, verbs, wrappers
 from agentguard.analysis.shell_builtins import (
     BUILTINS,
     UNKNOWN_ALIAS,
@@ -35,6 +36,27 @@ def command(walker: Walker, inv: Invocation) -> list[Effect]:
     """Effects of one simple command, after unwrapping wrappers and shells."""
     if not inv.words:
         return []
+    effects = _command(walker, inv)
+    if inv.words[0].known and inv.name in secrets.READERS:
+        effects += secrets.reader_effects(inv)
+    if inv.words[0].known and inv.name in network.NETWORKED:
+        effects += _network(walker, inv)
+    return effects
+
+
+def _network(walker: Walker, inv: Invocation) -> list[Effect]:
+    """What a networked command sends, and the shell code it runs here (`rsync -e CMD`, `-o ProxyCommand=CMD`,
+    socat's EXEC address unless joined to the network: that one is a remote shell)."""
+    handler = network.HANDLERS.get(inv.name)
+    effects = handler(inv) if handler is not None else []
+    if any(e.kind == Kind.NETWORK_SHELL for e in effects):
+        return effects
+    for code in network.local_code(inv):
+        effects += walker.shell(code, inv, stdin=inv.stdin)
+    return effects
+
+
+def _command(walker: Walker, inv: Invocation) -> list[Effect]:
     first = inv.words[0]
     located = WHICH.fullmatch(first.text) if not first.known else None
     if located is not None:  # `$(which python3) -m pytest` runs python3, wherever it lives
@@ -42,6 +64,8 @@ def command(walker: Walker, inv: Invocation) -> list[Effect]:
         first = inv.words[0]
     if not first.known:
         return [Effect.unknown(f"the command name is computed at run time ({first.why})", inv.source)]
+    if any(c in first.text for c in " \t\n"):  # `c="agentguard mode"; $c shadow`: the value splits into words
+        return walker.run(inv.with_words([*(Word.literal(t) for t in first.text.split()), *inv.words[1:]]))
     name = inv.name
     split = _custom_ifs_split(walker, inv)
     if split is not None:
@@ -62,10 +86,19 @@ def command(walker: Walker, inv: Invocation) -> list[Effect]:
     if name in SHELLS:
         return shell_command(walker, inv)
     handler = registry.handler_for(name)
+    if handler is not None and _only_help(inv, getattr(handler, "__module__", None) or ""):
+        return [Effect.make(Kind.READ, inv.name, "prints its help", source=inv.source)]
     if handler is not None:  # a command never vanishes: a handler that finds nothing still runs a program
         return list(handler(inv, walker)) or [Effect.make(Kind.EXEC_PROGRAM, inv.name, "runs a program",
-                                                          source=inv.source)]  # fmt: skip
+                                                          source=inv.source), *verbs.unmodelled_list(inv)]  # fmt: skip
     return _program(walker, inv)
+
+
+def _only_help(inv: Invocation, module: str) -> bool:
+    """`aws s3 rm --help`, `kubectl delete --help`: a CLI asked for help prints it and does nothing else. Not for
+    interpreters and file tools, whose last word may be an argument of the code or script they run."""
+    family = module.split(".")[2] if module.count(".") >= 2 else ""
+    return bool(inv.args) and inv.args[-1].text == "--help" and family not in ("interpreters", "files")
 
 
 def _shell_text(walker: Walker, inv: Invocation, found: wrappers.ShellText) -> list[Effect]:
@@ -76,9 +109,14 @@ def _shell_text(walker: Walker, inv: Invocation, found: wrappers.ShellText) -> l
         return shell_stdin(walker, inv)
     if found.remote is None:  # the code reads the same stdin its shell was given (`… | sh -c 'psql'`)
         return walker.shell(found.text, inv, stdin=inv.stdin)
-    # On another machine: its files are not ours to resolve (cwd unknown), but what the code does is.
+    # On another machine: its files are not ours to resolve (cwd unknown), but what the code does is; and
+    # sending a command (with this side's stdin) to another host is a send in itself.
     remote = Invocation(inv.words, None, inv.source, inv.stdin, inv.assignments)
-    return [_with_context(e, {"host": found.remote}) for e in walker.shell(found.text, remote, stdin=inv.stdin)]
+    sent = network.send(network.host_of(found.remote), f"runs a command on {found.remote}", inv)
+    return [
+        sent,
+        *(_with_context(e, {"host": found.remote}) for e in walker.shell(found.text, remote, stdin=inv.stdin)),
+    ]
 
 
 def _unwrapped(walker: Walker, inv: Invocation, unwrapped: wrappers.Unwrapped) -> list[Effect]:
@@ -88,6 +126,27 @@ def _unwrapped(walker: Walker, inv: Invocation, unwrapped: wrappers.Unwrapped) -
         return shell_stdin(walker, inv)
     if not unwrapped.words:  # `nohup`, `docker-compose exec web`: runs nothing, or an interactive session
         return [Effect.make(Kind.EXEC_PROGRAM, inv.name, "runs no command of its own", source=inv.source)]
+    leading = _leading_assignments(unwrapped.words)  # `sudo PAGER=… git log`: sudo sets them, as env does
+    if leading:
+        unwrapped = dataclasses.replace(unwrapped, words=unwrapped.words[len(leading):],
+                                        assignments=unwrapped.assignments + tuple(leading))  # fmt: skip
+        if not unwrapped.words:
+            return [Effect.make(Kind.READ, inv.name, "only sets variables", source=inv.source)]
+    effects = [e for k, v in unwrapped.assignments for e in code_variables.effects_of(walker, k, v, inv)]
+    return effects + _run_unwrapped(walker, inv, unwrapped)
+
+
+def _leading_assignments(words: tuple[Word, ...]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for word in words:
+        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", word.text, re.DOTALL)
+        if match is None:
+            break
+        found.append((match.group(1), match.group(2) if word.known else ""))
+    return found
+
+
+def _run_unwrapped(walker: Walker, inv: Invocation, unwrapped: wrappers.Unwrapped) -> list[Effect]:
     cwd = inv.cwd
     if unwrapped.chdir is not None:
         cwd = paths.absolute(os.path.expanduser(unwrapped.chdir), cwd) if cwd else None
@@ -110,9 +169,14 @@ def _program(walker: Walker, inv: Invocation) -> list[Effect]:
                 Effect.make(Kind.EXEC_PROGRAM, first, "runs a shell script", source=inv.source),
                 *walker.shell(script, inv),
             ]
+    if inv.name == "fzf":
+        actions = programs.fzf_actions(inv)
+        if actions:
+            return [e for code in actions for e in walker.shell(code, inv)]
     kind = programs.classify(inv.name)
     detail = {Kind.READ: "reads", Kind.EXEC_TEST: "runs checks", Kind.EXEC_BUILD: "builds or installs"}
-    return [Effect.make(kind, inv.name, detail.get(kind, "runs a program"), source=inv.source)]
+    effects = [Effect.make(kind, inv.name, detail.get(kind, "runs a program"), source=inv.source)]
+    return effects + programs.verb_effects(kind, inv)
 
 
 def _custom_ifs_split(walker: Walker, inv: Invocation) -> Effect | None:

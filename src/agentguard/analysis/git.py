@@ -62,7 +62,14 @@ def git(inv: Invocation, ctx: Context) -> list[Effect]:
     if not args:
         return [_effect(Kind.READ, "git", "shows git help", inv)]
     sub, rest = args[0].text, args[1:]
+    alias = _aliases(inv).get(sub)
+    if alias is not None:  # `git -c 'alias.wipe=reset --hard' wipe`: the alias's words stand for its name
+        return git(inv.with_words([inv.words[0], *(Word.literal(t) for t in alias.split()), *rest]), ctx)
     inv = Invocation(inv.words, cwd, inv.source, inv.stdin, inv.assignments)
+    if sub in ("credential", "credential-store", "credential-cache") and any(
+        w.text in ("fill", "get") for w in rest
+    ):  # prints the stored password or token for a host
+        return [_effect(Kind.SECRET_READ, "git credentials", f"git {sub} prints stored credentials", inv)]
     if any(w.text in ("--help", "-h") for w in rest):  # `git restore --help` only shows the manual
         return [_effect(Kind.READ, "git", f"shows help for git {sub}", inv)]
     handler = _SUBCOMMANDS.get(sub)
@@ -109,6 +116,18 @@ def _config_words(inv: Invocation) -> list[Word]:
                 out += [args[i], args[i + 1]]
         i += 2 if args[i].text in _GLOBAL_VALUED else 1
     return out
+
+
+def _aliases(inv: Invocation) -> dict[str, str]:
+    """Aliases given with `-c alias.NAME=WORDS` (not `!` ones: those are shell code, run above)."""
+    args = list(inv.args)
+    found: dict[str, str] = {}
+    for i, word in enumerate(args[:-1]):
+        if word.text == "-c" and args[i + 1].text.lower().startswith("alias.") and "=" in args[i + 1].text:
+            key, value = args[i + 1].text.split("=", 1)
+            if not value.startswith("!") and value.split()[:1] != [key[6:]]:  # an alias naming itself loops
+                found[key[6:]] = value
+    return found
 
 
 def _config_commands(inv: Invocation) -> list[str]:

