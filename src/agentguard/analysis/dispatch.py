@@ -26,6 +26,8 @@ from agentguard.analysis.types import Invocation, Word
 from agentguard.models import Effect, Kind
 
 if TYPE_CHECKING:
+    from tree_sitter import Node
+
     from agentguard.analysis.shell import Walker
 
 SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "fish", "rbash"])
@@ -83,7 +85,8 @@ def _command(walker: Walker, inv: Invocation) -> list[Effect]:
     unwrapped = wrappers.unwrap(inv.words, name)
     if unwrapped is not None:
         return _unwrapped(walker, inv, unwrapped)
-    if name in SHELLS:
+    # `./bash` is a file in this directory (downloaded, maybe), not the system's shell.
+    if name in SHELLS and not first.text.startswith("."):
         return shell_command(walker, inv)
     handler = registry.handler_for(name)
     if handler is not None and _only_help(inv, getattr(handler, "__module__", None) or ""):
@@ -160,6 +163,14 @@ def _run_unwrapped(walker: Walker, inv: Invocation, unwrapped: wrappers.Unwrappe
 
 def _program(walker: Walker, inv: Invocation) -> list[Effect]:
     first = inv.words[0].text
+    if "command_not_found_handle" in walker.functions and "/" not in first:
+        # bash runs this function for any name it cannot find: whether `first` exists is not known here.
+        return _call_function(walker, "command_not_found_handle", inv) + _plain_program(walker, inv)
+    return _plain_program(walker, inv)
+
+
+def _plain_program(walker: Walker, inv: Invocation) -> list[Effect]:
+    first = inv.words[0].text
     if "/" in first and not exists(inv.words[0], inv):
         return missing_script(walker, inv.words[0], inv)  # made by this line (a clone, a download) or nothing
     if "/" in first:
@@ -200,8 +211,14 @@ def _call_alias(walker: Walker, name: str, inv: Invocation) -> list[Effect]:
 
 
 def _call_function(walker: Walker, name: str, inv: Invocation) -> list[Effect]:
-    if name in walker.calls or walker.too_deep:
-        return []  # recursion: the body is being analysed already
+    if name in walker.calls:  # recursion: the body is being analysed already
+        cycle = walker.calls[walker.calls.index(name) :]
+        if any(_backgrounds(walker.functions[f]) for f in cycle):  # `a(){ b & }; b(){ a; }; a`
+            return [Effect.make(Kind.SYSTEM_DESTROY, "processes", "fork bomb: functions that call each other "
+                                f"in the background ({' -> '.join([*cycle, name])})", source=inv.source)]  # fmt: skip
+        return []
+    if walker.too_deep:
+        return []
     walker.calls.append(name)
     saved = walker.effects
     walker.effects = []
@@ -229,3 +246,14 @@ def _with_context(effect: Effect, extra: dict[str, str]) -> Effect:
         path=effect.path, real_path=effect.real_path, recursive=effect.recursive,
         is_dir=effect.is_dir, exists=effect.exists, size=effect.size, pattern=effect.pattern,
     )  # fmt: skip
+
+
+def _backgrounds(body: Node) -> bool:
+    """Whether a function body starts a background job (a `&` that is not part of `&&`)."""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "&":
+            return True
+        stack.extend(node.children)
+    return False

@@ -188,9 +188,12 @@ def reset(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
 
 def checkout(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
     texts = _texts(rest)
-    if has_flag(rest, "-b", "-B", "--orphan") and "--" not in texts:
+    creates = has_flag(rest, "-b", "-B", "--orphan")
+    if creates and "--" not in texts and not has_flag(rest, "-f", "--force"):
         return [_effect(Kind.GIT_WRITE, "branch", "git checkout -b creates a branch", inv)]
-    if "--" in texts or "." in texts or has_flag(rest, "-f", "--force", "-p", "--patch"):
+    operands = [t for t in texts if not t.startswith("-")]
+    over_paths = len(operands) > 1 and not creates  # `git checkout main a.txt`: a tree's copy replaces a.txt
+    if "--" in texts or "." in texts or over_paths or has_flag(rest, "-f", "--force", "-p", "--patch"):
         paths = texts[texts.index("--") + 1 :] if "--" in texts else [t for t in texts if not t.startswith("-")]
         target = " ".join(paths) or "working tree"
         return [_effect(Kind.GIT_DISCARD, target, "git checkout over paths discards their changes", inv)]
@@ -207,7 +210,9 @@ def restore(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
 
 
 def clean(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
-    if has_flag(rest, "-n", "--dry-run") or not has_flag(rest, "-f", "--force"):
+    unforced = any(w.text.lower().replace(" ", "") in ("clean.requireforce=false", "clean.requireforce=0")
+                   for w in inv.args)  # fmt: skip
+    if has_flag(rest, "-n", "--dry-run") or not (unforced or has_flag(rest, "-f", "--force")):
         return [_effect(Kind.READ, "untracked files", "git clean dry run", inv)]
     return [_effect(Kind.GIT_DISCARD, "untracked files", "git clean -f deletes untracked files", inv)]
 
@@ -224,7 +229,10 @@ def stash(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
 def branch(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
     texts = _texts(rest)
     names = [t for t in texts if not t.startswith("-")]
-    force_delete = "-D" in texts or (has_flag(rest, "-d", "--delete") and has_flag(rest, "-f", "--force"))
+    # Short flags bundle (`-Dv`), and git takes unambiguous prefixes of long ones (`--del`).
+    bundled = "".join(t[1:] for t in texts if t.startswith("-") and not t.startswith("--"))
+    deleting = "d" in bundled or any(len(t) > 4 and "--delete".startswith(t) for t in texts)
+    force_delete = "D" in bundled or (deleting and ("f" in bundled or "--force" in texts))
     if force_delete:
         return [_effect(Kind.GIT_DELETE, f"branch {n}", "git branch -D deletes an unmerged branch", inv,
                         branch=n) for n in names or ["?"]]  # fmt: skip
@@ -321,6 +329,8 @@ def tag(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
         return [_effect(Kind.GIT_DELETE, "tag", "git tag -d deletes a tag", inv)]
     if not rest or has_flag(rest, "-l", "--list"):
         return [_effect(Kind.READ, "tags", "git tag lists", inv)]
+    if has_flag(rest, "-f", "--force"):  # moves an existing tag: whoever fetched it sees it change
+        return [_effect(Kind.GIT_DELETE, "tag", "git tag -f overwrites a tag", inv)]
     return [_effect(Kind.GIT_WRITE, "tag", "git tag", inv)]
 
 

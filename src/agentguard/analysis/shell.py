@@ -244,6 +244,15 @@ class Walker:
         for child in node.named_children:
             self.variables[_text(child)] = None  # unset: "" at run time, which `rm -rf "$X/"` makes `/`
 
+    def _visit_while_statement(self, node: Node, stdin: Stdin) -> None:
+        if _endless_spawner(node):
+            self.effects.append(Effect.make(Kind.SYSTEM_DESTROY, "processes", "fork bomb: an endless loop that "
+                                            "starts a background job each time round", source=_text(node)))  # fmt: skip
+        for child in node.named_children:
+            self.visit(child, NO_STDIN)
+
+    _visit_c_style_for_statement = _visit_while_statement
+
     def _visit_function_definition(self, node: Node, stdin: Stdin) -> None:
         name_node = node.child_by_field_name("name")
         body = node.child_by_field_name("body")
@@ -337,3 +346,31 @@ def _is_fork_bomb(name: str, body: Node) -> bool:
                 calls += 1
         stack.extend(node.named_children)
     return calls >= 2 or (calls == 1 and "&" in _text(body))
+
+
+ALWAYS_TRUE = frozenset(["true", ":", "[ true ]", "[ 1 ]", "[[ 1 ]]", "[[ true ]]", "(( 1 ))", "((1))"])
+ALWAYS_FALSE = frozenset(["false", "[ ]", "! true", "[[ 0 -eq 1 ]]"])
+
+
+def _endless_spawner(node: Node) -> bool:
+    """`while true; do work & done`, `until false; …`, `for ((;;)); …` with a background job in the body: new
+    processes without end, as a fork bomb makes them."""
+    body = node.child_by_field_name("body")
+    if body is None or not any(c.type == "&" for c in _all_nodes(body)):
+        return False
+    if node.type == "c_style_for_statement":
+        return node.child_by_field_name("condition") is None
+    condition = node.child_by_field_name("condition")
+    text = " ".join(_text(condition).rstrip(";").split()) if condition is not None else ""
+    keyword = node.children[0].type if node.children else "while"
+    return text in (ALWAYS_FALSE if keyword == "until" else ALWAYS_TRUE)
+
+
+def _all_nodes(node: Node) -> list[Node]:
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(current.children)
+    return found

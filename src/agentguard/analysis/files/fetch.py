@@ -75,8 +75,10 @@ def _tar_members(args: Sequence[Word]) -> list[Word]:
 
 def download(inv: Invocation, ctx: Context) -> list[Effect]:
     """curl/wget save to a file only when told to (-o/-O); the download itself is a read."""
+    short = "o" if inv.name == "curl" else "O"
     out = option_value(inv.args, "-o", "--output") if inv.name == "curl" else option_value(
         inv.args, "-O", "--output-document")  # fmt: skip
+    out = out or _bundled_value(inv.args, short)
     method = option_value(inv.args, "-X", "--request")
     effects = [Effect.make(Kind.READ, "network", "downloads", source=inv.source)]
     if method and method.upper() == "DELETE":
@@ -98,3 +100,12 @@ def _saves_remote_name(inv: Invocation) -> bool:
         return not any(t in ("--spider", "-q-O-", "-qO-") or t.startswith("-O") for t in texts)
     return any(t in ("-O", "--remote-name", "--remote-name-all") or (t.startswith("-") and not t.startswith("--")
                and "O" in t[1:]) for t in texts)  # fmt: skip
+
+
+def _bundled_value(args: Sequence[Word], short: str) -> str | None:
+    """`wget -qO FILE`, `curl -sSLo FILE`: the output option last in a bundle of short flags takes the next word."""
+    for i, word in enumerate(args[:-1]):
+        text = word.text
+        if text.startswith("-") and not text.startswith("--") and len(text) > 2 and text.endswith(short):
+            return args[i + 1].text
+    return None
