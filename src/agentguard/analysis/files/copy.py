@@ -118,6 +118,9 @@ def rsync(inv: Invocation, ctx: Context) -> list[Effect]:
     if len(operands) < 2:
         return [Effect.make(Kind.READ, "rsync", "lists", source=inv.source)]
     dest = operands[-1]
+    if has_flag(options, "-n", "--dry-run") or any(o.text.startswith("-") and not o.text.startswith("--")
+                                                   and "n" in o.text for o in options):  # fmt: skip
+        return [Effect.make(Kind.READ, dest.text, "rsync --dry-run only lists", source=inv.source)]
     remote = ":" in dest.text.split("/", 1)[0]
     if any(o.text == "--remove-source-files" for o in options):
         return each(ctx, Kind.FILE_DELETE, operands[:-1], inv, "deletes the files it copies "
