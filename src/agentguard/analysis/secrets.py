@@ -24,7 +24,9 @@ SECRET_DIRS = (
 # Files in those directories that hold no secret: public keys, host lists, settings.
 PUBLIC_IN_SECRET_DIRS = ("*.pub", "known_hosts", "known_hosts.old", "config", "authorized_keys", "*.md")
 SECRET_DIR_CONFIGS = (".kube/config", ".docker/config.json", ".ssh/config", ".config/containers/auth.json",
-                      "containers/auth.json")  # fmt: skip
+                      "containers/auth.json", ".config/rclone/rclone.conf", ".m2/settings.xml",
+                      ".gradle/gradle.properties", ".gem/credentials", ".config/op/config",
+                      ".terraformrc", ".config/hub", "Login Data", "Cookies", "logins.json", "key4.db")  # fmt: skip
 SECRET_NAMES = (
     ".env", ".env.*", "*.env", ".envrc", ".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".pgpass",
     ".my.cnf", ".boto", ".s3cfg", "*key*.pem", "*priv*.pem", "id_*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
@@ -40,7 +42,8 @@ READERS = frozenset(
     """cat tac head tail less more most bat batcat nl zcat bzcat xzcat zless strings xxd od hexdump base64 base32
     cp scp sftp rsync tar zip 7z gzip xz bzip2 zstd lz4 openssl gpg sort uniq cut jq yq diff cmp ln link mv
     install dd paste column fold iconv rev awk gawk sed grep egrep fgrep rg ag ack zgrep printenv security
-    secret-tool pass gopass""".split()
+    secret-tool pass gopass strings xclip xsel pbcopy wl-copy aws gsutil gcloud az rclone s3cmd mc gh glab
+    split csplit shuf nc ncat netcat socat telnet ftp lftp tftp smbclient mail mailx sendmail mutt""".split()
 )
 PACKERS = frozenset("tar zip 7z cp scp rsync mv".split())
 PATTERN_FIRST = frozenset("grep egrep fgrep rg ag ack zgrep awk gawk sed jq yq".split())
@@ -50,6 +53,8 @@ SECRET_VARIABLE = re.compile(r"(?i)(secret|token|passw|api_?key|access_?key|priv
 def is_secret(path: str) -> bool:
     """Whether `path` (absolute or as written; a glob pattern is matched as text) names a credential store."""
     text = path.replace("\\", "/").rstrip("/")
+    if re.fullmatch(r"/proc/[^/]+/environ", text):  # a process's environment: its tokens
+        return True
     name = text.rsplit("/", 1)[-1]
     if any(fnmatch.fnmatchcase(name, t) for t in TEMPLATES):
         return False
