@@ -144,3 +144,43 @@ def test_constructs_that_hide_the_program_are_unknown(command: str) -> None:
 )
 def test_plain_settings_and_loops_stay_known(command: str) -> None:
     assert Kind.UNKNOWN not in kinds(command) and Kind.SYSTEM_DESTROY not in kinds(command)
+
+
+@pytest.mark.parametrize(
+    ("command", "kind", "target"),
+    [
+        ("rm -rf >/dev/null /srv/data", Kind.FILE_DELETE, "/srv/data"),
+        ("true && rm -rf 2>/dev/null /srv/data", Kind.FILE_DELETE, "/srv/data"),
+        ("rm --rec --for /srv/data", Kind.FILE_DELETE, "/srv/data"),
+        ("chmod -R 000 ~root", Kind.FILE_PERMS, "/root"),
+        ("tar -cI 'rm -rf /srv/data' -f - x", Kind.FILE_DELETE, "/srv/data"),
+        ("tar -cf - x --checkpoint-action=exec='rm -rf /srv/data'", Kind.FILE_DELETE, "/srv/data"),
+        ("tar -cf backup.example.net:/tmp/a x", Kind.NETWORK_SEND, "backup.example.net"),
+        ("lua -e 'os.remove(\"x\")'", Kind.EXEC_MUTATE, "os.remove"),
+        ("python3 -c \"import stripe; stripe.Customer.delete('c')\"", Kind.EXEC_MUTATE, "Customer.delete"),
+        ('node -e "index.clearObjects()"', Kind.EXEC_MUTATE, "index.clearObjects"),
+    ],
+)
+def test_arguments_hidden_by_redirects_abbreviations_and_calls(command: str, kind: Kind, target: str) -> None:
+    find(analyze_command(command, "/tmp"), kind, target)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["git branch $FLAGS x", "git push origin $REFSPEC", "B='sh -c \"x\"' mytool", "find . | xargs bash"],
+)
+def test_words_that_may_hide_options_or_code_are_unknown(command: str) -> None:
+    assert_has_unknown(analyze_command(command, "/tmp"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        'git push -u origin "$(git branch --show-current)"',
+        'git log --format "$FMT"',
+        'python3 -c "l=[1]; l.remove(1); d={}; d.clear()"',
+        "node -e \"require('fs').rmSync('dist', {recursive: true})\"",
+    ],
+)
+def test_ref_names_option_values_and_data_calls_stay_known(command: str) -> None:
+    assert not {Kind.UNKNOWN, Kind.EXEC_MUTATE} & kinds(command)

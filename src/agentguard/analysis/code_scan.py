@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from agentguard.analysis import secrets
 from agentguard.analysis.network import host_of, send
 from agentguard.analysis.types import Invocation, Word
+from agentguard.analysis.verbs import DESTROY_VERBS, tokens
 from agentguard.models import Effect, Kind
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 INTERPRETERS = frozenset(
     """python python3 python2 pypy pypy3 node nodejs deno bun perl ruby php lua luajit Rscript osascript
-    tclsh jshell groovy""".split()
+    tclsh jshell groovy pwsh powershell""".split()
 )
 CODE_OPTIONS = frozenset(["-c", "-e", "-E", "--eval", "-p", "--print", "-r", "--command"])
 STRING = re.compile(r"""(?:'([^'\n]{1,300})'|"([^"\n]{1,300})"|`([^`\n]{1,300})`)""")
@@ -41,23 +42,53 @@ SENDS = re.compile(
 URL = re.compile(r"""\b(?:https?|wss?|ftp)://[^\s'"`)]+""")
 
 
-def code_of(inv: Invocation, walker: Walker) -> str | None:
-    """The code an interpreter runs: its -c/-e text, the script it names, or the stdin it reads."""
+CALL = re.compile(r"(?:([A-Za-z_]\w*)\s*\.\s*)?([A-Za-z_]\w*)\s*\(")
+# Receivers of file calls: the interpreter analysers judge those by the paths they touch.
+FILE_RECEIVERS = frozenset("File FileUtils fs fse fsp promises os shutil path Path pathlib Dir io file".split())
+WEAK_VERBS = frozenset("clear remove kill reset disable cancel deregister unregister detach".split())
+
+
+def code_of(inv: Invocation, walker: Walker) -> tuple[str | None, bool]:
+    """The code an interpreter runs (its -c/-e text, the script it names, or the stdin it reads), and whether
+    it was written on the command line (inline or a heredoc) rather than read from a script file."""
     args = inv.args
     for i, word in enumerate(args):
         if word.text in CODE_OPTIONS and i + 1 < len(args):
-            return args[i + 1].text if args[i + 1].known else None
+            return (args[i + 1].text if args[i + 1].known else None), True
         if word.text == "eval" and i + 1 < len(args) and inv.name == "deno":
-            return args[i + 1].text
+            return args[i + 1].text, True
     operands = [w for w in args if not w.text.startswith("-")]
-    if operands and operands[0].known and inv.name != "osascript":
-        return walker.read_text(operands[0].text, inv.cwd)
-    return inv.stdin.text
+    if operands and operands[0].known and operands[0].text != "-" and inv.name != "osascript":
+        return walker.read_text(operands[0].text, inv.cwd), False
+    return inv.stdin.text, True
+
+
+# Interpreters whose file calls an analyser already judges by path (interpreters/): the others' are found here.
+MODELLED = frozenset("python python3 python2 pypy pypy3 node nodejs deno bun perl ruby php".split())
+
+
+def destroying_calls(code: str, *, modelled: bool = True) -> list[str]:
+    """API calls named for destroying in code written on the command line: `stripe.Customer.delete(id)`,
+    `index.clearObjects()`, `client.drop_database('x')`, `r.flushall()`. A weak verb (clear, remove, reset)
+    counts only as part of a longer name: `list.remove(x)` and `d.clear()` are data, not resources."""
+    found: list[str] = []
+    for receiver, name in CALL.findall(code):
+        if receiver in FILE_RECEIVERS and modelled:
+            continue
+        words = tokens(name)
+        if not modelled and receiver in FILE_RECEIVERS and words and words[0] in ("remove", "unlink", "rmdir"):
+            found.append(f"{receiver}.{name}")  # lua's os.remove, R's file.remove: no analyser sees the path
+            continue
+        strong = [t for t in words if t in DESTROY_VERBS and t not in WEAK_VERBS and t not in ("rm", "unlink")]
+        weak = [t for t in words if t in WEAK_VERBS]
+        if strong or (weak and len(words) > 1):
+            found.append(f"{receiver}.{name}" if receiver else name)
+    return found
 
 
 def scan(inv: Invocation, walker: Walker) -> list[Effect]:
     """The secrets the code names and the sends it makes."""
-    code = code_of(inv, walker)
+    code, inline = code_of(inv, walker)
     if not code:
         return []
     literals = [next(g for g in m.groups() if g is not None) for m in STRING.finditer(code)]
@@ -68,4 +99,8 @@ def scan(inv: Invocation, walker: Walker) -> list[Effect]:
     if SENDS.search(code):
         url = URL.search(code)
         effects.append(send(host_of(url.group(0)) if url else "", f"{inv.name} code sends data", inv))
+    calls = destroying_calls(code, modelled=inv.name in MODELLED) if inline else []
+    if calls:
+        effects.append(Effect.make(Kind.EXEC_MUTATE, calls[0], f"{inv.name} code calls {calls[0]}()",
+                                   source=inv.source))  # fmt: skip
     return [e for e in effects if e.kind != Kind.READ or e.ctx("holds_secret") is None]

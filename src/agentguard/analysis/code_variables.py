@@ -39,8 +39,17 @@ def plain(value: str) -> bool:
     return os.path.basename(words[0]) in PLAIN_PROGRAMS and all(w.startswith("-") for w in words[1:])
 
 
+# A value that is itself a command running inline code: `B='sh -c …'`, `H='python3 -c …'`. Whatever variable
+# holds it, the program it is given to may well run it.
+INLINE_CODE = re.compile(
+    r"(?:^|[\s;|&(])(?:\S*/)?(?:(?:ba|z|da|k)?sh|python[0-9.]*|node|perl|ruby|php)\s+-[A-Za-z]*[ce]\b"
+)
+
+
 def effects_of(walker: Walker, name: str, value: str | None, inv: Invocation) -> list[Effect]:
     """What setting `name` to `value` makes the next program run (nothing, for ordinary variables)."""
+    if name not in CODE_VARIABLES and value and INLINE_CODE.search(value):
+        return [Effect.unknown(f"{name} holds a command that runs inline code: {value}", inv.source)]
     if (value is not None and value.lstrip().startswith("() {")) or name.startswith("BASH_FUNC_"):
         return [Effect.unknown(f"{name} exports a bash function that runs when bash starts", inv.source)]
     if name in ALWAYS_UNKNOWN and value:

@@ -7,6 +7,7 @@ can let a leased push to a feature branch through while asking for anything onto
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from agentguard.analysis.paths import absolute
@@ -73,11 +74,30 @@ def git(inv: Invocation, ctx: Context) -> list[Effect]:
     if any(w.text in ("--help", "-h") for w in rest):  # `git restore --help` only shows the manual
         return [_effect(Kind.READ, "git", f"shows help for git {sub}", inv)]
     handler = _SUBCOMMANDS.get(sub)
+    hidden = next((w for i, w in enumerate(rest) if not w.known and not GIT_NAME_SOURCES.search(w.why)
+                   and not (i and rest[i - 1].text in VALUE_OPTIONS)), None)  # fmt: skip
+    if hidden is not None and sub in OPTION_SENSITIVE:  # `git branch $name`: $name may be `-D main`
+        return [Effect.unknown(f"git {sub} with a word not known before it runs ({hidden.why})", inv.source),
+                *(handler(rest, inv, ctx) if handler is not None else [])]  # fmt: skip
     if handler is not None:
         return handler(rest, inv, ctx)
     if sub in READ_SUBCOMMANDS:
         return [_effect(Kind.READ, "repository", f"git {sub}", inv)]
     return [_effect(Kind.GIT_WRITE, "repository", f"git {sub}", inv)]
+
+
+# Subcommands where an option hidden in an unknown word (`-D`, `--force`, `--hard`) changes a write into a loss.
+OPTION_SENSITIVE = frozenset(["branch", "tag", "push", "reset", "checkout", "switch", "clean", "stash", "restore",
+                              "rm", "worktree", "update-ref", "reflog", "gc", "filter-branch"])  # fmt: skip
+
+
+# Options whose value an unknown word may be without being an option itself (`--format "$(fmt)"`, `-m "$msg"`).
+VALUE_OPTIONS = frozenset(
+    """--format --sort -m --message -F --file --contains --no-contains --points-at --merged
+    --no-merged -u --set-upstream-to --author --since --until --grep -o --push-option --receive-pack""".split()
+)
+# Substitutions that print a ref name, which never starts with `-`: `git push origin "$(git branch --show-current)"`.
+GIT_NAME_SOURCES = re.compile(r"\$\(\s*git\s+(?:rev-parse\s+--abbrev-ref|branch\s+--show-current|symbolic-ref)")
 
 
 def _skip_globals(inv: Invocation) -> tuple[list[Word], str | None]:

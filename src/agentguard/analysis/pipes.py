@@ -36,13 +36,16 @@ def pipeline(walker: Walker, stages: list[Node], stdin: Stdin) -> None:
 def redirected_statement(walker: Walker, node: Node, stdin: Stdin) -> None:
     body = node.child_by_field_name("body")
     redirects = [c for c in node.children if c.type.endswith("_redirect")]
+    stray = _stray_arguments(redirects)
     piped = [c for r in redirects for c in r.named_children if c.type == "pipeline"]
     if body is not None and body.type == "list" and not piped:
         # tree-sitter hangs `a && b < f` on the whole list; bash gives the redirect to b alone, after a ran.
         *first, last = body.named_children
         for child in first:
             walker.visit(child, stdin)
-        walker.visit(last, stdin_from(walker, redirects) or stdin)
+        last_stdin = stdin_from(walker, redirects) or stdin  # before: a heredoc's $(…) runs commands of its own
+        walker.stray_arguments = stray if last.type == "command" else []
+        walker.visit(last, last_stdin)
         for redirect in redirects:
             redirect_effects(walker, redirect, _text(node))
         return
@@ -51,6 +54,7 @@ def redirected_statement(walker: Walker, node: Node, stdin: Stdin) -> None:
         walker.effects.append(_connection(wire, _text(node), shell=True))
         return
     own_stdin = stdin_from(walker, redirects) or stdin
+    walker.stray_arguments = stray if body is not None and body.type == "command" else []
     if body is not None:
         if piped:  # `cat <<EOF | bash`: tree-sitter hangs the pipeline under the heredoc
             stages = [body] + [c for p in piped for c in p.named_children]
@@ -59,6 +63,12 @@ def redirected_statement(walker: Walker, node: Node, stdin: Stdin) -> None:
             walker.visit(body, own_stdin)
     for redirect in redirects:
         redirect_effects(walker, redirect, _text(node))
+
+
+def _stray_arguments(redirects: list[Node]) -> list[Node]:
+    """tree-sitter-bash gives `cmd >out a b` one redirect with destinations out, a, b; bash redirects to `out`
+    and passes a and b to cmd. The words after the first destination are the command's."""
+    return [d for r in redirects if r.type == "file_redirect" for d in r.children_by_field_name("destination")[1:]]
 
 
 def stdin_from(walker: Walker, redirects: list[Node]) -> Stdin | None:

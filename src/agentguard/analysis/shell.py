@@ -60,6 +60,8 @@ class Walker:
         self.effects: list[Effect] = []
         self.calls: list[str] = []  # functions whose body is being walked (a recursive call is not followed)
         self.dirs: list[str | None] = []  # the pushd stack
+        # Words tree-sitter hung on a redirect (`rm -rf >/dev/null /`: `/` is rm's argument, not the file's).
+        self.stray_arguments: list[Node] = []
 
     @property
     def too_deep(self) -> bool:
@@ -182,6 +184,7 @@ class Walker:
         pipes.redirected_statement(self, node, stdin)
 
     def _visit_command(self, node: Node, stdin: Stdin) -> None:
+        stray, self.stray_arguments = self.stray_arguments, []  # taken before a $(…) inside runs a command
         expander = self.expander()
         assignments: list[tuple[str, str]] = []
         words: list[Word] = []
@@ -196,6 +199,7 @@ class Walker:
                 words.extend(expander.expand(c) for c in child.named_children)
             else:
                 words.append(expander.expand(child))
+        words.extend(expander.expand(c) for c in stray)
         own_stdin = pipes.stdin_from(self, redirects) or stdin
         source = _text(node)
         for redirect in redirects:

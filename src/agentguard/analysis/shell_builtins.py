@@ -60,7 +60,7 @@ def _shell_code(walker: Walker, inv: Invocation) -> list[Effect]:
         if text.startswith("-") and "c" in text[1:] and not text.startswith("--"):
             if i + 1 >= len(args):
                 return [Effect.unknown("shell -c without a script", inv.source)]
-            script_word = args[i + 1]
+            script_word = args[i + 2] if args[i + 1].text == "--" and i + 2 < len(args) else args[i + 1]
             break
         if text.startswith("-") and not text.startswith("--") and "s" in text[1:]:
             return shell_stdin(walker, inv)  # `bash -s -- ARGS`: code on stdin, the rest are its arguments
@@ -83,6 +83,8 @@ def _shell_file(walker: Walker, inv: Invocation, rest: Iterable[Word]) -> list[E
     script_word = next(iter(rest))
     if not script_word.known:
         return [Effect.unknown(f"runs a script whose name is not known ({script_word.why})", inv.source)]
+    if script_word.glob is not None:  # `find . | xargs bash`: whichever file comes first runs as a script
+        return [Effect.unknown(f"runs files matched at run time ({script_word.text}) as shell scripts", inv.source)]
     if script_word.text.startswith("/dev/fd/") or script_word.text.startswith("/proc/self/fd/"):
         return [Effect.unknown("runs shell code from a process substitution", inv.source)]
     script = walker.read_text(script_word.text, inv.cwd)

@@ -19,7 +19,7 @@ DESTROY_VERBS = frozenset(
     """delete del rm remove destroy drop purge truncate wipe erase kill terminate reset revoke uninstall undeploy
     rollback prune archive clean flush force shred nuke clear unregister deregister disable detach evict expunge
     obliterate unpublish unlink stop quit halt shutdown overwrite zap deactivate cancel rotate break compact
-    decommission retire discard demote forget unset""".split()
+    decommission retire discard demote forget unset flushall flushdb dropdb rmtree""".split()
 )
 # Verbs that only read. (Not `logs`: it names the object as often as the action, `app logs truncate`.)
 READ_VERBS = frozenset("list ls get describe show status help version info inspect view whoami search find".split())
