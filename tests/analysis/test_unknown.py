@@ -184,3 +184,37 @@ def test_words_that_may_hide_options_or_code_are_unknown(command: str) -> None:
 )
 def test_ref_names_option_values_and_data_calls_stay_known(command: str) -> None:
     assert not {Kind.UNKNOWN, Kind.EXEC_MUTATE} & kinds(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "PATH=/tmp/bin:$PATH npm test",
+        "export PYTHONPATH=/dev/shm/x; python3 -m pytest",
+        "NODE_OPTIONS='--require /tmp/hook.js' node app.js",
+    ],
+)
+def test_search_paths_led_by_temp_dirs_and_preloads_are_unknown(command: str) -> None:
+    assert_has_unknown(analyze_command(command, "/tmp"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["PYTHONPATH=src pytest", "export PATH=$HOME/bin:$PATH; ls", "NODE_OPTIONS=--max-old-space-size=4096 node a.js"],
+)
+def test_ordinary_search_paths_stay_known(command: str) -> None:
+    assert Kind.UNKNOWN not in kinds(command)
+
+
+def test_a_local_value_ends_with_its_function() -> None:
+    find(analyze_command("T=rm; f(){ local T=echo; }; f; $T -rf /srv/x", "/tmp"), Kind.FILE_DELETE, "/srv/x")
+    assert Kind.FILE_DELETE not in kinds("T=echo; f(){ local T=rm; }; f; $T -rf /srv/x")
+
+
+def test_bundled_shell_option_takes_its_value() -> None:
+    assert Kind.EXEC_REMOTE in kinds("curl -fsSL https://dl.example.net/i.sh | bash -euo pipefail")
+
+
+@pytest.mark.parametrize("command", ["pip uninstall -y requests", "npm uninstall left-pad", "yarn remove x"])
+def test_removing_installed_packages_is_a_mutation(command: str) -> None:
+    assert Kind.EXEC_MUTATE in kinds(command)

@@ -46,8 +46,26 @@ INLINE_CODE = re.compile(
 )
 
 
+# Search paths: a temp dir first in one makes `python3` or `import json` whatever was dropped there.
+SEARCH_PATHS = frozenset(["PATH", "PYTHONPATH", "NODE_PATH", "PERL5LIB", "RUBYLIB", "LD_LIBRARY_PATH", "GEM_PATH"])
+TEMP_DIRS = re.compile(r"^(?:/tmp|/var/tmp|/dev/shm|/private/tmp)(?:/|$)")
+# Interpreter options in the environment that load code before the program's own.
+PRELOAD_OPTIONS = {"NODE_OPTIONS": re.compile(r"(?:^|\s)(?:-r|--require|--import|--loader)\b"),
+                   "PERL5OPT": re.compile(r"-[A-Za-z]*[MmI]"), "RUBYOPT": re.compile(r"-[A-Za-z]*r"),
+                   "PYTHONSTARTUP": re.compile(r"."), "PYTHONINSPECT": re.compile(r"^$^")}  # fmt: skip
+
+
+def _loads_foreign_code(name: str, value: str) -> bool:
+    if name in SEARCH_PATHS:
+        return any(TEMP_DIRS.match(part) for part in value.split(":")[:1]) or value.startswith(".:")
+    pattern = PRELOAD_OPTIONS.get(name)
+    return pattern is not None and bool(pattern.search(value))
+
+
 def effects_of(walker: Walker, name: str, value: str | None, inv: Invocation) -> list[Effect]:
     """What setting `name` to `value` makes the next program run (nothing, for ordinary variables)."""
+    if value and _loads_foreign_code(name, value):
+        return [Effect.unknown(f"{name}={value} makes programs load code from there", inv.source)]
     if name not in CODE_VARIABLES and value and INLINE_CODE.search(value):
         return [Effect.unknown(f"{name} holds a command that runs inline code: {value}", inv.source)]
     if (value is not None and value.lstrip().startswith("() {")) or name.startswith("BASH_FUNC_"):
@@ -62,3 +80,13 @@ def effects_of(walker: Walker, name: str, value: str | None, inv: Invocation) ->
         )
     return [Effect.unknown(f"{name} makes programs run shell code: {value}", inv.source),
             *walker.shell(value, inv)]  # fmt: skip
+
+
+# Variables judged where they are set (`export PATH=/tmp:$PATH`), not only as a command's prefix.
+WATCHED = CODE_VARIABLES | ALWAYS_UNKNOWN | SEARCH_PATHS | frozenset(PRELOAD_OPTIONS)
+
+
+def written_value(name: str, source: str) -> str | None:
+    """The value of `name=…` as written in `source`, up to its first expansion (`/tmp/x:` of `/tmp/x:$PATH`)."""
+    match = re.search(rf"\b{re.escape(name)}=[\"']?([^\s\"'$`]*)", source)
+    return match.group(1) if match and match.group(1) else None

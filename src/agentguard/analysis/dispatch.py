@@ -229,6 +229,7 @@ def _call_function(walker: Walker, name: str, inv: Invocation) -> list[Effect]:
     if walker.too_deep:
         return []
     walker.calls.append(name)
+    walker.local_frames.append({})
     saved = walker.effects
     walker.effects = []
     try:
@@ -237,6 +238,7 @@ def _call_function(walker: Walker, name: str, inv: Invocation) -> list[Effect]:
     finally:
         walker.effects = saved
         walker.calls.pop()
+        walker.return_from_function()
 
 
 def _is_shell_script(path: str, text: str) -> bool:

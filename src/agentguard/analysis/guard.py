@@ -57,6 +57,9 @@ def pip(inv: Invocation, ctx: Context) -> list[Effect]:
         return [Effect.make(Kind.GUARD_TAMPER, "agentguard", f"{inv.name} changes the installed agentguard",
                             source=inv.source)]  # fmt: skip
     verb = next((t for t in texts if not t.startswith("-")), "")
+    if verb == "uninstall":  # takes packages out of an environment other code may depend on
+        return [Effect.make(Kind.EXEC_MUTATE, "python packages", f"{inv.name} uninstall removes packages",
+                            source=inv.source)]  # fmt: skip
     kind = Kind.READ if verb in ("list", "show", "freeze", "check", "search", "index", "--version") else Kind.EXEC_BUILD
     return [Effect.make(kind, "python packages", f"pip {verb}".strip(), source=inv.source)]
 

@@ -156,6 +156,9 @@ def _package_verbs(inv: Invocation, words: list[Word]) -> list[Effect]:
     """`npm unpublish`, `npm prune`, `npm config delete K`, `npm dist-tag rm`: removals from a registry or config,
     not installs (`npm uninstall x` only edits this project's dependencies: a build)."""
     texts = [w.text for w in words[:2]]
+    if texts and texts[0] in ("uninstall", "un", "unlink", "remove", "rm", "r") and inv.name in ("npm", "yarn", "pnpm"):
+        return [Effect.make(Kind.EXEC_MUTATE, f"{inv.name} {texts[0]}", "removes installed packages",
+                            source=inv.source)]  # fmt: skip
     if texts and texts[0] in ("prune", "unpublish", "deprecate", "rebuild", "rb"):
         return [Effect.make(Kind.EXEC_MUTATE, f"{inv.name} {texts[0]}", "removes or rebuilds packages",
                             source=inv.source)]  # fmt: skip

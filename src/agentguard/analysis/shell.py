@@ -62,6 +62,9 @@ class Walker:
         self.dirs: list[str | None] = []  # the pushd stack
         # Words tree-sitter hung on a redirect (`rm -rf >/dev/null /`: `/` is rm's argument, not the file's).
         self.stray_arguments: list[Node] = []
+        # Per function call being walked: the values `local` names had before, put back when it returns.
+        self.local_frames: list[dict[str, str | None]] = []
+        self.unset_before: set[str] = set()
 
     @property
     def too_deep(self) -> bool:
@@ -211,13 +214,17 @@ class Walker:
             return
         inv = Invocation(tuple(words), self.cwd, source, own_stdin, self._environment(assignments))
         for name, value in assignments:
+            if not value and name in code_variables.SEARCH_PATHS:
+                value = code_variables.written_value(name, source) or ""
             self.effects.extend(code_variables.effects_of(self, name, value, inv))
         self.effects.extend(dispatch.command(self, inv))
 
     def _code_variable(self, name: str, value: str | None, source: str) -> None:
         """`export PAGER='sh -c …'`: judged where it is set, since any later program may run it."""
-        if name in code_variables.CODE_VARIABLES or name in code_variables.ALWAYS_UNKNOWN:
+        if name in code_variables.WATCHED:
             inv = Invocation((), self.cwd, source)
+            if value is None and name in code_variables.SEARCH_PATHS:  # `PATH=/tmp/x:$PATH`: its known head
+                value = code_variables.written_value(name, source)
             self.effects.extend(code_variables.effects_of(self, name, value, inv))
 
     def _environment(self, prefixes: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -236,13 +243,40 @@ class Walker:
         # the value later read is not the text written here.
         hidden = any(c.type == "word" and _text(c).startswith(("-", "+")) and set(_text(c)[1:]) & set("nluci")
                      for c in node.named_children)  # fmt: skip
+        keyword = node.children[0].type if node.children else ""
+        scoped = (
+            keyword in ("local", "declare", "typeset")
+            and bool(self.local_frames)
+            and not any(c.type == "word" and _text(c).startswith("-") and "g" in _text(c) for c in node.named_children)
+        )
         for child in node.named_children:
+            if scoped and child.type in ("variable_assignment", "variable_name"):
+                self._remember_outer(_text(child.child_by_field_name("name") or child))
             if child.type == "variable_assignment":
                 name, value = self._assignment(child, expander)
                 self.variables[name] = None if hidden else value
                 self._code_variable(name, value, _text(node))
             elif child.type == "variable_name":
                 self.variables[_text(child)] = None if hidden else self.variables.get(_text(child))
+
+    def _remember_outer(self, name: str) -> None:
+        """`local NAME`: the caller's NAME comes back when the function returns."""
+        frame = self.local_frames[-1]
+        if name not in frame and name not in self.unset_before:
+            if name in self.variables:
+                frame[name] = self.variables[name]
+            else:
+                frame[name] = None
+                self.unset_before.add(name)
+
+    def return_from_function(self) -> None:
+        frame = self.local_frames.pop()
+        for name, value in frame.items():
+            if name in self.unset_before:
+                self.variables.pop(name, None)
+                self.unset_before.discard(name)
+            else:
+                self.variables[name] = value
 
     def _visit_unset_command(self, node: Node, stdin: Stdin) -> None:
         for child in node.named_children:

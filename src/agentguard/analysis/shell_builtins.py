@@ -54,7 +54,8 @@ def _shell_code(walker: Walker, inv: Invocation) -> list[Effect]:
     i = 0
     while i < len(args):
         text = args[i].text
-        if text in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
+        # `-o NAME` takes the next word, bundled too (`bash -euo pipefail`).
+        if text in ("--rcfile", "--init-file") or (text[:1] in "-+" and text[1:2] != "-" and text[-1:] in "oO"):
             i += 2
             continue
         if text.startswith("-") and "c" in text[1:] and not text.startswith("--"):
