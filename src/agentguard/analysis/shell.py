@@ -65,6 +65,7 @@ class Walker:
         # Per function call being walked: the values `local` names had before, put back when it returns.
         self.local_frames: list[dict[str, str | None]] = []
         self.unset_before: set[str] = set()
+        self.network_fds: dict[str, str] = {}  # descriptors `exec N<>/dev/tcp/…` connected, to their path
 
     @property
     def too_deep(self) -> bool:
