@@ -21,10 +21,6 @@ from agentguard.models import Effect, Kind
 if TYPE_CHECKING:
     from agentguard.analysis.shell import Walker
 
-INTERPRETERS = frozenset(
-    """python python3 python2 pypy pypy3 node nodejs deno bun perl ruby php lua luajit Rscript osascript
-    tclsh jshell groovy pwsh powershell""".split()
-)
 CODE_OPTIONS = frozenset(["-c", "-e", "-E", "--eval", "-p", "--print", "-r", "--command"])
 STRING = re.compile(r"""(?:'([^'\n]{1,300})'|"([^"\n]{1,300})"|`([^`\n]{1,300})`)""")
 SENDS = re.compile(

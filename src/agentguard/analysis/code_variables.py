@@ -13,18 +13,13 @@ import os
 import re
 from typing import TYPE_CHECKING
 
+from agentguard.analysis.watch import ALWAYS_UNKNOWN, CODE_VARIABLES, SEARCH_PATHS
 from agentguard.models import Effect
 
 if TYPE_CHECKING:
     from agentguard.analysis.shell import Walker
     from agentguard.analysis.types import Invocation
 
-CODE_VARIABLES = frozenset(
-    """PAGER GIT_PAGER MANPAGER SYSTEMD_PAGER PSQL_PAGER EDITOR VISUAL GIT_EDITOR GIT_SEQUENCE_EDITOR SUDO_EDITOR
-    GIT_EXTERNAL_DIFF GIT_SSH_COMMAND GIT_SSH GIT_ASKPASS SSH_ASKPASS GIT_PROXY_COMMAND LESSOPEN LESSCLOSE BROWSER
-    PROMPT_COMMAND RSYNC_RSH CVS_RSH FCEDIT DIFFTOOL TAR_OPTIONS""".split()
-)
-ALWAYS_UNKNOWN = frozenset(["LD_PRELOAD", "LD_AUDIT", "DYLD_INSERT_LIBRARIES", "TAR_OPTIONS"])
 PLAIN_PROGRAMS = frozenset(
     """less more most cat bat batcat delta diff-so-fancy vim vi nvim nano emacs emacsclient code subl micro true
     false ssh ed ex kak hx helix gedit kate mate zed""".split()
@@ -47,7 +42,6 @@ INLINE_CODE = re.compile(
 
 
 # Search paths: a temp dir first in one makes `python3` or `import json` whatever was dropped there.
-SEARCH_PATHS = frozenset(["PATH", "PYTHONPATH", "NODE_PATH", "PERL5LIB", "RUBYLIB", "LD_LIBRARY_PATH", "GEM_PATH"])
 TEMP_DIRS = re.compile(r"^(?:/tmp|/var/tmp|/dev/shm|/private/tmp)(?:/|$)")
 # Interpreter options in the environment that load code before the program's own.
 PRELOAD_OPTIONS = {"NODE_OPTIONS": re.compile(r"(?:^|\s)(?:-r|--require|--import|--loader)\b"),
@@ -80,10 +74,6 @@ def effects_of(walker: Walker, name: str, value: str | None, inv: Invocation) ->
         )
     return [Effect.unknown(f"{name} makes programs run shell code: {value}", inv.source),
             *walker.shell(value, inv)]  # fmt: skip
-
-
-# Variables judged where they are set (`export PATH=/tmp:$PATH`), not only as a command's prefix.
-WATCHED = CODE_VARIABLES | ALWAYS_UNKNOWN | SEARCH_PATHS | frozenset(PRELOAD_OPTIONS)
 
 
 def written_value(name: str, source: str) -> str | None:

@@ -13,7 +13,7 @@ import re
 import shlex
 from typing import TYPE_CHECKING
 
-from agentguard.analysis import code_scan, code_variables, network, paths, programs, registry, secrets, verbs, wrappers
+from agentguard.analysis import paths, programs, registry, wrappers
 from agentguard.analysis.shell_builtins import (
     BUILTINS,
     UNKNOWN_ALIAS,
@@ -23,6 +23,7 @@ from agentguard.analysis.shell_builtins import (
     shell_stdin,
 )
 from agentguard.analysis.types import Invocation, Word
+from agentguard.analysis.watch import ENVIRONMENT_DUMPS, INTERPRETERS, NETWORKED, PROBES, READERS
 from agentguard.models import Effect, Kind
 
 if TYPE_CHECKING:
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
 
     from agentguard.analysis.shell import Walker
 
-# Commands that print the whole environment: harmless alone, exfiltration when sent away (flows.py).
-ENVIRONMENT_DUMPS = frozenset(["env", "printenv", "set", "export", "declare", "typeset", "compgen"])
 SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "fish", "rbash"])
 WHICH = re.compile(r'"?(?:\$\(|`)\s*(?:which|command\s+-v|type\s+-P)\s+([A-Za-z0-9][A-Za-z0-9._+-]*)\s*(?:\)|`)"?')
 
@@ -41,13 +40,20 @@ def command(walker: Walker, inv: Invocation) -> list[Effect]:
     if not inv.words:
         return []
     effects = _command(walker, inv)
-    if inv.words[0].known and inv.name in secrets.READERS:
+    if not inv.words[0].known:
+        return effects
+    # The checks below import their modules only for the commands they concern (see watch.py).
+    if inv.name in READERS:
+        from agentguard.analysis import secrets
+
         effects += secrets.reader_effects(inv)
-    if inv.words[0].known and inv.name in network.NETWORKED:
+    if inv.name in NETWORKED:
         effects += _network(walker, inv)
-    if inv.words[0].known and inv.name in code_scan.INTERPRETERS:
+    if inv.name in INTERPRETERS:
+        from agentguard.analysis import code_scan
+
         effects += code_scan.scan(inv, walker)
-    if inv.words[0].known and inv.name in ENVIRONMENT_DUMPS and not [w for w in inv.args if w.text[:1] != "-"]:
+    if inv.name in ENVIRONMENT_DUMPS and not [w for w in inv.args if w.text[:1] != "-"]:
         effects.append(Effect.make(Kind.READ, "environment", "prints every environment variable (tokens among them)",
                                    source=inv.source, context={"holds_secret": "the environment"}))  # fmt: skip
     return effects
@@ -56,9 +62,11 @@ def command(walker: Walker, inv: Invocation) -> list[Effect]:
 def _network(walker: Walker, inv: Invocation) -> list[Effect]:
     """What a networked command sends, and the shell code it runs here (`rsync -e CMD`, `-o ProxyCommand=CMD`,
     socat's EXEC address unless joined to the network: that one is a remote shell)."""
+    from agentguard.analysis import network
+
     handler = network.HANDLERS.get(inv.name)
     effects = handler(inv) if handler is not None else []
-    if inv.name in network.PROBES:
+    if inv.name in PROBES:
         effects += network.contact(inv)
     if any(e.kind == Kind.NETWORK_SHELL for e in effects):
         return effects
@@ -102,7 +110,8 @@ def _command(walker: Walker, inv: Invocation) -> list[Effect]:
         return [Effect.make(Kind.READ, inv.name, "prints its help", source=inv.source)]
     if handler is not None:  # a command never vanishes: a handler that finds nothing still runs a program
         return list(handler(inv, walker)) or [Effect.make(Kind.EXEC_PROGRAM, inv.name, "runs a program",
-                                                          source=inv.source), *verbs.unmodelled_list(inv)]  # fmt: skip
+                                                          source=inv.source), *programs.verb_effects(
+                                                              Kind.EXEC_PROGRAM, inv)]  # fmt: skip
     return _program(walker, inv)
 
 
@@ -124,6 +133,8 @@ def _shell_text(walker: Walker, inv: Invocation, found: wrappers.ShellText) -> l
     # On another machine: its files are not ours to resolve (cwd unknown), but what the code does is; and
     # sending a command (with this side's stdin) to another host is a send in itself.
     remote = Invocation(inv.words, None, inv.source, inv.stdin, inv.assignments)
+    from agentguard.analysis import network
+
     sent = network.send(network.host_of(found.remote), f"runs a command on {found.remote}", inv)
     return [
         sent,
@@ -144,7 +155,11 @@ def _unwrapped(walker: Walker, inv: Invocation, unwrapped: wrappers.Unwrapped) -
                                         assignments=unwrapped.assignments + tuple(leading))  # fmt: skip
         if not unwrapped.words:
             return [Effect.make(Kind.READ, inv.name, "only sets variables", source=inv.source)]
-    effects = [e for k, v in unwrapped.assignments for e in code_variables.effects_of(walker, k, v, inv)]
+    effects: list[Effect] = []
+    if unwrapped.assignments:
+        from agentguard.analysis import code_variables
+
+        effects = [e for k, v in unwrapped.assignments for e in code_variables.effects_of(walker, k, v, inv)]
     return effects + _run_unwrapped(walker, inv, unwrapped)
 
 

