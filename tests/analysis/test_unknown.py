@@ -218,3 +218,17 @@ def test_bundled_shell_option_takes_its_value() -> None:
 @pytest.mark.parametrize("command", ["pip uninstall -y requests", "npm uninstall left-pad", "yarn remove x"])
 def test_removing_installed_packages_is_a_mutation(command: str) -> None:
     assert Kind.EXEC_MUTATE in kinds(command)
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ("git reset --h", Kind.GIT_DISCARD),
+        ("git gc --p=now", Kind.GIT_REWRITE),
+        ("git push --forc origin main", Kind.GIT_REWRITE),
+        ("git branch -f main HEAD~3", Kind.GIT_DELETE),
+        ("systemctl stop myapp", Kind.EXEC_MUTATE),
+    ],
+)
+def test_abbreviated_git_options_branch_resets_and_stopped_services(command: str, kind: Kind) -> None:
+    assert kind in kinds(command)

@@ -850,6 +850,9 @@ DATABASES_ALLOW = [
 ]
 
 GIT_STOP = [
+    ("git reset --ha HEAD~2", "abbreviated --hard"),
+    ("git push --forc origin main", "abbreviated --force"),
+    ("git branch -f main HEAD~3", "branch -f moves a branch back"),
     ("git branch -Dq feature/old", "bundled force delete"),
     ("git checkout -f -b hotfix", "checkout -f discards while creating a branch"),
     ("git checkout HEAD~1 src/app.py", "checkout a file from an older commit over local changes"),
@@ -1292,6 +1295,8 @@ SERVICES_ALLOW = [
 ]
 
 SYSTEM_STOP = [
+    ("systemctl stop nginx", "stops a web server"),
+    ("systemctl mask --now postgresql", "masks the database service"),
     ("mkfs.ext4 /dev/sdb1", "mkfs"),
     ("mkfs -t xfs /dev/nvme1n1", "mkfs -t"),
     ("mkfs.vfat /dev/sdc1", "mkfs vfat"),

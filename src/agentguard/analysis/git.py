@@ -62,7 +62,7 @@ def git(inv: Invocation, ctx: Context) -> list[Effect]:
             [w for w in inv.words if w not in _config_words(inv)]), ctx)  # fmt: skip
     if not args:
         return [_effect(Kind.READ, "git", "shows git help", inv)]
-    sub, rest = args[0].text, args[1:]
+    sub, rest = args[0].text, [_unabbreviated(w) for w in args[1:]]
     alias = _aliases(inv).get(sub)
     if alias is not None:  # `git -c 'alias.wipe=reset --hard' wipe`: the alias's words stand for its name
         return git(inv.with_words([inv.words[0], *(Word.literal(t) for t in alias.split()), *rest]), ctx)
@@ -136,6 +136,20 @@ def _config_words(inv: Invocation) -> list[Word]:
                 out += [args[i], args[i + 1]]
         i += 2 if args[i].text in _GLOBAL_VALUED else 1
     return out
+
+
+# git takes any unambiguous prefix of a long option (`--h` for --hard, `--p=now` for --prune=now); these are
+# the ones that lose work, most dangerous first, so a prefix is read as the worst option it may stand for.
+DANGEROUS_LONGS = ("--hard", "--force", "--force-with-lease", "--prune", "--delete", "--mirror", "--discard-changes",
+                   "--expire", "--expire-unreachable", "--all")  # fmt: skip
+
+
+def _unabbreviated(word: Word) -> Word:
+    name, eq, value = word.text.partition("=")
+    if not name.startswith("--") or len(name) < 3 or name in DANGEROUS_LONGS:
+        return word
+    full = next((d for d in DANGEROUS_LONGS if d.startswith(name)), None)
+    return Word(full + eq + value, word.known, word.why, word.glob) if full else word
 
 
 def _aliases(inv: Invocation) -> dict[str, str]:
@@ -258,6 +272,8 @@ def branch(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
                         branch=n) for n in names or ["?"]]  # fmt: skip
     if "-M" in texts or "-C" in texts:
         return [_effect(Kind.GIT_DELETE, "branch", "git branch -M/-C overwrites a branch", inv)]
+    if ("f" in bundled or "--force" in texts) and names:  # moves an existing branch: its own commits may be lost
+        return [_effect(Kind.GIT_DELETE, f"branch {names[0]}", "git branch -f resets a branch", inv)]
     if not names or has_flag(rest, "-l", "--list", "-a", "-r", "-v", "--show-current", "--contains"):
         return [_effect(Kind.READ, "branches", "git branch lists", inv)]
     return [_effect(Kind.GIT_WRITE, "branch", "git branch", inv)]
