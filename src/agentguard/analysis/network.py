@@ -107,7 +107,8 @@ def curl(inv: Invocation) -> list[Effect]:
     if data is not None or (method and method not in READ_METHODS):
         effects.append(send(host, f"curl sends data ({method or 'POST'})", inv))
         uploads = _flag_values(args, frozenset(["-T", "--upload-file"])) or []
-        attached = [Word(w.text.split("@", 1)[1], w.known, w.why) for w in data or [] if "@" in w.text]
+        # `-F 'f=@path;type=text/plain'`: the file is up to the first `;`
+        attached = [Word(w.text.split("@", 1)[1].split(";", 1)[0], w.known, w.why) for w in data or [] if "@" in w.text]
         effects += secrets.read_effects([f for f in [*uploads, *attached] if f.text not in ("-", "")], inv,
                                         "curl uploads a credential store", packs=True)  # fmt: skip
         effects += _destroying_url(url, inv)

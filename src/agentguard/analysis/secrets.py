@@ -37,6 +37,9 @@ SECRET_NAMES = (
     "application_default_credentials.json", "secrets.yml", "secrets.yaml", "secrets.json", "master.key",
     "*.tfstate", "shadow", "gshadow", "hosts.yml", "*token*.json", "service-account*.json",
 )  # fmt: skip
+# Shell and REPL histories: tokens typed on command lines end up there; sent away, they leak (flows.py).
+HISTORIES = ("/.bash_history", "/.zsh_history", "/.history", "/.python_history", "/.psql_history",
+             "/.mysql_history", "/.node_repl_history", "/.sqlite_history")  # fmt: skip
 TEMPLATES = (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults", "*.pub")
 PACKERS = frozenset("tar zip 7z cp scp rsync mv".split())
 PATTERN_FIRST = frozenset("grep egrep fgrep rg ag ack zgrep awk gawk sed jq yq".split())
@@ -68,6 +71,7 @@ def is_secret(path: str) -> bool:
 
 # Concrete names a glob is tried against: `cat .env?`, `cat ~/.ssh/id_*` name a secret whatever matches today.
 GLOB_PROBES = (".env", ".env.local", ".env.production", "id_rsa", "id_ed25519", "credentials", "server.key",
+               "privkey.pem", "key.pem", "private-key.pem",
                ".netrc", ".npmrc", ".pgpass", ".git-credentials", "secrets.yml")  # fmt: skip
 
 
@@ -110,6 +114,7 @@ def read_effects(words: Iterable[Word], inv: Invocation, detail: str, *, packs: 
             effects.append(Effect.make(Kind.SECRET_READ, hit, detail, source=inv.source, path=hit))
             continue
         held = next((s for t in found if packs and t.is_dir and (s := secrets_under(t.real)) is not None), None)
+        held = held or next((t.path for t in found if t.path.endswith(HISTORIES)), None)
         if held is not None:
             effects.append(Effect.make(Kind.READ, word.text, "packs a directory that holds a secret",
                                        source=inv.source, context={"holds_secret": held}))  # fmt: skip
@@ -129,6 +134,11 @@ def reader_effects(inv: Invocation) -> list[Effect]:
         return secret_variables(inv)
     if inv.name in KEYCHAIN_READS:
         return keychain(inv)
+    printed = credential_printer(inv)
+    if printed:
+        return printed
+    if hunts_secrets(inv):
+        return [Effect.make(Kind.SECRET_READ, inv.name, f"{inv.name} searches for credentials", source=inv.source)]
     if inv.name in ("source", "."):  # loads the secrets into the shell: a source for flows.py, not a print
         found = read_effects(inv.args[:1], inv, "loads a credential store into the environment")
         return [Effect.make(Kind.READ, e.target, e.detail, source=inv.source, context={"holds_secret": e.target})
@@ -149,6 +159,67 @@ KEYCHAIN_READS = {
     "pass": ("show", "otp"),
     "gopass": ("show", "cat"),
 }
+
+
+# Commands that print a credential (a secret manager's value, a token): (program, words that must appear in
+# order among its operands, flags of which one must be given, if any).
+CREDENTIAL_PRINTERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("aws", ("configure", "get"), ()), ("aws", ("configure", "export-credentials"), ()),
+    ("aws", ("sts", "get-session-token"), ()), ("aws", ("sts", "assume-role"), ()),
+    ("aws", ("ecr", "get-login-password"), ()), ("aws", ("secretsmanager", "get-secret-value"), ()),
+    ("aws", ("ssm", "get-parameter"), ("--with-decryption",)),
+    ("aws", ("ssm", "get-parameters"), ("--with-decryption",)),
+    ("gcloud", ("auth", "print-access-token"), ()), ("gcloud", ("auth", "print-identity-token"), ()),
+    ("gcloud", ("auth", "application-default", "print-access-token"), ()),
+    ("gcloud", ("secrets", "versions", "access"), ()), ("gh", ("auth", "token"), ()),
+    ("gh", ("auth", "status"), ("--show-token", "-t")), ("az", ("account", "get-access-token"), ()),
+    ("az", ("keyvault", "secret", "show"), ()), ("kubectl", ("config", "view"), ("--raw",)),
+    ("kubectl", ("get", "secret"), ("-o", "--output", "-ojson", "-oyaml", "-o=json", "-o=yaml")),
+    ("kubectl", ("get", "secrets"), ("-o", "--output", "-ojson", "-oyaml", "-o=json", "-o=yaml")),
+    ("vault", ("read",), ()), ("vault", ("kv", "get"), ()), ("op", ("read",), ()), ("op", ("item", "get"), ()),
+    ("doppler", ("secrets",), ()), ("heroku", ("config",), ()), ("gpg", (), ("--export-secret-keys",
+    "--export-secret-subkeys")), ("npm", ("token", "list"), ()), ("docker-credential-desktop", ("get",), ()),
+    ("docker-credential-osxkeychain", ("get",), ()),
+)  # fmt: skip
+
+
+def credential_printer(inv: Invocation) -> list[Effect]:
+    """`gh auth token`, `aws configure get aws_secret_access_key`, `kubectl get secret x -o yaml` …"""
+    texts = [w.text for w in inv.args]
+    operands = [t for t in texts if not t.startswith("-")]
+    for name, words, flags in CREDENTIAL_PRINTERS:
+        if name != inv.name or not _in_order(words, operands):
+            continue
+        if flags and not any(t == f or t.startswith(f + "=") or (t.startswith(f) and f in ("-o",)) for t in texts
+                             for f in flags):  # fmt: skip
+            continue
+        what = f"{inv.name} {' '.join(words)}".strip()
+        if inv.name == "gpg":  # private keys out of the keyring: as secret as ~/.gnupg itself
+            return [Effect.make(Kind.SECRET_READ, what, "gpg exports private keys", source=inv.source)]
+        # Secret managers are read on purpose (`aws ecr get-login-password | docker login`, `vault kv get`):
+        # a source for flows.py, so sending what they print away is exfiltration, not an ask of its own.
+        return [Effect.make(Kind.READ, what, f"{inv.name} prints a credential", source=inv.source,
+                            context={"holds_secret": what})]  # fmt: skip
+    return []
+
+
+def _in_order(words: tuple[str, ...], operands: list[str]) -> bool:
+    """Whether `words` appear among `operands` in this order (values of options may sit between them)."""
+    position = 0
+    for word in words:
+        if word not in operands[position:]:
+            return False
+        position = operands.index(word, position) + 1
+    return True
+
+
+# Search patterns that hunt for credentials: key ids, private key headers, token prefixes.
+HUNTED = re.compile(r"AKIA|ASIA|PRIVATE KEY|ghp_|gho_|github_pat_|xox[abpr]-|sk_live_|sk-[A-Za-z0-9]|AIza|glpat-")
+
+
+def hunts_secrets(inv: Invocation) -> bool:
+    """`grep -r AKIA ~`, `rg 'BEGIN .*PRIVATE KEY' /`: a search for credentials, wherever it looks."""
+    return inv.name in PATTERN_FIRST and any(w.known and HUNTED.search(w.text) for w in inv.args)
 
 
 def keychain(inv: Invocation) -> list[Effect]:

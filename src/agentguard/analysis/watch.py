@@ -14,7 +14,8 @@ READERS = frozenset(
     install dd paste column fold iconv rev awk gawk sed grep egrep fgrep rg ag ack zgrep printenv security
     secret-tool pass gopass xclip xsel pbcopy wl-copy aws gsutil gcloud az rclone s3cmd mc gh glab
     split csplit shuf nc ncat netcat socat telnet ftp lftp tftp smbclient mail mailx sendmail mutt vim vi nvim
-    nano emacs view code subl source .""".split()
+    nano emacs view code subl source . kubectl vault op doppler heroku docker-credential-desktop
+    docker-credential-osxkeychain""".split()
 )
 # Tools that name a host to look up or reach (network.py's `contact`).
 PROBES = frozenset(["dig", "nslookup", "host", "drill", "ping", "ping6", "traceroute", "whois", "curl", "wget"])
