@@ -23,7 +23,7 @@ from agentguard.analysis.shell_builtins import (
     shell_stdin,
 )
 from agentguard.analysis.types import Invocation, Word
-from agentguard.analysis.watch import ENVIRONMENT_DUMPS, INTERPRETERS, NETWORKED, PROBES, READERS
+from agentguard.analysis.watch import ENVIRONMENT_DUMPS, FETCHERS, INTERPRETERS, NETWORKED, PROBES, READERS, RUNNERS
 from agentguard.models import Effect, Kind
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ def command(walker: Walker, inv: Invocation) -> list[Effect]:
     effects = _command(walker, inv)
     if not inv.words[0].known:
         return effects
+    if inv.name in RUNNERS:
+        effects += _runs_a_download(walker, inv)
     # The checks below import their modules only for the commands they concern (see watch.py).
     if inv.name in READERS:
         from agentguard.analysis import secrets
@@ -57,6 +59,36 @@ def command(walker: Walker, inv: Invocation) -> list[Effect]:
         effects.append(Effect.make(Kind.READ, "environment", "prints every environment variable (tokens among them)",
                                    source=inv.source, context={"holds_secret": "the environment"}))  # fmt: skip
     return effects
+
+
+def _runs_a_download(walker: Walker, inv: Invocation) -> list[Effect]:
+    """`wget -O x.py URL && python3 x.py`, `curl -o p.ps1 URL; pwsh -File p.ps1`, `… && sudo dpkg -i x.deb`: a file
+    an earlier command of this line downloaded, given to a program that runs or installs it, is remote code."""
+    fetched = {e.path for e in walker.effects if e.path and e.kind in (Kind.FILE_WRITE, Kind.FILE_OVERWRITE)
+               and os.path.basename(e.source.split(" ", 1)[0]) in FETCHERS}  # fmt: skip
+    if not fetched:
+        return []
+    for word in _run_operands(inv):
+        found = paths.resolve(word, inv.cwd) if word.known and not word.text.startswith("-") else None
+        hit = next((t.path for t in found or [] if t.path in fetched), None)
+        if hit is not None:
+            return [Effect.make(Kind.EXEC_REMOTE, hit, f"{inv.name} runs a file downloaded on this line",
+                                source=inv.source)]  # fmt: skip
+    return []
+
+
+def _run_operands(inv: Invocation) -> list[Word]:
+    """The operands a runner runs: an installer's every package; an interpreter's script (the word after
+    -File/-jar, else its first operand), none when its code is inline or a module (`python3 -m json.tool x`)."""
+    if inv.name not in INTERPRETERS and inv.name not in SHELLS and inv.name not in ("java", "dotnet", "wine"):
+        return list(inv.args)
+    texts = [w.text for w in inv.args]
+    if any(
+        t in ("-m", "-c", "-e", "-E", "-r", "--eval", "-p", "--print", "-Command", "-EncodedCommand") for t in texts
+    ):
+        return []
+    named = [inv.args[i + 1] for i, t in enumerate(texts[:-1]) if t.lower() in ("-file", "-jar", "-f")]
+    return named or [w for w in inv.args if not w.text.startswith("-")][:1]
 
 
 def _network(walker: Walker, inv: Invocation) -> list[Effect]:

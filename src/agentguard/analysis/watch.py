@@ -43,3 +43,10 @@ ALWAYS_UNKNOWN = frozenset(["LD_PRELOAD", "LD_AUDIT", "DYLD_INSERT_LIBRARIES", "
 SEARCH_PATHS = frozenset(["PATH", "PYTHONPATH", "NODE_PATH", "PERL5LIB", "RUBYLIB", "LD_LIBRARY_PATH", "GEM_PATH"])
 PRELOAD_VARIABLES = frozenset(["NODE_OPTIONS", "PERL5OPT", "RUBYOPT", "PYTHONSTARTUP"])
 WATCHED_VARIABLES = CODE_VARIABLES | ALWAYS_UNKNOWN | SEARCH_PATHS | PRELOAD_VARIABLES
+# Programs that run (or install) the file they are given: run on a file this line downloaded, they run remote code.
+RUNNERS = INTERPRETERS | frozenset(
+    """sh bash zsh dash ksh source . java dotnet wine dpkg rpm apt apt-get dnf yum zypper pip pip3 pipx npm pnpm yarn
+    installer msiexec open xdg-open""".split()
+)
+# Programs whose output is a download (a file they write is a download too).
+FETCHERS = frozenset(["curl", "wget", "fetch", "aria2c", "http", "https", "xh", "lwp-download", "scp", "rsync"])
