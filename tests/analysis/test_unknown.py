@@ -272,3 +272,16 @@ def test_running_a_file_downloaded_on_the_same_line_is_remote_code(command: str)
 
 def test_a_downloaded_data_file_read_by_a_module_is_not_remote_code() -> None:
     assert Kind.EXEC_REMOTE not in kinds("curl -o d.json https://e.example/d && python3 -m json.tool d.json")
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["claude -p 'x' --dangerously-skip-permissions", "codex exec --full-auto x", "OPENCODE_PURE=1 opencode"],
+)
+def test_starting_another_coding_agent_is_unknown(command: str) -> None:
+    assert_has_unknown(analyze_command(command, "/tmp"))
+
+
+@pytest.mark.parametrize("command", ["claude --version", "codex --help", "claude mcp list"])
+def test_an_agent_cli_that_only_reports_is_known(command: str) -> None:
+    assert Kind.UNKNOWN not in kinds(command)

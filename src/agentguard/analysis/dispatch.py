@@ -23,7 +23,16 @@ from agentguard.analysis.shell_builtins import (
     shell_stdin,
 )
 from agentguard.analysis.types import Invocation, Word
-from agentguard.analysis.watch import ENVIRONMENT_DUMPS, FETCHERS, INTERPRETERS, NETWORKED, PROBES, READERS, RUNNERS
+from agentguard.analysis.watch import (
+    AGENT_CLIS,
+    ENVIRONMENT_DUMPS,
+    FETCHERS,
+    INTERPRETERS,
+    NETWORKED,
+    PROBES,
+    READERS,
+    RUNNERS,
+)
 from agentguard.models import Effect, Kind
 
 if TYPE_CHECKING:
@@ -75,6 +84,18 @@ def _runs_a_download(walker: Walker, inv: Invocation) -> list[Effect]:
             return [Effect.make(Kind.EXEC_REMOTE, hit, f"{inv.name} runs a file downloaded on this line",
                                 source=inv.source)]  # fmt: skip
     return []
+
+
+def _agent_reports(inv: Invocation) -> bool:
+    """`claude --version`, `codex --help`, `claude mcp list`, `gemini config get x`: an agent CLI that only reports."""
+    texts = [w.text for w in inv.args]
+    if not texts:
+        return False
+    if all(t in ("--version", "-v", "-V", "--help", "-h", "help", "version") for t in texts):
+        return True
+    operands = [t for t in texts if not t.startswith("-")]
+    return len(operands) >= 2 and operands[1] in ("list", "ls", "get", "show", "status") and operands[0] in (
+        "mcp", "config", "plugin", "plugins", "auth", "models")  # fmt: skip
 
 
 def _run_operands(inv: Invocation) -> list[Word]:
@@ -227,6 +248,9 @@ def _program(walker: Walker, inv: Invocation) -> list[Effect]:
 
 def _plain_program(walker: Walker, inv: Invocation) -> list[Effect]:
     first = inv.words[0].text
+    if inv.name in AGENT_CLIS and not _agent_reports(inv):
+        return [Effect.unknown(f"starts another coding agent ({inv.name}): its own actions happen outside this "
+                               "gate", inv.source)]  # fmt: skip
     if "/" in first and not exists(inv.words[0], inv):
         return missing_script(walker, inv.words[0], inv)  # made by this line (a clone, a download) or nothing
     if "/" in first:

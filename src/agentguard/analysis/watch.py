@@ -50,3 +50,9 @@ RUNNERS = INTERPRETERS | frozenset(
 )
 # Programs whose output is a download (a file they write is a download too).
 FETCHERS = frozenset(["curl", "wget", "fetch", "aria2c", "http", "https", "xh", "lwp-download", "scp", "rsync"])
+# Other coding agents: what they do next happens outside this gate (their own tool calls), so starting one is
+# judged as unknown unless it only reports (`--version`, `--help`, `mcp list`).
+AGENT_CLIS = frozenset(
+    """claude codex gemini opencode amp kiro kiro-cli aider cursor-agent goose qwen crush cline copilot
+    openhands plandex""".split()
+)
