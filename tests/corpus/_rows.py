@@ -1986,6 +1986,8 @@ UNKNOWN_ALLOW = [
     ('python3 -c "l=[3,1]; l.remove(3); print(l)"', "python list remove"),
     ('node -e "const m=new Map(); m.clear(); console.log(m.size)"', "node map clear"),
     ("claude --version", "agent CLI version"),
+    ("npm cache clean --force", "npm cache clean"),
+    ("yarn cache clean", "yarn cache clean"),
     ("claude mcp list", "lists MCP servers"),
     (
         "curl -sSo /tmp/data.json https://api.example.net/x && python3 -m json.tool /tmp/data.json",

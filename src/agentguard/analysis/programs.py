@@ -162,7 +162,7 @@ def _package_verbs(inv: Invocation, words: list[Word]) -> list[Effect]:
     if texts and texts[0] in ("prune", "unpublish", "deprecate", "rebuild", "rb"):
         return [Effect.make(Kind.EXEC_MUTATE, f"{inv.name} {texts[0]}", "removes or rebuilds packages",
                             source=inv.source)]  # fmt: skip
-    if len(texts) > 1 and texts[0] in ("config", "pkg", "dist-tag", "owner", "team", "access", "cache", "token"):
+    if len(texts) > 1 and texts[0] in ("config", "pkg", "dist-tag", "owner", "team", "access", "token"):
         from agentguard.analysis import verbs
 
         return verbs.unmodelled_list(inv)
