@@ -274,6 +274,8 @@ def branch(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
         return [_effect(Kind.GIT_DELETE, "branch", "git branch -M/-C overwrites a branch", inv)]
     if ("f" in bundled or "--force" in texts) and names:  # moves an existing branch: its own commits may be lost
         return [_effect(Kind.GIT_DELETE, f"branch {names[0]}", "git branch -f resets a branch", inv)]
+    if deleting and names:  # `git branch -d`/`-vd`: git refuses unless the branch is merged
+        return [_effect(Kind.GIT_WRITE, f"branch {names[0]}", "git branch -d deletes a merged branch", inv)]
     if not names or has_flag(rest, "-l", "--list", "-a", "-r", "-v", "--show-current", "--contains"):
         return [_effect(Kind.READ, "branches", "git branch lists", inv)]
     return [_effect(Kind.GIT_WRITE, "branch", "git branch", inv)]
