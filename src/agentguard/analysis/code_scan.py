@@ -21,6 +21,7 @@ from agentguard.models import Effect, Kind
 if TYPE_CHECKING:
     from agentguard.analysis.shell import Walker
 
+AWKS = frozenset(["awk", "gawk", "mawk", "nawk"])
 CODE_OPTIONS = frozenset(["-c", "-e", "-E", "--eval", "-p", "--print", "-r", "--command"])
 STRING = re.compile(r"""(?:'([^'\n]{1,300})'|"([^"\n]{1,300})"|`([^`\n]{1,300})`)""")
 SENDS = re.compile(
@@ -37,10 +38,14 @@ SENDS = re.compile(
     """
 )
 SOCKETS = re.compile(
-    r"\.(?:connect|bind|listen|accept)\s*\(|\bcreate_connection\b|\bTCPSocket\.(?:new|open)|\bTCPServer\b"
+    r"[.:](?:connect|bind|listen|accept)\s*\(|/inet6?/(?:tcp|udp)/|\bcreate_connection\b|\bTCPSocket\.(?:new|open)|\bTCPServer\b"
     r"|\bIO::Socket::INET\b|\bfsockopen\b|\bnet\.(?:connect|createConnection|createServer)\b|\bconnect\s*\(\s*S\b"
 )
-SPAWNS_SHELL = re.compile(r"""/bin/(?:ba|z|da)?sh\b|['"](?:ba|z)?sh['"]|\bsh\s+-i\b|cmd\.exe|pty\.spawn|\bdup2\b""")
+SPAWNS_SHELL = re.compile(
+    r"""/bin/(?:ba|z|da)?sh\b|['"](?:ba|z)?sh['"]|\bsh\s+-i\b|cmd\.exe|pty\.spawn|\bdup2\b|\bsystem\s*[($"']"""
+    r"""|\bexec\s*[("']|subprocess|child_process|\bpopen\b|proc_open|shell_exec|passthru|IO\.popen|os\.execute"""
+    r"""|Runtime\.getRuntime|\|&"""
+)
 URL = re.compile(r"""\b(?:https?|wss?|ftp)://[^\s'"`)]+""")
 
 
@@ -54,6 +59,9 @@ def code_of(inv: Invocation, walker: Walker) -> tuple[str | None, bool]:
     """The code an interpreter runs (its -c/-e text, the script it names, or the stdin it reads), and whether
     it was written on the command line (inline or a heredoc) rather than read from a script file."""
     args = inv.args
+    if inv.name in AWKS:  # awk's program is its first operand (gawk also speaks /inet/tcp)
+        program = next((w for w in args if not w.text.startswith("-")), None)
+        return (program.text if program is not None and program.known else None), True
     for i, word in enumerate(args):
         if word.text in CODE_OPTIONS and i + 1 < len(args):
             return (args[i + 1].text if args[i + 1].known else None), True

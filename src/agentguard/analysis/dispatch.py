@@ -54,10 +54,10 @@ def command(walker: Walker, inv: Invocation) -> list[Effect]:
     if inv.name in RUNNERS:
         effects += _runs_a_download(walker, inv)
     # The checks below import their modules only for the commands they concern (see watch.py).
-    if inv.name in READERS:
+    if inv.name in READERS or inv.name == "git":
         from agentguard.analysis import secrets
 
-        effects += secrets.reader_effects(inv)
+        effects += secrets.git_staging(inv) if inv.name == "git" else secrets.reader_effects(inv)
     if inv.name in NETWORKED:
         effects += _network(walker, inv)
     if inv.name in INTERPRETERS:

@@ -83,6 +83,11 @@ def may_name_secret(pattern: str) -> bool:
     return any(fnmatch.fnmatchcase(probe, name) and is_secret(f"{head}/{probe}") for probe in GLOB_PROBES)
 
 
+def _names_secret(text: str) -> bool:
+    """Whether text that could not be expanded mentions a credential store by path."""
+    return any(is_secret(t) for t in re.split(r"[\s'\"`$(){};|&<>]+", text) if "/" in t or t.startswith("."))
+
+
 def secrets_under(directory: str, limit: int = 400) -> str | None:
     """The first secret file in a directory tree (looked at up to `limit` entries), for `tar cf - certs`."""
     seen = 0
@@ -104,6 +109,9 @@ def read_effects(words: Iterable[Word], inv: Invocation, detail: str, *, packs: 
     the project is ordinary, sending the pack away is not."""
     effects: list[Effect] = []
     for word in words:
+        if not word.known and _names_secret(word.why):  # `cat $(echo ~/.aws/credentials)`: named in the $(…)
+            effects.append(Effect.make(Kind.SECRET_READ, word.why[:80], detail, source=inv.source))
+            continue
         if not word.known or not word.text or word.text.startswith("-"):
             continue
         text = word.text.rsplit("@", 1)[-1] if word.text.startswith(("@", "<")) or "=@" in word.text else word.text
@@ -126,6 +134,15 @@ def secret_variables(inv: Invocation) -> list[Effect]:
     names = [w.text for w in inv.args if not w.text.startswith("-") and SECRET_VARIABLE.search(w.text)]
     return [Effect.make(Kind.SECRET_READ, f"${n}", "prints a secret from the environment", source=inv.source)
             for n in names]  # fmt: skip
+
+
+def git_staging(inv: Invocation) -> list[Effect]:
+    """`git add -f .env`, `git stash push ~/.aws/credentials`: a credential store put into history, which a push
+    then sends away."""
+    operands = [w for w in inv.args if not w.text.startswith("-")]
+    if not operands or operands[0].text not in ("add", "stage"):
+        return []
+    return read_effects(operands[1:], inv, "git adds a credential store to the repository")
 
 
 def reader_effects(inv: Invocation) -> list[Effect]:

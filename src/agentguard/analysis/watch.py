@@ -29,7 +29,7 @@ CONNECTORS = frozenset(["nc", "ncat", "netcat", "telnet", "socat", "openssl", "c
 # Interpreters whose code code_scan.py reads for secrets, sends, sockets and destroying calls.
 INTERPRETERS = frozenset(
     """python python3 python2 pypy pypy3 node nodejs deno bun perl ruby php lua luajit Rscript osascript
-    tclsh jshell groovy pwsh powershell""".split()
+    tclsh jshell groovy pwsh powershell awk gawk mawk nawk""".split()
 )
 # Commands that print the whole environment: harmless alone, exfiltration when sent away (flows.py).
 ENVIRONMENT_DUMPS = frozenset(["env", "printenv", "set", "export", "declare", "typeset", "compgen"])
