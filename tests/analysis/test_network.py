@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -285,3 +286,11 @@ def test_secrets_named_in_substitutions_git_staging_and_more_remote_shells(comma
 @pytest.mark.parametrize("command", ["git add src/app.py", "cat $(ls)", "awk -F, '{print $2}' data.csv"])
 def test_ordinary_staging_and_awk_are_not_flagged(command: str) -> None:
     assert not {Kind.SECRET_READ, Kind.NETWORK_SHELL} & kinds(command)
+
+
+def test_a_key_by_content_is_secret_whatever_its_name(tmp_path: Path) -> None:
+    (tmp_path / "innocent").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n")
+    (tmp_path / "notes").write_text("nothing to see\n")
+    os.mkfifo(tmp_path / "fifo")  # a fifo is never opened: that could block the hook
+    assert Kind.SECRET_READ in kinds("cat innocent", str(tmp_path))
+    assert Kind.SECRET_READ not in kinds("cat notes fifo", str(tmp_path))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Iterable
 
 from agentguard.analysis import paths
@@ -83,6 +84,24 @@ def may_name_secret(pattern: str) -> bool:
     return any(fnmatch.fnmatchcase(probe, name) and is_secret(f"{head}/{probe}") for probe in GLOB_PROBES)
 
 
+# What a credential looks like inside a file, whatever the file is called (`cat innocent-key`).
+CREDENTIAL_TEXT = re.compile(
+    rb"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----|aws_secret_access_key\s*=|\bAKIA[0-9A-Z]{16}\b|\bghp_[A-Za-z0-9]{36}"
+    rb"|\bxox[bpa]-[A-Za-z0-9-]{10,}|\bsk_live_[A-Za-z0-9]{16,}|\bglpat-[A-Za-z0-9_-]{20}"
+)
+
+
+def holds_credential(path: str) -> bool:
+    """Whether a file's first 4 KiB hold a private key or a token (a key copied or renamed is still a key)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # never a fifo, device or socket: opening one can block
+            return False
+        with open(path, "rb") as handle:
+            return CREDENTIAL_TEXT.search(handle.read(4096)) is not None
+    except (OSError, ValueError):
+        return False
+
+
 def _names_secret(text: str) -> bool:
     """Whether text that could not be expanded mentions a credential store by path."""
     return any(is_secret(t) for t in re.split(r"[\s'\"`$(){};|&<>]+", text) if "/" in t or t.startswith("."))
@@ -118,6 +137,7 @@ def read_effects(words: Iterable[Word], inv: Invocation, detail: str, *, packs: 
         found = paths.resolve(Word(text, glob=word.glob), inv.cwd) or []
         hit = next((t.path for t in found if is_secret(t.path) or is_secret(t.real)
                     or (t.pattern and may_name_secret(t.path))), None)  # fmt: skip
+        hit = hit or next((t.path for t in found if t.exists and not t.is_dir and holds_credential(t.real)), None)
         if hit is not None:
             effects.append(Effect.make(Kind.SECRET_READ, hit, detail, source=inv.source, path=hit))
             continue
