@@ -285,3 +285,21 @@ def test_starting_another_coding_agent_is_unknown(command: str) -> None:
 @pytest.mark.parametrize("command", ["claude --version", "codex --help", "claude mcp list"])
 def test_an_agent_cli_that_only_reports_is_known(command: str) -> None:
     assert Kind.UNKNOWN not in kinds(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        'env -S"rm -rf /srv/data"',
+        "env --split-string='rm -rf /srv/data'",
+        "expect -c 'spawn rm -rf /srv/data; expect eof'",
+        "vim -c ':!rm -rf /srv/data' -c ':q' notes.txt",
+        "nvim +'silent !rm -rf /srv/data' +q",
+    ],
+)
+def test_attached_split_strings_expect_spawns_and_editor_bangs_are_followed(command: str) -> None:
+    find(analyze_command(command, "/tmp"), Kind.FILE_DELETE, "/srv/data")
+
+
+def test_editor_commands_without_a_bang_run_no_shell() -> None:
+    assert Kind.FILE_DELETE not in kinds("vim -c '%s/a/b/g' -c wq notes.txt")

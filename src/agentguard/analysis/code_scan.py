@@ -117,3 +117,21 @@ def scan(inv: Invocation, walker: Walker) -> list[Effect]:
         effects.append(Effect.make(Kind.EXEC_MUTATE, calls[0], f"{inv.name} code calls {calls[0]}()",
                                    source=inv.source))  # fmt: skip
     return [e for e in effects if e.kind != Kind.READ or e.ctx("holds_secret") is None]
+
+
+EXPECT_SPAWN = re.compile(r"(?:^|[;\n{])\s*(?:spawn|exec)\s+(?:-\w+\s+)*([^;\n}]+)")
+EX_SHELL = re.compile(r"^:*\s*(?:\d*,?\d*)?\s*(?:r(?:ead)?\s*|w(?:rite)?\s*|silent!?\s*)?!(.+)$")
+
+
+def embedded_shell(inv: Invocation) -> list[str]:
+    """Shell commands a program runs from its own script language: expect's `spawn CMD` / `exec CMD`, and vim's
+    `-c ':!CMD'`, `+'!CMD'`, `:r !CMD`, `:w !CMD`."""
+    args = inv.args
+    if inv.name == "expect":
+        code = next((args[i + 1].text for i, w in enumerate(args[:-1]) if w.text == "-c" and args[i + 1].known), "")
+        return [m.group(1).strip().strip("{}\"'") for m in EXPECT_SPAWN.finditer(code)]
+    if inv.name not in ("vim", "vi", "nvim", "ex", "view", "gvim", "vimdiff"):
+        return []
+    commands = [args[i + 1].text for i, w in enumerate(args[:-1]) if w.text in ("-c", "--cmd") and args[i + 1].known]
+    commands += [w.text[1:] for w in args if w.text.startswith("+") and w.known]
+    return [m.group(1).strip() for c in commands for part in c.split("|") if (m := EX_SHELL.match(part.strip()))]

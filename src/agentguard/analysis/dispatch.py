@@ -26,6 +26,7 @@ from agentguard.analysis.types import Invocation, Word
 from agentguard.analysis.watch import (
     AGENT_CLIS,
     ENVIRONMENT_DUMPS,
+    EX_EDITORS,
     FETCHERS,
     INTERPRETERS,
     NETWORKED,
@@ -60,11 +61,13 @@ def command(walker: Walker, inv: Invocation) -> list[Effect]:
         effects += secrets.git_staging(inv) if inv.name == "git" else secrets.reader_effects(inv)
     if inv.name in NETWORKED:
         effects += _network(walker, inv)
-    if inv.name in INTERPRETERS:
+    if inv.name in INTERPRETERS or inv.name in EX_EDITORS:
         from agentguard.analysis import code_scan
 
-        effects += code_scan.scan(inv, walker)
-    if inv.name in ENVIRONMENT_DUMPS and not [w for w in inv.args if w.text[:1] != "-"]:
+        effects += code_scan.scan(inv, walker) if inv.name in INTERPRETERS else []
+        effects += [e for code in code_scan.embedded_shell(inv) for e in walker.shell(code, inv)]
+    runs_something = [w for w in inv.args if w.text[:1] != "-" or w.text.startswith(("-S", "--split-string"))]
+    if inv.name in ENVIRONMENT_DUMPS and not runs_something:
         effects.append(Effect.make(Kind.READ, "environment", "prints every environment variable (tokens among them)",
                                    source=inv.source, context={"holds_secret": "the environment"}))  # fmt: skip
     return effects

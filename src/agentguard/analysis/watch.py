@@ -29,7 +29,7 @@ CONNECTORS = frozenset(["nc", "ncat", "netcat", "telnet", "socat", "openssl", "c
 # Interpreters whose code code_scan.py reads for secrets, sends, sockets and destroying calls.
 INTERPRETERS = frozenset(
     """python python3 python2 pypy pypy3 node nodejs deno bun perl ruby php lua luajit Rscript osascript
-    tclsh jshell groovy pwsh powershell awk gawk mawk nawk""".split()
+    tclsh jshell groovy pwsh powershell awk gawk mawk nawk expect""".split()
 )
 # Commands that print the whole environment: harmless alone, exfiltration when sent away (flows.py).
 ENVIRONMENT_DUMPS = frozenset(["env", "printenv", "set", "export", "declare", "typeset", "compgen"])
@@ -56,3 +56,5 @@ AGENT_CLIS = frozenset(
     """claude codex gemini opencode amp kiro kiro-cli aider cursor-agent goose qwen crush cline copilot
     openhands plandex""".split()
 )
+# Editors whose -c/+ commands may run shell code (`vim -c ':!rm -rf x'`).
+EX_EDITORS = frozenset(["vim", "vi", "nvim", "ex", "view", "gvim", "vimdiff"])

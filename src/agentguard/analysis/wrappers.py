@@ -208,6 +208,15 @@ def unwrap(words: Sequence[Word], name: str) -> Unwrapped | None:
     return Unwrapped(words=inner, chdir=chdir, context=context)
 
 
+def _split_string(value: Word, rest: Sequence[Word], assignments: list[tuple[str, str]]) -> Unwrapped:
+    """`env -S 'A=1 cmd args'`: the string is split into env's own arguments, then parsed again."""
+    if not value.known:
+        return Unwrapped(words=(value,), assignments=tuple(assignments))
+    split = tuple(Word.literal(t) for t in value.text.split())
+    nested = _unwrap_env(split + tuple(rest))
+    return dataclasses.replace(nested, assignments=tuple(assignments) + nested.assignments)
+
+
 def _bundled_value_follows(text: str, valued: frozenset[str]) -> bool:
     """`timeout -vk 1s 5 CMD`: short flags run together, the last one taking the next word as its value (as
     getopt reads them); `-vsKILL` carries its value inside the word."""
@@ -229,15 +238,15 @@ def _unwrap_env(args: Sequence[Word]) -> Unwrapped:
             if text in ("-C", "--chdir"):
                 chdir = args[i + 1].text
             if text in ("-S", "--split-string"):  # the string is env's own arguments: more options, VAR=value…
-                if not args[i + 1].known:
-                    return Unwrapped(words=(args[i + 1],), assignments=tuple(assignments))
-                split = tuple(Word.literal(t) for t in args[i + 1].text.split())
-                nested = _unwrap_env(split + tuple(args[i + 2 :]))
-                return dataclasses.replace(nested, assignments=tuple(assignments) + nested.assignments)
+                return _split_string(args[i + 1], args[i + 2 :], assignments)
             i += 2
         elif text.startswith("--chdir="):
             chdir = text.split("=", 1)[1]
             i += 1
+        elif text.startswith(("--split-string=", "-S")) and text not in ("-S",):  # `env -S"CMD"`, attached
+            value = text.split("=", 1)[1] if text.startswith("--") else text[2:]
+            glued = Word(value, args[i].known, args[i].why)
+            return _split_string(glued, args[i + 1 :], assignments)
         elif text.startswith("-"):  # `env -` is `env -i`
             i += 1
         elif "=" in text and not text.startswith("="):
