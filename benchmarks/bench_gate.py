@@ -10,11 +10,13 @@ touched, and PYTHONDONTWRITEBYTECODE is dropped for them; `--as-is` keeps the ca
 Per call the wall time (what Claude Code waits) and the CPU time (steadier on a busy machine, where wall time
 mostly measures the scheduler) are taken; the bare interpreter's start is printed alongside for scale.
 
-Then --concurrent hook processes at once for --concurrent-rounds rounds on one state dir (default 50 x 5): their
-latency, and from the ledger the chain breaks declared (target 0) and the decisions recorded exactly once.
+Then user mode beside the daemon, each through the fail-closed command Claude Code runs (/bin/sh -c): one call
+at a time (--mode-calls; daemon target median <= 20 ms), then --concurrent commands at once for
+--concurrent-rounds rounds on one state dir (default 50 x 5; daemon target p99 <= 250 ms): latency, and from
+the ledger the chain breaks declared (target 0) and the decisions recorded exactly once.
 
-Run: .venv/bin/python benchmarks/bench_gate.py [--rounds N] [--process-calls N] [--concurrent N]
-     [--concurrent-rounds N] [--profile] [--as-is]
+Run: .venv/bin/python benchmarks/bench_gate.py [--rounds N] [--process-calls N] [--mode-calls N]
+     [--concurrent N] [--concurrent-rounds N] [--profile] [--as-is]
 """
 
 from __future__ import annotations
@@ -138,8 +140,60 @@ def whole_process(project: str, calls: int, env: dict[str, str]) -> None:
           f"{statistics.median(c for _, c in bare):.1f} ms CPU")  # fmt: skip
 
 
-def concurrent(project: str, calls: int, rounds: int, env: dict[str, str]) -> None:
-    """`calls` hook processes at once, `rounds` times, on one state dir (what parallel tool calls and subagents
+def sh_run(command: str, stdin: str, env: dict[str, str]) -> float:
+    """Wall ms of one hook command as Claude Code runs it: under /bin/sh -c."""
+    start = time.perf_counter()
+    done = subprocess.run(["/bin/sh", "-c", command], input=stdin, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"the hook command failed (exit {done.returncode}): {done.stderr.strip()}")
+    return (time.perf_counter() - start) * 1000
+
+
+def payload(project: str, i: int, session: str) -> str:
+    command = COMMANDS[i % len(COMMANDS)]
+    return json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": project, "session_id": session,
+                       "tool_use_id": f"{session}-{i}", "tool_input": {"command": command}})  # fmt: skip
+
+
+def modes(project: str, calls: int, at_once: int, rounds: int, root: str, env: dict[str, str]) -> None:
+    """User mode (the fail-closed hook command `init` writes) beside the daemon (the fail-closed client command
+    protected mode writes; here the daemon runs as this user, so what is timed is the client's start, the socket
+    round trip, the decision and the ledger append, not the OS boundary), each with its own state dir: one call
+    at a time, then `at_once` calls at once for `rounds` rounds."""
+    from agentguard.daemon import default_socket
+    from agentguard.hosts.claude_settings import fail_closed
+    from agentguard.system.layout import Layout
+
+    user_env = {**env, "AGENTGUARD_HOME": os.path.join(root, "user-mode")}
+    daemon_env = {**env, "AGENTGUARD_HOME": os.path.join(root, "daemon-mode")}
+    agentguard = os.path.join(os.path.dirname(sys.executable), "agentguard")
+    sock = default_socket(os.path.join(root, "run"))
+    python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+    from agentguard import hook_client
+
+    client = Layout(socket=sock, python=python, prefix=os.path.dirname(hook_client.__file__))
+    commands = {"user mode": fail_closed(f"{agentguard} hook claude"), "daemon": client.hook_command()}
+    daemon = subprocess.Popen([agentguard, "daemon", "--socket", sock], env=daemon_env, stderr=subprocess.DEVNULL)
+    try:
+        while not os.path.exists(sock):
+            time.sleep(0.05)
+        for label, command in commands.items():
+            run_env = user_env if label == "user mode" else daemon_env
+            for i in range(5):  # warm
+                sh_run(command, payload(project, i, f"warm-{label}"), run_env)
+            walls = [sh_run(command, payload(project, i, f"seq-{label}"), run_env) for i in range(calls)]
+            print(
+                f"{label}: whole hook command, one at a time over {calls} calls: median "
+                f"{statistics.median(walls):.1f} ms, p95 {percentile(walls, 0.95):.1f} ms, min {min(walls):.1f} ms"
+            )
+            concurrent(label, command, project, at_once, rounds, run_env)
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=30)
+
+
+def concurrent(label: str, command: str, project: str, calls: int, rounds: int, env: dict[str, str]) -> None:
+    """`calls` hook commands at once, `rounds` times, on one state dir (what parallel tool calls and subagents
     do): wall latency, and from the ledger afterwards the breaks declared and decisions recorded per call."""
     if calls <= 0 or rounds <= 0:
         return
@@ -149,28 +203,20 @@ def concurrent(project: str, calls: int, rounds: int, env: dict[str, str]) -> No
     from agentguard.ledger import keyring as kr
     from agentguard.ledger.paths import LedgerPaths
     from agentguard.ledger.verify import verify
-    from agentguard.state import Places
 
-    hook = [os.path.join(os.path.dirname(sys.executable), "agentguard"), "hook", "claude"]
-
-    def one(i: int) -> float:
-        data = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": project,
-                           "session_id": "bench-concurrent", "tool_use_id": f"c{i}",
-                           "tool_input": {"command": COMMANDS[i % len(COMMANDS)]}})  # fmt: skip
-        return timed_run(hook, data, env)[0]
-
+    session = f"concurrent-{label}"
     walls: list[float] = []
     with ThreadPoolExecutor(calls) as pool:
         for r in range(rounds):
-            walls += pool.map(one, range(r * calls, (r + 1) * calls))
-    paths = LedgerPaths.from_places(Places.from_env())
+            walls += pool.map(lambda i: sh_run(command, payload(project, i, session), env),
+                              range(r * calls, (r + 1) * calls))  # fmt: skip
+    paths = LedgerPaths(os.path.join(env["AGENTGUARD_HOME"], "state", "ledger"))
     with Ledger.at(paths, readonly=True) as reader:
         breaks = len(list(reader.events(kind=kr.DETECTED)))
         ids = [e.payload.get("tool_use_id") for e in reader.events(kind="decision")]
-    mine = [i for i in ids if isinstance(i, str) and i.startswith("c")]
-    once = sum(1 for i in range(calls * rounds) if mine.count(f"c{i}") == 1)
+    once = sum(1 for i in range(calls * rounds) if ids.count(f"{session}-{i}") == 1)
     report = verify(paths)
-    print(f"{calls} concurrent hook processes x {rounds} rounds: median {statistics.median(walls):.1f} ms, "
+    print(f"{label}: {calls} hook commands at once x {rounds} rounds: median {statistics.median(walls):.1f} ms, "
           f"p99 {percentile(walls, 0.99):.1f} ms, max {max(walls):.1f} ms; chain breaks declared: {breaks}; "
           f"decisions recorded exactly once: {once}/{calls * rounds}; ledger verify: "
           f"{'ok' if report.ok else 'FAILED'}, break status {report.status}")  # fmt: skip
@@ -182,7 +228,8 @@ def main() -> None:
     parser.add_argument("--process-calls", type=int, default=60, help="hook processes (>= 50 for the target)")
     parser.add_argument("--profile", action="store_true", help="cProfile the in-process decisions")
     parser.add_argument("--as-is", action="store_true", help="run the hook with this environment unchanged")
-    parser.add_argument("--concurrent", type=int, default=50, help="hook processes at once (0: skip)")
+    parser.add_argument("--mode-calls", type=int, default=60, help="calls one at a time, user mode and daemon")
+    parser.add_argument("--concurrent", type=int, default=50, help="hook commands at once (0: skip)")
     parser.add_argument("--concurrent-rounds", type=int, default=5, help="rounds of --concurrent processes")
     args = parser.parse_args()
     root = tempfile.mkdtemp(prefix="agentguard-bench-")
@@ -199,7 +246,7 @@ def main() -> None:
     try:
         in_process(project, args.rounds, args.profile)
         whole_process(project, args.process_calls, hook_env(root, args.as_is))
-        concurrent(project, args.concurrent, args.concurrent_rounds, hook_env(root, args.as_is))
+        modes(project, args.mode_calls, args.concurrent, args.concurrent_rounds, root, hook_env(root, args.as_is))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

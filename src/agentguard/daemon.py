@@ -86,8 +86,7 @@ def serve(socket_path: str, *, workers: int = POOL, on_ready: Callable[[], None]
     except _Stop:
         pass
     finally:
-        for pid in children:
-            _kill(pid)
+        _stop_all(children)
         listener.close()
         _unlink(socket_path)
 
@@ -176,12 +175,24 @@ def _touch() -> None:
     analyze(Action.shell("ls -la && rm -f x.db", "/"), home="/nonexistent", project_root="/nonexistent")
 
 
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-        os.waitpid(pid, 0)
-    except OSError:
-        pass
+def _stop_all(children: set[int], grace: float = 5.0) -> None:
+    """SIGTERM to every child at once, then SIGKILL to any still there after `grace` seconds."""
+    for pid in children:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    left = set(children)
+    while left and time.monotonic() < deadline:
+        for pid in list(left):
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    continue
+            left.discard(pid)
+        time.sleep(0.02)
+    for pid in left:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
 
 
 def _answer_one(conn: socket.socket) -> None:

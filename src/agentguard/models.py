@@ -38,6 +38,11 @@ class Kind(StrEnum):
     EXEC_BUILD = "exec.build"  # builds, package installs: writes artifacts in the workspace
     EXEC_PROGRAM = "exec.program"  # runs a program whose effects are not modelled
     EXEC_REMOTE = "exec.remote"  # runs code fetched from the network or decoded at run time
+    EXEC_MUTATE = "exec.mutate"  # an unmodelled program whose words name a destroying or mutating verb
+    SECRET_READ = "secret.read"  # reads a credential store: ssh keys, cloud credentials, .env, keychains
+    NETWORK_SEND = "network.send"  # uploads or writes to another host (POST, scp to a remote, nc to a host)
+    NETWORK_EXFILTRATE = "network.exfiltrate"  # a secret read on the same line as a send to another host
+    NETWORK_SHELL = "network.shell"  # a listener or connection that runs a shell (reverse or bind shell)
     FILE_WRITE = "file.write"  # creates a file or appends to one
     FILE_OVERWRITE = "file.overwrite"  # replaces or truncates existing content, edits in place
     FILE_DELETE = "file.delete"
@@ -77,7 +82,7 @@ class Kind(StrEnum):
     @property
     def mutating(self) -> bool:
         """True when the effect changes anything at all (used by freeze and plan modes)."""
-        return self not in (Kind.READ, Kind.EXEC_TEST)
+        return self not in (Kind.READ, Kind.EXEC_TEST, Kind.SECRET_READ)
 
 
 DESTRUCTIVE_KINDS = frozenset(

@@ -150,15 +150,15 @@ def test_explain_describes_a_plain_spec_command_and_nothing_else() -> None:
 
 
 VOCABULARY_BEYOND_SPECS = [
-    pytest.param("npm uninstall react", Kind.SERVICE_DESTROY, id="npm-uninstall"),
-    pytest.param("npm r react", Kind.SERVICE_DESTROY, id="npm-r-is-uninstall"),
+    pytest.param("npm uninstall react", Kind.EXEC_MUTATE, id="npm-uninstall"),  # local removals: asked mutations
+    pytest.param("npm r react", Kind.EXEC_MUTATE, id="npm-r-is-uninstall"),
     pytest.param("npm rb", Kind.EXEC_BUILD, id="npm-rb-is-rebuild"),
     pytest.param("npm publish --access public", Kind.SERVICE_DESTROY, id="npm-publish"),
-    pytest.param("npm dist-tag rm shop beta", Kind.SERVICE_DESTROY, id="npm-dist-tag-rm"),
+    pytest.param("npm dist-tag rm shop beta", Kind.EXEC_MUTATE, id="npm-dist-tag-rm"),
     pytest.param("npm install delete-empty", Kind.EXEC_BUILD, id="npm-package-named-like-a-verb"),
-    pytest.param("pnpm prune", Kind.SERVICE_DESTROY, id="pnpm-prune"),
+    pytest.param("pnpm prune", Kind.EXEC_MUTATE, id="pnpm-prune"),
     pytest.param("yarn add lodash", Kind.EXEC_BUILD, id="yarn-add"),
-    pytest.param("pip uninstall -y requests", Kind.SERVICE_DESTROY, id="pip-uninstall"),
+    pytest.param("pip uninstall -y requests", Kind.EXEC_MUTATE, id="pip-uninstall"),
     pytest.param("pip install requests", Kind.EXEC_BUILD, id="pip-install"),
     pytest.param("java -jar jenkins-cli.jar -s http://ci delete-job nightly", Kind.SERVICE_DESTROY, id="jenkins-jar"),
     pytest.param("java -jar app.jar", Kind.EXEC_BUILD, id="any-other-jar"),

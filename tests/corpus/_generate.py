@@ -214,7 +214,11 @@ def read_tool_rows() -> list[Row]:
             key = {"Grep": "path", "Glob": "path", "LS": "path", "WebFetch": "url", "WebSearch": "query"}
             arg = key.get(tool, "file_path")
             value = path if arg != "url" else "https://example.com/docs"
-            rows.append({"tool": tool, "tool_input": {arg: value}, "expect": "allow", "note": f"{tool} only reads"})
+            # Reading a credential store's content is `secret.read` (asked); listing names is not.
+            secret = tool in ("Read", "Grep") and path in (".env", "~/.ssh/id_ed25519")
+            note = f"{tool} reads a credential store" if secret else f"{tool} only reads"
+            rows.append({"tool": tool, "tool_input": {arg: value}, "expect": "stop" if secret else "allow",
+                         "note": note})  # fmt: skip
     return rows
 
 
@@ -245,6 +249,10 @@ def families() -> dict[str, list[Row]]:
         "guard": cmd_rows(R.GUARD_STOP, "stop", wraps=ALL_WRAPS, per_row=3)
         + cmd_rows(R.GUARD_ALLOW, "allow", wraps=NO_PRIVILEGE, per_row=2),
         "everyday": cmd_rows(R.EVERYDAY_ALLOW, "allow", wraps=everyday_wraps, per_row=3),
+        "unknown": cmd_rows(R.UNKNOWN_STOP, "stop", wraps=NO_PRIVILEGE, per_row=2, spell=False)
+        + cmd_rows(R.UNKNOWN_ALLOW, "allow", wraps=NO_PRIVILEGE, per_row=2, spell=False),
+        "network": cmd_rows(R.NETWORK_STOP, "stop", wraps=NO_PRIVILEGE, per_row=2, spell=False)
+        + cmd_rows(R.NETWORK_ALLOW, "allow", wraps=NO_PRIVILEGE, per_row=2, spell=False),
         "incidents": cmd_rows(R.INCIDENTS_STOP, "stop", wraps=NO_PRIVILEGE, per_row=3, spell=False)
         + cmd_rows(R.INCIDENTS_ALLOW, "allow", wraps=NO_PRIVILEGE, per_row=3, spell=False),
     }

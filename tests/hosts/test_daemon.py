@@ -54,7 +54,7 @@ def daemon(sock: str) -> Iterator[subprocess.Popen[str]]:
         time.sleep(0.05)
     yield proc
     proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=30)
+    proc.wait(timeout=90)
 
 
 def test_the_daemon_decides_like_the_hook_and_records_each_call(daemon: object, sock: str, project: Path) -> None:

@@ -45,7 +45,9 @@ def analyze_command(
             project_root=project_root or cwd,
             variables=_known_variables(home, cwd, env),
         )
-        return tuple(walker.walk_script(command))
+        from agentguard.analysis.flows import with_exfiltration
+
+        return tuple(with_exfiltration(walker.walk_script(command)))
     except Exception as exc:
         return (Effect.unknown(f"agentguard could not analyse this command ({type(exc).__name__}: {exc})",
                                source=command[:200]),)  # fmt: skip

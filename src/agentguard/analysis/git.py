@@ -7,6 +7,7 @@ can let a leased push to a feature branch through while asking for anything onto
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from agentguard.analysis.paths import absolute
@@ -61,16 +62,42 @@ def git(inv: Invocation, ctx: Context) -> list[Effect]:
             [w for w in inv.words if w not in _config_words(inv)]), ctx)  # fmt: skip
     if not args:
         return [_effect(Kind.READ, "git", "shows git help", inv)]
-    sub, rest = args[0].text, args[1:]
+    sub, rest = args[0].text, [_unabbreviated(w) for w in args[1:]]
+    alias = _aliases(inv).get(sub)
+    if alias is not None:  # `git -c 'alias.wipe=reset --hard' wipe`: the alias's words stand for its name
+        return git(inv.with_words([inv.words[0], *(Word.literal(t) for t in alias.split()), *rest]), ctx)
     inv = Invocation(inv.words, cwd, inv.source, inv.stdin, inv.assignments)
+    if sub in ("credential", "credential-store", "credential-cache") and any(
+        w.text in ("fill", "get") for w in rest
+    ):  # prints the stored password or token for a host
+        return [_effect(Kind.SECRET_READ, "git credentials", f"git {sub} prints stored credentials", inv)]
     if any(w.text in ("--help", "-h") for w in rest):  # `git restore --help` only shows the manual
         return [_effect(Kind.READ, "git", f"shows help for git {sub}", inv)]
     handler = _SUBCOMMANDS.get(sub)
+    hidden = next((w for i, w in enumerate(rest) if not w.known and not GIT_NAME_SOURCES.search(w.why)
+                   and not (i and rest[i - 1].text in VALUE_OPTIONS)), None)  # fmt: skip
+    if hidden is not None and sub in OPTION_SENSITIVE:  # `git branch $name`: $name may be `-D main`
+        return [Effect.unknown(f"git {sub} with a word not known before it runs ({hidden.why})", inv.source),
+                *(handler(rest, inv, ctx) if handler is not None else [])]  # fmt: skip
     if handler is not None:
         return handler(rest, inv, ctx)
     if sub in READ_SUBCOMMANDS:
         return [_effect(Kind.READ, "repository", f"git {sub}", inv)]
     return [_effect(Kind.GIT_WRITE, "repository", f"git {sub}", inv)]
+
+
+# Subcommands where an option hidden in an unknown word (`-D`, `--force`, `--hard`) changes a write into a loss.
+OPTION_SENSITIVE = frozenset(["branch", "tag", "push", "reset", "checkout", "switch", "clean", "stash", "restore",
+                              "rm", "worktree", "update-ref", "reflog", "gc", "filter-branch"])  # fmt: skip
+
+
+# Options whose value an unknown word may be without being an option itself (`--format "$(fmt)"`, `-m "$msg"`).
+VALUE_OPTIONS = frozenset(
+    """--format --sort -m --message -F --file --contains --no-contains --points-at --merged
+    --no-merged -u --set-upstream-to --author --since --until --grep -o --push-option --receive-pack""".split()
+)
+# Substitutions that print a ref name, which never starts with `-`: `git push origin "$(git branch --show-current)"`.
+GIT_NAME_SOURCES = re.compile(r"\$\(\s*git\s+(?:rev-parse\s+--abbrev-ref|branch\s+--show-current|symbolic-ref)")
 
 
 def _skip_globals(inv: Invocation) -> tuple[list[Word], str | None]:
@@ -109,6 +136,32 @@ def _config_words(inv: Invocation) -> list[Word]:
                 out += [args[i], args[i + 1]]
         i += 2 if args[i].text in _GLOBAL_VALUED else 1
     return out
+
+
+# git takes any unambiguous prefix of a long option (`--h` for --hard, `--p=now` for --prune=now); these are
+# the ones that lose work, most dangerous first, so a prefix is read as the worst option it may stand for.
+DANGEROUS_LONGS = ("--hard", "--force", "--force-with-lease", "--prune", "--delete", "--mirror", "--discard-changes",
+                   "--expire", "--expire-unreachable", "--all")  # fmt: skip
+
+
+def _unabbreviated(word: Word) -> Word:
+    name, eq, value = word.text.partition("=")
+    if not name.startswith("--") or len(name) < 3 or name in DANGEROUS_LONGS:
+        return word
+    full = next((d for d in DANGEROUS_LONGS if d.startswith(name)), None)
+    return Word(full + eq + value, word.known, word.why, word.glob) if full else word
+
+
+def _aliases(inv: Invocation) -> dict[str, str]:
+    """Aliases given with `-c alias.NAME=WORDS` (not `!` ones: those are shell code, run above)."""
+    args = list(inv.args)
+    found: dict[str, str] = {}
+    for i, word in enumerate(args[:-1]):
+        if word.text == "-c" and args[i + 1].text.lower().startswith("alias.") and "=" in args[i + 1].text:
+            key, value = args[i + 1].text.split("=", 1)
+            if not value.startswith("!") and value.split()[:1] != [key[6:]]:  # an alias naming itself loops
+                found[key[6:]] = value
+    return found
 
 
 def _config_commands(inv: Invocation) -> list[str]:
@@ -169,9 +222,12 @@ def reset(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
 
 def checkout(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
     texts = _texts(rest)
-    if has_flag(rest, "-b", "-B", "--orphan") and "--" not in texts:
+    creates = has_flag(rest, "-b", "-B", "--orphan")
+    if creates and "--" not in texts and not has_flag(rest, "-f", "--force"):
         return [_effect(Kind.GIT_WRITE, "branch", "git checkout -b creates a branch", inv)]
-    if "--" in texts or "." in texts or has_flag(rest, "-f", "--force", "-p", "--patch"):
+    operands = [t for t in texts if not t.startswith("-")]
+    over_paths = len(operands) > 1 and not creates  # `git checkout main a.txt`: a tree's copy replaces a.txt
+    if "--" in texts or "." in texts or over_paths or has_flag(rest, "-f", "--force", "-p", "--patch"):
         paths = texts[texts.index("--") + 1 :] if "--" in texts else [t for t in texts if not t.startswith("-")]
         target = " ".join(paths) or "working tree"
         return [_effect(Kind.GIT_DISCARD, target, "git checkout over paths discards their changes", inv)]
@@ -188,7 +244,9 @@ def restore(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
 
 
 def clean(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
-    if has_flag(rest, "-n", "--dry-run") or not has_flag(rest, "-f", "--force"):
+    unforced = any(w.text.lower().replace(" ", "") in ("clean.requireforce=false", "clean.requireforce=0")
+                   for w in inv.args)  # fmt: skip
+    if has_flag(rest, "-n", "--dry-run") or not (unforced or has_flag(rest, "-f", "--force")):
         return [_effect(Kind.READ, "untracked files", "git clean dry run", inv)]
     return [_effect(Kind.GIT_DISCARD, "untracked files", "git clean -f deletes untracked files", inv)]
 
@@ -205,12 +263,19 @@ def stash(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
 def branch(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
     texts = _texts(rest)
     names = [t for t in texts if not t.startswith("-")]
-    force_delete = "-D" in texts or (has_flag(rest, "-d", "--delete") and has_flag(rest, "-f", "--force"))
+    # Short flags bundle (`-Dv`), and git takes unambiguous prefixes of long ones (`--del`).
+    bundled = "".join(t[1:] for t in texts if t.startswith("-") and not t.startswith("--"))
+    deleting = "d" in bundled or any(len(t) > 4 and "--delete".startswith(t) for t in texts)
+    force_delete = "D" in bundled or (deleting and ("f" in bundled or "--force" in texts))
     if force_delete:
         return [_effect(Kind.GIT_DELETE, f"branch {n}", "git branch -D deletes an unmerged branch", inv,
                         branch=n) for n in names or ["?"]]  # fmt: skip
     if "-M" in texts or "-C" in texts:
         return [_effect(Kind.GIT_DELETE, "branch", "git branch -M/-C overwrites a branch", inv)]
+    if ("f" in bundled or "--force" in texts) and names:  # moves an existing branch: its own commits may be lost
+        return [_effect(Kind.GIT_DELETE, f"branch {names[0]}", "git branch -f resets a branch", inv)]
+    if deleting and names:  # `git branch -d`/`-vd`: git refuses unless the branch is merged
+        return [_effect(Kind.GIT_WRITE, f"branch {names[0]}", "git branch -d deletes a merged branch", inv)]
     if not names or has_flag(rest, "-l", "--list", "-a", "-r", "-v", "--show-current", "--contains"):
         return [_effect(Kind.READ, "branches", "git branch lists", inv)]
     return [_effect(Kind.GIT_WRITE, "branch", "git branch", inv)]
@@ -302,6 +367,8 @@ def tag(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
         return [_effect(Kind.GIT_DELETE, "tag", "git tag -d deletes a tag", inv)]
     if not rest or has_flag(rest, "-l", "--list"):
         return [_effect(Kind.READ, "tags", "git tag lists", inv)]
+    if has_flag(rest, "-f", "--force"):  # moves an existing tag: whoever fetched it sees it change
+        return [_effect(Kind.GIT_DELETE, "tag", "git tag -f overwrites a tag", inv)]
     return [_effect(Kind.GIT_WRITE, "tag", "git tag", inv)]
 
 

@@ -59,7 +59,7 @@ def pip(inv: Invocation, ctx: Context) -> list[Effect]:
                             source=inv.source)]  # fmt: skip
     verb = next((t for t in texts if not t.startswith("-")), "")
     if destroys(verb):  # the spec vocabulary: `pip uninstall`, `pipx uninstall-all`
-        return [Effect.make(Kind.SERVICE_DESTROY, "python packages", f"{inv.name} {verb} removes installed packages",
+        return [Effect.make(Kind.EXEC_MUTATE, "python packages", f"{inv.name} {verb} removes installed packages",
                             source=inv.source)]  # fmt: skip
     kind = Kind.READ if verb in ("list", "show", "freeze", "check", "search", "index", "--version") else Kind.EXEC_BUILD
     return [Effect.make(kind, "python packages", f"pip {verb}".strip(), source=inv.source)]

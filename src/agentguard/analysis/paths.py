@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob as globmod
 import itertools
 import os
+import re
 import stat
 
 from agentguard.analysis.types import Target, Word
@@ -18,8 +19,30 @@ MAX_GLOB_MATCHES = 2000
 MAX_TEXT_BYTES = 256 * 1024
 
 
+# Devices a write to loses nothing: the null device, the terminal streams.
+DEV_SINKS = frozenset(
+    ["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom"]
+)
+
+
+WINDOWS_DRIVE = re.compile(r"^([A-Za-z]):[\\/]")
+# A Windows user's temp dir in any case (Windows paths are case-insensitive), as Git Bash (`/c/…`) or WSL
+# (`/mnt/c/…`) spell it: written in one case, so the policy's @temp can name it without a regex per letter.
+WINDOWS_TEMP = re.compile(r"^(/mnt)?/([a-z])/users/([^/]+)/appdata/local/temp(?=/|$)", re.IGNORECASE)
+
+
 def absolute(path: str, cwd: str) -> str:
-    return os.path.normpath(os.path.join(cwd, path))
+    """`path` made absolute against `cwd`. A Windows path (`C:\\Users\\x`, `C:/Users/x`, as Git Bash passes them
+    through) is the drive's MSYS spelling, `/c/Users/x`, so the policy judges it as the place it is."""
+    drive = WINDOWS_DRIVE.match(path)
+    if drive is not None:
+        path = f"/{drive.group(1).lower()}/" + path[3:].replace("\\", "/")
+    joined = os.path.normpath(os.path.join(cwd, path))
+    temp = WINDOWS_TEMP.match(joined)
+    if temp is not None:
+        mnt, letter, user = temp.group(1) or "", temp.group(2).lower(), temp.group(3)
+        joined = f"{mnt}/{letter}/Users/{user}/AppData/Local/Temp" + joined[temp.end() :]
+    return joined
 
 
 def target_of(display: str, path: str, *, pattern: bool = False) -> Target:

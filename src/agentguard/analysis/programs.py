@@ -1,10 +1,15 @@
 """What an unmodelled program does, by name: reads, tests, builds, or something we cannot see into.
 
 This only classifies commands no family handler claims. A name missing here is `exec.program`: allowed in
-normal mode (an agent runs its own scripts all day), refused in plan mode and asked in freeze mode.
+normal mode (an agent runs its own scripts all day), refused in plan mode and asked in freeze mode, unless its
+words name a destroying verb (`fastly backend delete`): then it is `exec.mutate` (verbs.py), asked by default.
+A build tool's subcommand that ships or removes packages (`mvn deploy`, `poetry publish`, `pip uninstall`) is
+`exec.mutate` too; its other subcommands stay builds.
 """
 
 from __future__ import annotations
+
+import re
 
 from agentguard.analysis.types import Context, Handler, Invocation
 from agentguard.models import Effect, Kind
@@ -13,13 +18,13 @@ READ_PROGRAMS = frozenset(
     """
     ls ll la dir vdir cat tac head tail less more most bat batcat nl wc grep egrep fgrep rg ag ack zgrep
     zcat bzcat xzcat zless echo printf pwd which whereis type whoami id groups hostname uname uptime date cal
-    env printenv locale stat file du df free ps pstree top htop btop pgrep pidof lsof ss netstat ip ifconfig
+    env printenv locale stat file du df free ps pstree top htop btop pgrep pidof lsof ss netstat
     tree realpath readlink basename dirname diff cmp comm colordiff jq yq xq fx column cut tr uniq fold fmt
     paste join expand unexpand od xxd hexdump strings nm objdump readelf ldd md5sum sha1sum sha256sum
     sha512sum b2sum cksum base32 base64 true false test [ [[ : sleep wait seq yes expr bc dc factor
     man info help apropos whatis tldr history alias jobs fg bg times umask ulimit getconf nproc lscpu lsblk
     lsusb lspci dmesg journalctl last w who finger dig nslookup host ping traceroute tracepath mtr whois
-    curlie httpie xdg-open open tput clear reset stty tty column locate mlocate fd fdfind fzf watch
+    curlie xdg-open open tput clear reset stty tty column locate mlocate fd fdfind fzf watch
     git-lfs sqlite3_analyzer shellcheck hadolint yamllint jsonlint tokei cloc scc wc sort uniq tsort
     awk gawk mawk nawk sed look rev shuf numfmt iconv dos2unix-check envsubst getent id logname users
     gpg-agent ssh-add keychain glow mdcat pandoc-version printenv read set shopt unset declare local
@@ -39,7 +44,7 @@ TEST_PROGRAMS = frozenset(
 BUILD_PROGRAMS = frozenset(
     """
     make gmake cmake ninja meson bazel bazelisk buck gradle gradlew mvn mvnw ant sbt lein clojure clj
-    mix rebar3 stack cabal ghc dune opam go gofmt rustc rustup gcc g++ cc c++ clang clang++ ld as javac java
+    cargo mix rebar3 stack cabal ghc dune opam go gofmt rustc rustup gcc g++ cc c++ clang clang++ ld as javac java
     kotlinc scalac dotnet msbuild nuget swift swiftc xcodebuild pod carthage flutter dart pub composer
     bundle bundler gem pip pip3 pipx poetry pdm hatch rye conda mamba micromamba virtualenv pyenv nvm fnm
     volta corepack npx bunx pnpx tsx ts-node esbuild webpack vite rollup parcel turbo nx lerna rush
@@ -62,6 +67,51 @@ def classify(name: str) -> Kind:
     if name in BUILD_PROGRAMS:
         return Kind.EXEC_BUILD
     return Kind.EXEC_PROGRAM
+
+
+# Subcommands of build tools and package managers that publish, deploy or remove what others depend on.
+SHIPPING_VERBS = frozenset(
+    "publish unpublish deploy undeploy uninstall delete purge destroy drop prune yank deprecate".split()
+)
+
+
+def verb_effects(kind: Kind, inv: Invocation) -> list[Effect]:
+    """What an unmodelled program's verbs add: any destroying verb for an unknown program, a shipping
+    subcommand for a build tool; nothing for reads and checks (their words are patterns and file names)."""
+    if kind == Kind.EXEC_PROGRAM:
+        from agentguard.analysis import verbs
+
+        return verbs.unmodelled_list(inv)
+    if kind == Kind.EXEC_BUILD:
+        return shipping(inv)
+    return []
+
+
+def shipping(inv: Invocation) -> list[Effect]:
+    """`mvn deploy`, `poetry publish`, `npm unpublish`, `pip3 uninstall x`: the subcommand ships or removes."""
+    words = [w.text for w in inv.args if not w.text.startswith("-")][:2]
+    verb = next((w for w in words if w in SHIPPING_VERBS or w.split(":")[-1] in SHIPPING_VERBS), None)
+    if verb is None:
+        return []
+    return [Effect.make(Kind.EXEC_MUTATE, f"{inv.name} {verb}", f"{inv.name} {verb} publishes or removes packages",
+                        source=inv.source)]  # fmt: skip
+
+
+# fzf's actions that run a command on the selection: `--bind 'enter:execute(rm {})'`, `become(…)`.
+FZF_RUNS = re.compile(r"(?:execute|execute-silent|become|reload|reload-sync)[(\[{<](.*?)[)\]}>](?:\+|,|$)")
+FZF_FIELD = re.compile(r"\{[^{}\s]*\}")
+
+
+def fzf_actions(inv: Invocation) -> list[str]:
+    """The shell code fzf's key bindings run, with the selection (`{}`, `{+}`, `{q}`) as an unknown value."""
+    found: list[str] = []
+    for i, word in enumerate(inv.args):
+        text = word.text
+        value = text.split("=", 1)[1] if text.startswith("--bind=") else (
+            inv.args[i + 1].text if text == "--bind" and i + 1 < len(inv.args) else "")  # fmt: skip
+        for match in FZF_RUNS.finditer(value):
+            found.append(FZF_FIELD.sub('"$__fzf_selection"', match.group(1)))
+    return found
 
 
 # ---- package scripts: `npm run X` runs the shell code package.json names X --------------------------------
@@ -119,7 +169,7 @@ def _package_management(inv: Invocation, verbs: list[str]) -> list[Effect]:
         detail = f"{said}: changes what a public registry serves, which cannot be taken back"
         return [Effect.make(Kind.SERVICE_DESTROY, "packages", detail, source=inv.source)]
     if verbs and (destroys(verbs[0]) or (verbs[0] in PACKAGE_GROUPS and len(verbs) > 1 and destroys(verbs[1]))):
-        return [Effect.make(Kind.SERVICE_DESTROY, "packages", f"{said} removes", source=inv.source)]
+        return [Effect.make(Kind.EXEC_MUTATE, "packages", f"{said} removes", source=inv.source)]
     return [
         Effect.make(Kind.EXEC_BUILD, "packages", f"{inv.name} {verbs[0] if verbs else ''}".strip(), source=inv.source)
     ]

@@ -17,7 +17,7 @@ import os
 import tree_sitter
 from tree_sitter import Node
 
-from agentguard.analysis import dispatch, grammar, paths, pipes, stdout
+from agentguard.analysis import dispatch, grammar, paths, pipes, stdout, watch
 from agentguard.analysis.grammar import node_text as _text
 from agentguard.analysis.types import CONTEXT_VARIABLES, Invocation, Stdin, Target, Word
 from agentguard.analysis.words import Expander
@@ -60,6 +60,12 @@ class Walker:
         self.effects: list[Effect] = []
         self.calls: list[str] = []  # functions whose body is being walked (a recursive call is not followed)
         self.dirs: list[str | None] = []  # the pushd stack
+        # Words tree-sitter hung on a redirect (`rm -rf >/dev/null /`: `/` is rm's argument, not the file's).
+        self.stray_arguments: list[Node] = []
+        # Per function call being walked: the values `local` names had before, put back when it returns.
+        self.local_frames: list[dict[str, str | None]] = []
+        self.unset_before: set[str] = set()
+        self.network_fds: dict[str, str] = {}  # descriptors `exec N<>/dev/tcp/…` connected, to their path
 
     @property
     def too_deep(self) -> bool:
@@ -182,6 +188,7 @@ class Walker:
         pipes.redirected_statement(self, node, stdin)
 
     def _visit_command(self, node: Node, stdin: Stdin) -> None:
+        stray, self.stray_arguments = self.stray_arguments, []  # taken before a $(…) inside runs a command
         expander = self.expander()
         assignments: list[tuple[str, str]] = []
         words: list[Word] = []
@@ -196,6 +203,7 @@ class Walker:
                 words.extend(expander.expand(c) for c in child.named_children)
             else:
                 words.append(expander.expand(child))
+        words.extend(expander.expand(c) for c in stray)
         own_stdin = pipes.stdin_from(self, redirects) or stdin
         source = _text(node)
         for redirect in redirects:
@@ -203,9 +211,27 @@ class Walker:
         if not words:
             for name, value in assignments:
                 self.variables[name] = value
+                self._code_variable(name, value, source)
             return
         inv = Invocation(tuple(words), self.cwd, source, own_stdin, self._environment(assignments))
+        if assignments:
+            from agentguard.analysis import code_variables
+
+            for name, value in assignments:
+                if not value and name in watch.SEARCH_PATHS:
+                    value = code_variables.written_value(name, source) or ""
+                self.effects.extend(code_variables.effects_of(self, name, value, inv))
         self.effects.extend(dispatch.command(self, inv))
+
+    def _code_variable(self, name: str, value: str | None, source: str) -> None:
+        """`export PAGER='sh -c …'`: judged where it is set, since any later program may run it."""
+        if name in watch.WATCHED_VARIABLES:
+            from agentguard.analysis import code_variables
+
+            inv = Invocation((), self.cwd, source)
+            if value is None and name in watch.SEARCH_PATHS:  # `PATH=/tmp/x:$PATH`: its known head
+                value = code_variables.written_value(name, source)
+            self.effects.extend(code_variables.effects_of(self, name, value, inv))
 
     def _environment(self, prefixes: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
         """What the command's environment says about where it runs (see Invocation.assignments)."""
@@ -215,19 +241,61 @@ class Walker:
     def _visit_variable_assignment(self, node: Node, stdin: Stdin) -> None:
         name, value = self._assignment(node, self.expander())
         self.variables[name] = value
+        self._code_variable(name, value, _text(node))
 
     def _visit_declaration_command(self, node: Node, stdin: Stdin) -> None:
         expander = self.expander()
+        # `declare -n ref=x` (a name reference), -l/-u/-c (case changed on every assignment), -i (arithmetic):
+        # the value later read is not the text written here.
+        hidden = any(c.type == "word" and _text(c).startswith(("-", "+")) and set(_text(c)[1:]) & set("nluci")
+                     for c in node.named_children)  # fmt: skip
+        keyword = node.children[0].type if node.children else ""
+        scoped = (
+            keyword in ("local", "declare", "typeset")
+            and bool(self.local_frames)
+            and not any(c.type == "word" and _text(c).startswith("-") and "g" in _text(c) for c in node.named_children)
+        )
         for child in node.named_children:
+            if scoped and child.type in ("variable_assignment", "variable_name"):
+                self._remember_outer(_text(child.child_by_field_name("name") or child))
             if child.type == "variable_assignment":
                 name, value = self._assignment(child, expander)
-                self.variables[name] = value
+                self.variables[name] = None if hidden else value
+                self._code_variable(name, value, _text(node))
             elif child.type == "variable_name":
-                self.variables.setdefault(_text(child), None)
+                self.variables[_text(child)] = None if hidden else self.variables.get(_text(child))
+
+    def _remember_outer(self, name: str) -> None:
+        """`local NAME`: the caller's NAME comes back when the function returns."""
+        frame = self.local_frames[-1]
+        if name not in frame and name not in self.unset_before:
+            if name in self.variables:
+                frame[name] = self.variables[name]
+            else:
+                frame[name] = None
+                self.unset_before.add(name)
+
+    def return_from_function(self) -> None:
+        frame = self.local_frames.pop()
+        for name, value in frame.items():
+            if name in self.unset_before:
+                self.variables.pop(name, None)
+                self.unset_before.discard(name)
+            else:
+                self.variables[name] = value
 
     def _visit_unset_command(self, node: Node, stdin: Stdin) -> None:
         for child in node.named_children:
             self.variables[_text(child)] = None  # unset: "" at run time, which `rm -rf "$X/"` makes `/`
+
+    def _visit_while_statement(self, node: Node, stdin: Stdin) -> None:
+        if _endless_spawner(node):
+            self.effects.append(Effect.make(Kind.SYSTEM_DESTROY, "processes", "fork bomb: an endless loop that "
+                                            "starts a background job each time round", source=_text(node)))  # fmt: skip
+        for child in node.named_children:
+            self.visit(child, NO_STDIN)
+
+    _visit_c_style_for_statement = _visit_while_statement
 
     def _visit_function_definition(self, node: Node, stdin: Stdin) -> None:
         name_node = node.child_by_field_name("name")
@@ -322,3 +390,31 @@ def _is_fork_bomb(name: str, body: Node) -> bool:
                 calls += 1
         stack.extend(node.named_children)
     return calls >= 2 or (calls == 1 and "&" in _text(body))
+
+
+ALWAYS_TRUE = frozenset(["true", ":", "[ true ]", "[ 1 ]", "[[ 1 ]]", "[[ true ]]", "(( 1 ))", "((1))"])
+ALWAYS_FALSE = frozenset(["false", "[ ]", "! true", "[[ 0 -eq 1 ]]"])
+
+
+def _endless_spawner(node: Node) -> bool:
+    """`while true; do work & done`, `until false; …`, `for ((;;)); …` with a background job in the body: new
+    processes without end, as a fork bomb makes them."""
+    body = node.child_by_field_name("body")
+    if body is None or not any(c.type == "&" for c in _all_nodes(body)):
+        return False
+    if node.type == "c_style_for_statement":
+        return node.child_by_field_name("condition") is None
+    condition = node.child_by_field_name("condition")
+    text = " ".join(_text(condition).rstrip(";").split()) if condition is not None else ""
+    keyword = node.children[0].type if node.children else "while"
+    return text in (ALWAYS_FALSE if keyword == "until" else ALWAYS_TRUE)
+
+
+def _all_nodes(node: Node) -> list[Node]:
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(current.children)
+    return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,8 @@ ENV_EMITTERS = frozenset(
     keychain:--eval thefuck:--alias pip:completion npm:completion kubectl:completion gh:completion
     helm:completion register-python-argcomplete devbox:shellenv nix:print-dev-env pdm:venv poetry:env""".split()
 )
-UNKNOWN_ALIAS = "__agentguard_unknown_alias__"  # an alias whose text is not known
+UNKNOWN_ALIAS = "__agentguard_unknown_alias__"
+STDIN_FILES = frozenset(["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0", "-"])  # an alias whose text is not known
 
 # ---- shell code -------------------------------------------------------------------------------------
 
@@ -52,13 +54,14 @@ def _shell_code(walker: Walker, inv: Invocation) -> list[Effect]:
     i = 0
     while i < len(args):
         text = args[i].text
-        if text in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
+        # `-o NAME` takes the next word, bundled too (`bash -euo pipefail`).
+        if text in ("--rcfile", "--init-file") or (text[:1] in "-+" and text[1:2] != "-" and text[-1:] in "oO"):
             i += 2
             continue
         if text.startswith("-") and "c" in text[1:] and not text.startswith("--"):
             if i + 1 >= len(args):
                 return [Effect.unknown("shell -c without a script", inv.source)]
-            script_word = args[i + 1]
+            script_word = args[i + 2] if args[i + 1].text == "--" and i + 2 < len(args) else args[i + 1]
             break
         if text.startswith("-") and not text.startswith("--") and "s" in text[1:]:
             return shell_stdin(walker, inv)  # `bash -s -- ARGS`: code on stdin, the rest are its arguments
@@ -67,6 +70,8 @@ def _shell_code(walker: Walker, inv: Invocation) -> list[Effect]:
             continue
         if text == "--":
             i += 1
+        if i < len(args) and args[i].text in STDIN_FILES:  # `bash -`, `sh /dev/stdin`: the script is stdin
+            return shell_stdin(walker, inv)
         return _shell_file(walker, inv, args[i:]) if i < len(args) else shell_stdin(walker, inv)
     if script_word is None:
         return shell_stdin(walker, inv)
@@ -79,6 +84,8 @@ def _shell_file(walker: Walker, inv: Invocation, rest: Iterable[Word]) -> list[E
     script_word = next(iter(rest))
     if not script_word.known:
         return [Effect.unknown(f"runs a script whose name is not known ({script_word.why})", inv.source)]
+    if script_word.glob is not None:  # `find . | xargs bash`: whichever file comes first runs as a script
+        return [Effect.unknown(f"runs files matched at run time ({script_word.text}) as shell scripts", inv.source)]
     if script_word.text.startswith("/dev/fd/") or script_word.text.startswith("/proc/self/fd/"):
         return [Effect.unknown("runs shell code from a process substitution", inv.source)]
     script = walker.read_text(script_word.text, inv.cwd)
@@ -201,6 +208,8 @@ def _source(walker: Walker, inv: Invocation) -> list[Effect]:
     if not inv.args:
         return []
     word = inv.args[0]
+    if word.text in STDIN_FILES:  # `. /dev/stdin <<< CODE`, `source /dev/stdin < /dev/tcp/…`: the code is stdin
+        return shell_stdin(walker, inv)
     script = walker.read_text(word.text, inv.cwd) if word.known else None
     if script is None:
         if not word.known or not exists(word, inv):
@@ -238,7 +247,31 @@ def _alias(walker: Walker, inv: Invocation) -> list[Effect]:
     return [Effect.make(Kind.READ, "aliases", "defines or lists aliases", source=inv.source)]
 
 
+def _hash(walker: Walker, inv: Invocation) -> list[Effect]:
+    """`hash -p /bin/mv wipe` makes `wipe` run /bin/mv: an alias by another name. Else it only lists or
+    forgets remembered paths."""
+    args = [w for w in inv.args if w.text != "--"]
+    if args and args[0].text == "-p":
+        if len(args) < 3 or not all(w.known for w in args[1:3]):
+            return [Effect.unknown("hash -p maps a name to a program not known before it runs", inv.source)]
+        walker.aliases[args[2].text] = shlex.quote(args[1].text)
+    return [Effect.make(Kind.READ, "hash", "remembers or lists command paths", source=inv.source)]
+
+
+def _coproc(walker: Walker, inv: Invocation) -> list[Effect]:
+    """`coproc CMD`, `coproc NAME { CMD; }`: CMD runs now, in the background. (tree-sitter-bash does not know
+    the keyword: it sees `coproc` as a command name and cuts a braced body at its first `;`.)"""
+    words = list(inv.args)
+    if len(words) > 1 and words[0].text.isidentifier() and words[1].text == "{":
+        words = words[1:]
+    words = [w for w in words if w.text not in ("{", "}")]
+    if not words:
+        return [Effect.unknown("coproc with a body that is not a simple command", inv.source)]
+    return walker.run(inv.with_words(words))
+
+
 BUILTINS: dict[str, Callable[[Walker, Invocation], list[Effect]]] = {
+    "coproc": _coproc, "hash": _hash,
     "cd": _cd, "pushd": _pushd, "popd": _popd, "eval": _eval, "source": _source, ".": _source, "trap": _trap,
     "read": _read, "xargs": _xargs, "parallel": _xargs, "alias": _alias,
 }  # fmt: skip

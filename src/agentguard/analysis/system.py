@@ -76,7 +76,8 @@ def services(inv: Invocation, ctx: Context) -> list[Effect]:
         critical = [u for u in units if u.removesuffix(".service") in CRITICAL_SERVICES]
         if critical:
             return _effect(Kind.SYSTEM_DESTROY, ", ".join(critical), f"{verb}s a critical service", inv)
-        return _effect(Kind.EXEC_PROGRAM, ", ".join(units) or "services", f"{verb}s services", inv)
+        # Takes a service down until someone starts it again: asked, like any unmodelled destroying verb.
+        return _effect(Kind.EXEC_MUTATE, ", ".join(units) or "services", f"{verb}s services", inv)
     if verb in ("status", "show", "list-units", "list-unit-files", "is-active", "is-enabled", "cat", ""):
         return _effect(Kind.READ, "services", "reads service state", inv)
     return _effect(Kind.EXEC_PROGRAM, ", ".join(units) or "services", f"{verb} services", inv)

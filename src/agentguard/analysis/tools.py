@@ -36,7 +36,7 @@ READ_TOOLS = frozenset(
 
 def tool_effects(tool: str, tool_input: Mapping[str, Any], cwd: str, home: str) -> list[Effect]:
     if tool in READ_TOOLS:
-        return [Effect.make(Kind.READ, tool, f"{tool} tool")]
+        return [Effect.make(Kind.READ, tool, f"{tool} tool"), *_secret_reads(tool, tool_input, cwd, home)]
     key = FILE_TOOLS.get(tool)
     if key is None:
         return [Effect.unknown(f"tool {tool!r} is not modelled by agentguard", source=tool)]
@@ -55,3 +55,25 @@ def tool_effects(tool: str, tool_input: Mapping[str, Any], cwd: str, home: str) 
         Effect.make(kind, raw, detail, source=f"{tool} {raw}", path=target.path, real_path=target.real,
                     exists=target.exists, size=target.size, is_dir=target.is_dir)
     ]  # fmt: skip
+
+
+# The inputs of the read tools that name what they read: Read's file, Grep's path and file filter, Glob's pattern.
+READ_TOOL_PATHS = {"Read": ("file_path",), "NotebookRead": ("notebook_path",), "Grep": ("path", "glob"),
+                   "Glob": ("pattern", "path"), "LS": ("path",)}  # fmt: skip
+
+
+def _secret_reads(tool: str, tool_input: Mapping[str, Any], cwd: str, home: str) -> list[Effect]:
+    """Read, Grep and Glob of a credential store (`~/.ssh/id_rsa`, `.env`) are `secret.read`, as `cat` is."""
+    from agentguard.analysis.secrets import is_secret
+
+    effects: list[Effect] = []
+    for key in READ_TOOL_PATHS.get(tool, ()):
+        raw = tool_input.get(key)
+        if not isinstance(raw, str) or not raw:
+            continue
+        expanded = home + raw[1:] if raw == "~" or raw.startswith("~/") else raw
+        path = absolute(expanded, cwd)
+        if is_secret(path) and not (tool == "LS" or (tool == "Glob" and key == "path")):
+            effects.append(Effect.make(Kind.SECRET_READ, raw, f"{tool} reads a credential store",
+                                       source=f"{tool} {raw}", path=path))  # fmt: skip
+    return effects

@@ -176,8 +176,11 @@ def has_flag(args: Sequence[Word], *names: str) -> bool:
         text = word.text
         if text == "--":
             break
-        if text in longs or text.split("=", 1)[0] in longs:
+        name = text.split("=", 1)[0]
+        if name in longs:
             return True
+        if len(name) >= 5 and name.startswith("--") and any(n.startswith(name) for n in longs):
+            return True  # GNU getopt takes an unambiguous prefix: `--rec` is `--recursive`
         if shorts and text.startswith("-") and not text.startswith("--") and shorts & set(text[1:]):
             return True
     return False

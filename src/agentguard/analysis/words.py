@@ -8,6 +8,8 @@ reports an unknown effect instead of guessing (`rm -rf "$DIR"/` must never be re
 from __future__ import annotations
 
 import glob as globmod
+import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -202,11 +204,22 @@ def _take(text: str, start: int, allowed: str, limit: int) -> str:
     return text[start:end]
 
 
+def _user_home(pieces: list[_Piece]) -> list[_Piece]:
+    """`~alice/x` is alice's home, as bash resolves it on this machine (left as text when there is no alice)."""
+    count = 1
+    while count < len(pieces) and not pieces[count].quoted and pieces[count].text != "/":
+        count += 1
+    name = "".join(p.text for p in pieces[1:count])
+    if not re.fullmatch(r"[a-z_][a-z0-9_.-]*", name):
+        return pieces
+    found = os.path.expanduser("~" + name)
+    return pieces if found == "~" + name else [_Piece(found, True), *pieces[count:]]
+
+
 def _assemble(pieces: list[_Piece], home: str) -> Word:
     if pieces and not pieces[0].quoted and pieces[0].text == "~":
         rest = "".join(p.text for p in pieces[1:2])
-        if rest in ("", "/"):
-            pieces = [_Piece(home, True), *pieces[1:]]
+        pieces = [_Piece(home, True), *pieces[1:]] if rest in ("", "/") else _user_home(pieces)
     text = "".join(p.text for p in pieces)
     if not any(not p.quoted and p.text in GLOB_CHARS for p in pieces) and not any(
         not p.quoted and GLOB_CHARS & set(p.text) for p in pieces

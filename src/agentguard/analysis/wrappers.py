@@ -8,6 +8,7 @@ it had been typed; what the wrapper adds (a new cwd for `env -C`, a profile for 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -49,7 +50,9 @@ SPECS: dict[str, Spec] = {
     "stdbuf": _spec("-i --input -o --output -e --error"),
     "setsid": _spec(),
     "chrt": _spec(operands=1),
-    "taskset": _spec("-c --cpu-list", operands=1),
+    "taskset": _spec(operands=1),  # -c only changes how the mask operand is read
+    "prlimit": _spec("-p --pid -o --output", separator="--"),
+    "arch": _spec("-arch -e -d"),
     "unbuffer": _spec(),
     "caffeinate": _spec("-t -w"),
     "command": _spec(reads_only="-v -V"),
@@ -191,7 +194,7 @@ def unwrap(words: Sequence[Word], name: str) -> Unwrapped | None:
             break
         if text in spec.reads_only or text.split("=", 1)[0] in spec.reads_only:
             return Unwrapped(reads_only=True)
-        i += 2 if text in spec.valued else 1
+        i += 2 if text in spec.valued or _bundled_value_follows(text, spec.valued) else 1
     operands = rest[i : i + spec.operands]
     inner = tuple(rest[i + spec.operands :])
     if inner and inner[0].text in ("--", spec.separator):  # `aws-vault exec PROFILE -- cmd`: after the operands
@@ -205,6 +208,26 @@ def unwrap(words: Sequence[Word], name: str) -> Unwrapped | None:
     return Unwrapped(words=inner, chdir=chdir, context=context)
 
 
+def _split_string(value: Word, rest: Sequence[Word], assignments: list[tuple[str, str]]) -> Unwrapped:
+    """`env -S 'A=1 cmd args'`: the string is split into env's own arguments, then parsed again."""
+    if not value.known:
+        return Unwrapped(words=(value,), assignments=tuple(assignments))
+    split = tuple(Word.literal(t) for t in value.text.split())
+    nested = _unwrap_env(split + tuple(rest))
+    return dataclasses.replace(nested, assignments=tuple(assignments) + nested.assignments)
+
+
+def _bundled_value_follows(text: str, valued: frozenset[str]) -> bool:
+    """`timeout -vk 1s 5 CMD`: short flags run together, the last one taking the next word as its value (as
+    getopt reads them); `-vsKILL` carries its value inside the word."""
+    if text.startswith("--") or len(text) < 3 or text in valued:
+        return False
+    for j, char in enumerate(text[1:], 1):
+        if f"-{char}" in valued:
+            return j == len(text) - 1
+    return False
+
+
 def _unwrap_env(args: Sequence[Word]) -> Unwrapped:
     assignments: list[tuple[str, str]] = []
     chdir: str | None = None
@@ -214,14 +237,17 @@ def _unwrap_env(args: Sequence[Word]) -> Unwrapped:
         if text in ("-u", "--unset", "-C", "--chdir", "-S", "--split-string") and i + 1 < len(args):
             if text in ("-C", "--chdir"):
                 chdir = args[i + 1].text
-            if text in ("-S", "--split-string"):
-                split = tuple(Word.literal(t) for t in args[i + 1].text.split())
-                return Unwrapped(words=split + tuple(args[i + 2 :]), assignments=tuple(assignments))
+            if text in ("-S", "--split-string"):  # the string is env's own arguments: more options, VAR=value…
+                return _split_string(args[i + 1], args[i + 2 :], assignments)
             i += 2
         elif text.startswith("--chdir="):
             chdir = text.split("=", 1)[1]
             i += 1
-        elif text.startswith("-") and text != "-":
+        elif text.startswith(("--split-string=", "-S")) and text not in ("-S",):  # `env -S"CMD"`, attached
+            value = text.split("=", 1)[1] if text.startswith("--") else text[2:]
+            glued = Word(value, args[i].known, args[i].why)
+            return _split_string(glued, args[i + 1 :], assignments)
+        elif text.startswith("-"):  # `env -` is `env -i`
             i += 1
         elif "=" in text and not text.startswith("="):
             key, value = text.split("=", 1)

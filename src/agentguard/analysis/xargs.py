@@ -36,6 +36,8 @@ def inner_commands(inv: Invocation) -> list[Invocation]:
             replace = text.split("=", 1)[1] or "{}"
         i += 2 if text in valued else 1
     command = args[i:]
+    if inv.name == "parallel" and replace is None:  # parallel's replacement string is {} without asking
+        replace = "{}"
     if inv.name == "parallel" and ":::" in [w.text for w in command]:
         split = [w.text for w in command].index(":::")
         template, values = command[:split], [w for w in command[split + 1 :] if w.text != ":::"]

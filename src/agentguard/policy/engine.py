@@ -46,7 +46,16 @@ def _default_reason(effect: Effect, verdict: Verdict) -> str:
         return "cannot tell what this does"
     if verdict == Verdict.ALLOW:
         return "ordinary work"
+    specific = {
+        "exec.mutate": "a program agentguard does not model, named with a destroying verb",
+        "network.send": "sends data to another host",
+        "network.exfiltrate": "sends a secret to another host",
+        "network.shell": "hands a shell to a network peer",
+    }.get(effect.kind.value)
+    if specific is not None:
+        return specific
     return {
+        "secret": "reads credentials",
         "git": "loses work or rewrites history",
         "db": "destroys data",
         "system": "catastrophic for the machine",

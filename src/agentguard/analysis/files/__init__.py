@@ -9,7 +9,7 @@ from __future__ import annotations
 from agentguard.analysis.files.common import split_args
 from agentguard.analysis.files.copy import cp, create, ln, mv, perms, rsync, tee
 from agentguard.analysis.files.edit import awk, editor, patch, sed, sort
-from agentguard.analysis.files.fetch import device_tool, download, extract
+from agentguard.analysis.files.fetch import archive, device_tool, download
 from agentguard.analysis.files.remove import dd, rm, shred, trash, truncate
 from agentguard.analysis.files.search import fd, find, find_pattern
 from agentguard.analysis.types import Handler
@@ -22,7 +22,7 @@ HANDLERS: dict[str, Handler] = {
     "chmod": perms, "chown": perms, "chgrp": perms, "sed": sed, "rsync": rsync, "find": find,
     "mkfs": device_tool, "wipefs": device_tool, "fdisk": device_tool, "sfdisk": device_tool,
     "parted": device_tool, "gdisk": device_tool, "sgdisk": device_tool, "mkswap": device_tool,
-    "tar": extract, "unzip": extract, "curl": download, "wget": download, "sort": sort,
+    "tar": archive, "unzip": archive, "curl": download, "wget": download, "sort": sort,
     "patch": patch, "split": create, "csplit": create, "trash": trash, "trash-put": trash, "gio": trash,
     "rimraf": rm, "del": rm, "del-cli": rm, "sponge": tee, "awk": awk, "gawk": awk, "mawk": awk, "nawk": awk,
     "busybox-awk": awk, "vim": editor, "vi": editor, "nvim": editor, "ex": editor, "ed": editor,

@@ -11,6 +11,7 @@ from agentguard.analysis.files.common import (
     overwrite_if_exists,
     split_args,
 )
+from agentguard.analysis.paths import DEV_SINKS
 from agentguard.analysis.types import Context, Invocation, Word, has_flag, option_value
 from agentguard.models import Effect, Kind
 
@@ -88,6 +89,8 @@ def ln(inv: Invocation, ctx: Context) -> list[Effect]:
 
 def tee(inv: Invocation, ctx: Context) -> list[Effect]:
     options, operands = split_args(inv.args)
+    # The terminal streams and the null device hold nothing to lose: `… | tee /dev/null` writes no file.
+    operands = [w for w in operands if not (w.known and (w.text in DEV_SINKS or w.text.startswith("/dev/fd/")))]
     if has_flag(options, "-a", "--append"):
         return each(ctx, Kind.FILE_WRITE, operands, inv, "appends to")
     return [e for w in operands for e in overwrite_if_exists(ctx, w, inv, "overwritten by tee")]
@@ -127,13 +130,20 @@ def rsync(inv: Invocation, ctx: Context) -> list[Effect]:
     if len(operands) < 2:
         return [Effect.make(Kind.READ, "rsync", "lists", source=inv.source)]
     dest = operands[-1]
-    if ":" in dest.text.split("/", 1)[0]:
-        return [Effect.make(Kind.EXEC_PROGRAM, dest.text, "copies to a remote host", source=inv.source)]
+    if has_flag(options, "-n", "--dry-run") or any(o.text.startswith("-") and not o.text.startswith("--")
+                                                   and "n" in o.text for o in options):  # fmt: skip
+        return [Effect.make(Kind.READ, dest.text, "rsync --dry-run only lists", source=inv.source)]
+    remote = ":" in dest.text.split("/", 1)[0]
     if any(o.text == "--remove-source-files" for o in options):
         return each(ctx, Kind.FILE_DELETE, operands[:-1], inv, "deletes the files it copies "
                      "(rsync --remove-source-files)", recursive=True)  # fmt: skip
+    if remote:  # what it sends is network.send (network.py); nothing here changes
+        return [Effect.make(Kind.READ, dest.text, "copies to a remote host", source=inv.source)]
     deleting = any(o.text.startswith("--delete") for o in options)
     if deleting:
         return ctx.file_effects(Kind.FILE_DELETE, dest, inv, "deletes files missing from the source "
                                 "(rsync --delete)", recursive=True)  # fmt: skip
-    return ctx.file_effects(Kind.FILE_OVERWRITE, dest, inv, "overwritten by rsync")
+    # rsync writes into the destination directory (`/dest/` is not replaced, its files are): `/dest/*`, so that
+    # `rsync -a src/ /` reaches `/*` while `rsync -a /src/ /dest/` is judged by where /dest is.
+    into = Word.literal(dest.text.rstrip("/") + "/*") if dest.text.endswith("/") else dest
+    return ctx.file_effects(Kind.FILE_OVERWRITE, into, inv, "overwritten by rsync")

@@ -30,6 +30,54 @@ def device_tool(inv: Invocation, ctx: Context) -> list[Effect]:
             for d in devices]  # fmt: skip
 
 
+# tar options whose value is a program tar runs: a compressor, a per-member command, a checkpoint action.
+TAR_PROGRAMS = ("-I", "--use-compress-program", "--to-command", "--info-script", "-F", "--new-volume-script",
+                "--rsh-command", "--rmt-command")  # fmt: skip
+
+
+def archive(inv: Invocation, ctx: Context) -> list[Effect]:
+    """tar and unzip: what they extract or pack, plus the programs tar is told to run and the remote archive
+    a `-f HOST:FILE` names (tar talks to it over rsh/ssh)."""
+    effects = extract(inv, ctx)
+    if inv.name != "tar":
+        return effects
+    for code in _tar_programs(inv.args):
+        effects += ctx.shell(code, inv) if code is not None else [Effect.unknown(
+            "tar runs a program not known before it runs", inv.source)]  # fmt: skip
+    target = option_value(inv.args, "-f", "--file") or _bundled_file(inv.args)
+    host = target.split(":", 1)[0] if target and ":" in target and not target.startswith(("/", ".")) else None
+    if host:
+        effects.append(Effect.make(Kind.NETWORK_SEND, host.rsplit("@", 1)[-1], f"tar writes its archive to {target}",
+                                   source=inv.source, context={"host": host.rsplit("@", 1)[-1]}))  # fmt: skip
+    if any(w.text == "--delete" for w in inv.args) and target:
+        effects += overwrite_if_exists(ctx, Word.literal(target), inv, "tar --delete removes members from")
+    return effects
+
+
+def _tar_programs(args: Sequence[Word]) -> list[str | None]:
+    found: list[str | None] = []
+    for i, word in enumerate(args):
+        text = word.text
+        name, _, value = text.partition("=")
+        bundle = text.startswith("-") and not text.startswith("--") and text[-1:] in ("I", "F")  # `-cI CMD`
+        if (text in TAR_PROGRAMS or bundle) and i + 1 < len(args):
+            found.append(args[i + 1].text if args[i + 1].known else None)
+        elif name in TAR_PROGRAMS and value:
+            found.append(value if word.known else None)
+        elif name == "--checkpoint-action" and value.startswith(("exec=", "exec:")):
+            found.append(value[5:] if word.known else None)
+    return found
+
+
+def _bundled_file(args: Sequence[Word]) -> str | None:
+    """`tar -czf OUT`, `tar czf OUT`: f last in the first bundle takes the next word."""
+    for i, word in enumerate(args[:-1]):
+        text = word.text
+        if not text.startswith("--") and text.rstrip("vz").endswith("f") and (i == 0 or text.startswith("-")):
+            return args[i + 1].text
+    return None
+
+
 def extract(inv: Invocation, ctx: Context) -> list[Effect]:
     """Archive extraction overwrites files of the same name in the destination."""
     texts = [w.text for w in inv.args]
@@ -75,8 +123,10 @@ def _tar_members(args: Sequence[Word]) -> list[Word]:
 
 def download(inv: Invocation, ctx: Context) -> list[Effect]:
     """curl/wget save to a file only when told to (-o/-O); the download itself is a read."""
+    short = "o" if inv.name == "curl" else "O"
     out = option_value(inv.args, "-o", "--output") if inv.name == "curl" else option_value(
         inv.args, "-O", "--output-document")  # fmt: skip
+    out = out or _bundled_value(inv.args, short)
     method = option_value(inv.args, "-X", "--request")
     effects = [Effect.make(Kind.READ, "network", "downloads", source=inv.source)]
     if method and method.upper() == "DELETE":
@@ -98,3 +148,12 @@ def _saves_remote_name(inv: Invocation) -> bool:
         return not any(t in ("--spider", "-q-O-", "-qO-") or t.startswith("-O") for t in texts)
     return any(t in ("-O", "--remote-name", "--remote-name-all") or (t.startswith("-") and not t.startswith("--")
                and "O" in t[1:]) for t in texts)  # fmt: skip
+
+
+def _bundled_value(args: Sequence[Word], short: str) -> str | None:
+    """`wget -qO FILE`, `curl -sSLo FILE`: the output option last in a bundle of short flags takes the next word."""
+    for i, word in enumerate(args[:-1]):
+        text = word.text
+        if text.startswith("-") and not text.startswith("--") and len(text) > 2 and text.endswith(short):
+            return args[i + 1].text
+    return None
