@@ -44,3 +44,20 @@ def test_plans_and_reads_stay_allowed(decide: Decide, project: Path) -> None:
     assert plan.verdict == Verdict.ASK and not any(m.rule == "guard-self-protection" for m in plan.matches)
     assert decide("cat .claude/settings.json").verdict == Verdict.ALLOW
     assert decide(f"ls {install_dir()}/bin").verdict == Verdict.ALLOW
+
+
+@pytest.mark.parametrize("command", ["cat {keys}/admin.key", "head -c 64 {keys}/agent.key", "base64 {keys}/admin.key"])
+def test_reading_the_guards_keys_is_denied(decide: Decide, command: str) -> None:
+    keys = os.path.join(Places.from_env().state, "ledger", "keys")
+    decision = decide(command.format(keys=keys))
+    assert decision.verdict == Verdict.DENY and any(m.rule == "guard-keys" for m in decision.matches)
+
+
+def test_reading_a_key_with_the_read_tool_is_denied(project: Path) -> None:
+    from agentguard.models import Action
+    from agentguard.pipeline import Gate
+
+    key = os.path.join(Places.from_env().state, "ledger", "keys", "admin.key")
+    action = Action(tool="Read", cwd=str(project), tool_input={"file_path": key})
+    decision = Gate.from_env().decide(action, project_root=str(project))
+    assert decision.verdict == Verdict.DENY, decision.reasons
