@@ -1095,6 +1095,18 @@ CLOUD_ALLOW = [
 ]
 
 INFRA_STOP = [
+    ("docker kill api-worker", "kills a running container (in-memory state lost)"),
+    ("docker container kill --signal KILL cache", "kills a running container"),
+    ("podman kill api", "kills a running container"),
+    ("docker compose kill worker", "compose kill: kills running services"),
+    ("docker compose rm -f -s", "compose rm -f: removes containers without asking"),
+    ("docker buildx rm ci-builder", "removes a build context and its cache"),
+    ("docker plugin rm vieux/sshfs", "removes a plugin"),
+    ("docker manifest rm registry.local/app:1.2", "removes a local manifest list"),
+    ("helm repo remove bitnami", "removes a chart repository"),
+    ("helm plugin uninstall diff", "removes a helm plugin"),
+    ("kubectl config delete-context staging-admin", "removes a kubeconfig context"),
+    ("kubectl config delete-user ci-bot", "removes a kubeconfig user and its credentials"),
     ("kubectl delete ns production", "delete prod namespace"),
     ("kubectl delete namespace staging", "delete namespace"),
     ("kubectl delete pod api-7d4b9c-x2x", "delete pod"),
@@ -1150,6 +1162,10 @@ INFRA_STOP = [
 ]
 
 INFRA_ALLOW = [
+    ("docker stop api-worker", "stop keeps the container"),
+    ("docker compose stop worker", "compose stop keeps the containers"),
+    ("helm repo add bitnami https://charts.bitnami.com/bitnami", "adds a chart repository"),
+    ("kubectl config get-contexts", "lists contexts"),
     ("kubectl get pods", "get pods"),
     ("kubectl get pods -A", "get all pods"),
     ("kubectl describe pod api-7d4b9c-x2x", "describe"),

@@ -51,6 +51,10 @@ def compose(inv: Invocation, ctx: Context, args: list[Word], env: dict[str, str 
                 env,
             )
         ]
+    if verb == "kill" or (verb == "rm" and p.flag("-f", "--force")):
+        what = "kills the running containers" if verb == "kill" else "removes the containers without asking"
+        return [effect(Kind.EXEC_MUTATE, f"compose project {shown}", f"compose {verb} {what}: their in-memory "
+                       "state and writable layers are lost", inv, env)]  # fmt: skip
     if verb in ("exec", "run"):
         return _inner(verb, g.rest, inv, ctx, shown, env)
     if verb in BUILDS:

@@ -1,8 +1,9 @@
 """docker, podman and nerdctl: reads, builds, running containers, and what destroys data (prunes, volumes).
 
 Losing a volume loses data; losing a stopped container or a dangling image mostly does not. So `rm -v`,
-`rm -f` (kills a running container), `volume rm`, every prune and `rmi` are `container.destroy`, while `stop`,
-plain `rm` and `compose down` without `-v` are ordinary work. `run` and `exec` analyse the command they run
+`rm -f` (kills a running container), `volume rm`, every prune and `rmi` are `container.destroy`; `kill` and the
+removal of a plugin, manifest, context or builder are asked (`exec.mutate`); `stop`, plain `rm` and
+`compose down` without `-v` are ordinary work. `run` and `exec` analyse the command they run
 inside the container (see `inside.py`), and a bind mount of the host's root or the docker socket is asked.
 """
 
@@ -224,8 +225,15 @@ def _remove(group: str, verb: str, rest: list[Word], inv: Invocation, env: dict[
         "plugin": "plugin",
         "manifest": "manifest",
         "swarm": "swarm",
+        "builder": "builder",
+        "buildx": "builder",
     }.get(group, "container")
-    if what in ("context", "plugin", "manifest") or verb == "kill" or (verb == "leave" and not p.flag("-f", "--force")):
+    if verb == "kill":  # a running process ends: what it held in memory is gone
+        return [effect(Kind.EXEC_MUTATE, f"{name} {what}", f"{name} {_said(group, verb)} kills running "
+                       "containers", inv, env)]  # fmt: skip
+    if what in ("context", "plugin", "manifest", "builder"):
+        return [effect(Kind.EXEC_MUTATE, f"{name} {what}", f"{name} {_said(group, verb)} removes a {what}", inv, env)]
+    if verb == "leave" and not p.flag("-f", "--force"):
         return [effect(Kind.EXEC_PROGRAM, f"{name} {what}", f"{name} {_said(group, verb)}", inv, env)]
     targets = [f"{what} {n.text}" if n.known else f"{what}s computed at run time" for n in names]
     targets = list(dict.fromkeys(targets)) or [f"{name} {what}"]

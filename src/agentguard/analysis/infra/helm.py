@@ -58,6 +58,8 @@ def helm(inv: Invocation, ctx: Context) -> list[Effect]:
     if verb == "test":
         return [effect(Kind.EXEC_TEST, f"helm release {p.verb(1)}", "runs a release's test pods", inv, env)]
     if verb in BUILDS:
+        if verb in ("repo", "plugin") and p.verb(1) in ("remove", "rm", "uninstall"):
+            return [effect(Kind.EXEC_MUTATE, f"helm {verb}s", f"helm {verb} {p.verb(1)} removes it", inv, env)]
         kind = Kind.READ if p.verb(1) in ("list", "ls") else Kind.EXEC_BUILD
         return [effect(kind, "helm charts and repositories", f"helm {verb} {p.verb(1)}".strip(), inv, env)]
     if verb in ("push", "registry"):

@@ -252,8 +252,11 @@ def _rollout(p: Parsed, inv: Invocation, ctx: Context, env: dict[str, str | None
 
 
 def _config(p: Parsed, inv: Invocation, ctx: Context, env: dict[str, str | None]) -> list[Effect]:
-    kind = Kind.READ if p.verb(1) in CONFIG_READS else Kind.CLOUD_WRITE
-    return [effect(kind, "kubeconfig", f"{inv.name} config {p.verb(1)}", inv, env)]
+    verb = p.verb(1)
+    if verb.startswith("delete-") or verb == "unset":  # a cluster, context or user (and its credentials) gone
+        return [effect(Kind.EXEC_MUTATE, "kubeconfig", f"{inv.name} config {verb} removes an entry", inv, env)]
+    kind = Kind.READ if verb in CONFIG_READS else Kind.CLOUD_WRITE
+    return [effect(kind, "kubeconfig", f"{inv.name} config {verb}", inv, env)]
 
 
 def _auth(p: Parsed, inv: Invocation, ctx: Context, env: dict[str, str | None]) -> list[Effect]:
