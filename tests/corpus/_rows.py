@@ -8,6 +8,8 @@ home directory with ~/.ssh, ~/.aws, ~/.bashrc. STOP rows must be asked or denied
 from __future__ import annotations
 
 FILES_STOP = [
+    ("setfacl -R -m u:nobody:rwx /etc", "ACLs on the system's config, recursively"),
+    ("setfacl -b -R ~", "strips every ACL under the home directory"),
     ("rm -rf src", "source tree"),
     ("rm -rf ./src", "source tree, dotted"),
     ("rm -rf src/", "source tree, trailing slash"),
@@ -251,6 +253,7 @@ FILES_STOP = [
 ]
 
 FILES_ALLOW = [
+    ("setfacl -m u:ci:r src/app.py", "lets one user read one project file"),
     ("rm -rf node_modules", "artifact"),
     ("rm -rf node_modules/", "artifact slash"),
     ("rm -rf ./node_modules", "artifact dotted"),
@@ -1000,6 +1003,8 @@ GIT_ALLOW = [
 ]
 
 CLOUD_STOP = [
+    ("aws secretsmanager put-secret-value --secret-id prod/db --secret-string hunter2", "replaces a live secret"),
+    ("aws secretsmanager update-secret --secret-id app/token --secret-string x", "replaces a live secret"),
     ("aws s3 rm s3://app-uploads --recursive", "s3 rm recursive"),
     ("aws s3 rb s3://app-uploads --force", "s3 remove bucket"),
     ("aws s3 rm s3://app-backups/db.sql.gz", "s3 rm object"),

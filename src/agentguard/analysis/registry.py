@@ -33,6 +33,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "chmod",
         "chown",
         "chgrp",
+        "setfacl",
         "sed",
         "rsync",
         "find",

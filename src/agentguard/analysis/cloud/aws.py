@@ -48,6 +48,8 @@ EXCEPTIONS: dict[tuple[str, str], Kind] = {
     ("ec2", "release-address"): Kind.CLOUD_DESTROY,
     ("ec2", "release-hosts"): Kind.CLOUD_DESTROY,
     ("organizations", "close-account"): Kind.CLOUD_DESTROY,
+    ("secretsmanager", "put-secret-value"): Kind.CLOUD_DESTROY,  # the live value is replaced: apps read it now
+    ("secretsmanager", "update-secret"): Kind.CLOUD_DESTROY,
     ("sts", "assume-role"): Kind.READ,
     ("sts", "assume-role-with-web-identity"): Kind.READ,
     ("sts", "assume-role-with-saml"): Kind.READ,

@@ -7,7 +7,7 @@ Every operand is evaluated (`rm a b c` deletes three things). A path that is onl
 from __future__ import annotations
 
 from agentguard.analysis.files.common import split_args
-from agentguard.analysis.files.copy import cp, create, ln, mv, perms, rsync, tee
+from agentguard.analysis.files.copy import cp, create, ln, mv, perms, rsync, setfacl, tee
 from agentguard.analysis.files.edit import awk, editor, patch, sed, sort
 from agentguard.analysis.files.fetch import archive, device_tool, download
 from agentguard.analysis.files.remove import dd, rm, shred, trash, truncate
@@ -19,7 +19,7 @@ __all__ = ["HANDLERS", "find_pattern", "split_args"]
 HANDLERS: dict[str, Handler] = {
     "rm": rm, "rmdir": rm, "unlink": rm, "srm": rm, "shred": shred, "truncate": truncate, "dd": dd,
     "mv": mv, "cp": cp, "install": create, "ln": ln, "tee": tee, "touch": create, "mkdir": create,
-    "chmod": perms, "chown": perms, "chgrp": perms, "sed": sed, "rsync": rsync, "find": find,
+    "chmod": perms, "chown": perms, "chgrp": perms, "setfacl": setfacl, "sed": sed, "rsync": rsync, "find": find,
     "mkfs": device_tool, "wipefs": device_tool, "fdisk": device_tool, "sfdisk": device_tool,
     "parted": device_tool, "gdisk": device_tool, "sgdisk": device_tool, "mkswap": device_tool,
     "tar": archive, "unzip": archive, "curl": download, "wget": download, "sort": sort,

@@ -124,6 +124,18 @@ def perms(inv: Invocation, ctx: Context) -> list[Effect]:
     return each(ctx, Kind.FILE_PERMS, targets, inv, detail, recursive)
 
 
+ACL_VALUED = frozenset({"-m", "-M", "-x", "-X", "--modify", "--modify-file", "--remove", "--remove-file", "--set",
+                        "--set-file", "--mask"})  # fmt: skip
+
+
+def setfacl(inv: Invocation, ctx: Context) -> list[Effect]:
+    """`setfacl -R -m u:app:rwx DIR`: who may read and write, like chmod; every operand is a file."""
+    options, operands = split_args(inv.args, ACL_VALUED)
+    recursive = has_flag(options, "-R", "--recursive")
+    detail = "changes access control lists" + (" recursively" if recursive else "")
+    return each(ctx, Kind.FILE_PERMS, operands, inv, detail, recursive)
+
+
 def rsync(inv: Invocation, ctx: Context) -> list[Effect]:
     valued = frozenset({"-e", "--rsh", "--exclude", "--include", "--filter", "-f", "--backup-dir"})
     options, operands = split_args(inv.args, valued)
