@@ -630,6 +630,7 @@ INDIRECTION_ALLOW_EXTRA = [
 ]
 
 INTERPRETERS_STOP = [
+    ("python3 <<-EOF\n\timport shutil\n\tshutil.rmtree('src')\n\tEOF", "<<- heredoc: tabs stripped, then run"),
     ("python -c \"import shutil; shutil.rmtree('src')\"", "python rmtree src"),
     ("python3 -c 'import os; os.remove(\".agentic-qe/memory.db\")'", "python remove memory db"),
     ("python -c \"import os; os.system('rm -rf src')\"", "python os.system rm"),
@@ -690,6 +691,7 @@ INTERPRETERS_STOP = [
 ]
 
 INTERPRETERS_ALLOW = [
+    ("python3 <<-EOF\n\tprint('hi')\nEOF", "<<- heredoc: tabs stripped, a print"),
     ('python -c "print(1)"', "python print"),
     ("python3 -c 'import sys; print(sys.version)'", "python version"),
     ("python -c \"import json; print(json.load(open('package.json'))['name'])\"", "python read json"),

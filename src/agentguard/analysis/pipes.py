@@ -155,6 +155,8 @@ def _heredoc(walker: Walker, redirect: Node) -> Stdin:
     first_break = source.find(b"\n", start.end_byte - base if start is not None else 0)
     stop = end.start_byte - base if end is not None else len(source)
     text = source[first_break + 1 : stop] if 0 <= first_break < stop else b""
+    if any(c.type == "<<-" for c in redirect.children):  # `<<-` strips leading tabs from every line
+        text = b"\n".join(line.lstrip(b"\t") for line in text.split(b"\n"))
     delimiter = _text(start) if start is not None else ""
     if not any(q in delimiter for q in "'\"\\"):
         for node in _descendants(redirect, ("command_substitution", "process_substitution")):
