@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import socket
 import struct
@@ -27,7 +28,7 @@ from typing import NamedTuple
 GREETING = b"agentguard 1 hook "  # the request's first line, then the host (hook_client.py writes it)
 DEADLINE = 50  # seconds a child may take; the client waits 55 and Claude Code 60
 MAX_REQUEST = 4 << 20
-POOL = 4  # warm children waiting for a call
+POOL = 6  # warm children waiting for a call
 FORWARDED_ENV = ("CLAUDE_PROJECT_DIR",)
 
 
@@ -56,15 +57,18 @@ def default_socket(state_dir: str) -> str:
 def serve(socket_path: str, *, workers: int = POOL, on_ready: Callable[[], None] | None = None) -> None:
     """Bind, warm up, and keep `workers` warm children waiting on the socket until SIGTERM or SIGINT.
 
-    Each child answers one call and exits, and the parent forks a new one: the fork and the child's first
-    touches of the parent's memory (copy-on-write faults, most of a fresh fork's cost) happen before the call
-    arrives, not while the client waits."""
+    Each child answers one call and exits. A child tells the parent the moment it takes a call (one byte on a
+    pipe), and the parent forks its replacement at once: the fork and the new child's first touches of the
+    parent's memory (copy-on-write faults, most of a fresh fork's cost) happen while the call is being
+    decided, not while the next client waits."""
     warm()
     listener = _bind(socket_path)
+    taken_r, taken_w = os.pipe()
     children: set[int] = set()
+    idle = 0
 
     def stop(signum: int, frame: object) -> None:
-        raise _Stop  # out of os.wait(), which Python would otherwise resume after the handler (PEP 475)
+        raise _Stop  # out of select(), which Python would otherwise resume after the handler (PEP 475)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -72,23 +76,33 @@ def serve(socket_path: str, *, workers: int = POOL, on_ready: Callable[[], None]
         on_ready()
     try:
         while True:
-            while len(children) < workers:
-                pid = _fork_worker(listener)
+            while idle < workers:
+                pid = _fork_worker(listener, taken_w)
                 if pid is None:
-                    break  # fork failed (process limit): the waiting children still answer; retry after one exits
+                    break  # fork failed (process limit): the waiting children still answer; retry soon
                 children.add(pid)
-            try:
-                pid, _ = os.wait()
-            except ChildProcessError:
-                time.sleep(0.1)  # no child could be forked at all
-                continue
-            children.discard(pid)
+                idle += 1
+            ready, _, _ = select.select([taken_r], [], [], 0.5)
+            if ready:
+                idle -= len(os.read(taken_r, 4096))
+            children -= _reaped(children)
+            idle = min(idle, len(children))
     except _Stop:
         pass
     finally:
         _stop_all(children)
         listener.close()
         _unlink(socket_path)
+
+
+def _reaped(children: set[int]) -> set[int]:
+    done = set()
+    for pid in children:
+        with contextlib.suppress(ChildProcessError):
+            if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                continue
+        done.add(pid)
+    return done
 
 
 # One command per family, so a forked child finds its modules loaded (~100 ms of imports, sqlglot's alone).
@@ -144,7 +158,7 @@ def _unlink(path: str) -> None:
         os.unlink(path)
 
 
-def _fork_worker(listener: socket.socket) -> int | None:
+def _fork_worker(listener: socket.socket, taken: int) -> int | None:
     try:
         pid = os.fork()
     except OSError:
@@ -157,6 +171,7 @@ def _fork_worker(listener: socket.socket) -> int | None:
             signal.signal(signum, signal.SIG_DFL)
         _touch()
         conn, _ = listener.accept()
+        os.write(taken, b".")  # the parent forks this child's replacement now
         listener.close()
         signal.alarm(DEADLINE)  # past the deadline the child is killed; its client gets no answer and denies
         _answer_one(conn)
