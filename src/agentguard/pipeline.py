@@ -49,7 +49,7 @@ class Gate(NamedTuple):
         if not before_run:
             return decision
         snapshot = None
-        if any(e.kind.destructive for e in effects):
+        if any(e.kind.destructive or e.ctx("rewrites") for e in effects):  # rewrites: DELETE … WHERE and kin
             from agentguard.protect import protect
 
             decision, snapshot = protect(decision, action, policy, self.places)

@@ -8,6 +8,9 @@ home directory with ~/.ssh, ~/.aws, ~/.bashrc. STOP rows must be asked or denied
 from __future__ import annotations
 
 FILES_STOP = [
+    ("ln -s .agentic-qe/memory.db n && : > n", "truncates the database through a link made on the line"),
+    ("ln -s data d && rm -f d/app.sqlite", "deletes through a directory link made on the line"),
+    ("mv .agentic-qe/memory.db m.bin && rm m.bin", "moves the database under another name, then deletes it"),
     ("rm -rf src", "source tree"),
     ("rm -rf ./src", "source tree, dotted"),
     ("rm -rf src/", "source tree, trailing slash"),
@@ -251,6 +254,7 @@ FILES_STOP = [
 ]
 
 FILES_ALLOW = [
+    ("ln -s src/app.py n && cat n", "reads through a link made on the line"),
     ("rm -rf node_modules", "artifact"),
     ("rm -rf node_modules/", "artifact slash"),
     ("rm -rf ./node_modules", "artifact dotted"),
@@ -727,6 +731,8 @@ INTERPRETERS_ALLOW = [
 ]
 
 DATABASES_STOP = [
+    ('sqlite3 data/app.sqlite "DELETE FROM users WHERE id > 0"', "sqlite delete whose WHERE reaches every row"),
+    ("sqlite3 data/app.sqlite \"UPDATE users SET active=0 WHERE email LIKE '%@%'\"", "sqlite update of every row"),
     ("sqlite3 data/app.sqlite 'DROP TABLE users;'", "sqlite drop"),
     ('sqlite3 data/app.sqlite "DELETE FROM users;"', "sqlite delete all"),
     ("sqlite3 app.db 'DELETE FROM users'", "sqlite delete all no semicolon"),
@@ -799,6 +805,7 @@ DATABASES_STOP = [
 ]
 
 DATABASES_ALLOW = [
+    ('sqlite3 data/app.sqlite "DELETE FROM users WHERE active = 0"', "sqlite delete of some rows (counted)"),
     ("sqlite3 data/app.sqlite 'SELECT count(*) FROM users'", "sqlite count"),
     ("sqlite3 app.db .tables", "sqlite tables"),
     ("sqlite3 app.db .schema", "sqlite schema"),
@@ -851,6 +858,8 @@ DATABASES_ALLOW = [
 ]
 
 GIT_STOP = [
+    ("git read-tree -u --reset HEAD", "read-tree rewrites the working tree"),
+    ("git stash -u", "stash takes the untracked .env out of the working tree"),
     ("git reset --hard", "reset hard"),
     ("git reset --hard HEAD", "reset hard head"),
     ("git reset --hard HEAD~1", "reset hard one back"),

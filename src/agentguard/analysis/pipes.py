@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from agentguard.analysis import grammar, paths
+from agentguard.analysis import grammar
 from agentguard.analysis.grammar import node_text as _text
 from agentguard.analysis.stdout import stdout_of
 from agentguard.analysis.types import Stdin, Word
@@ -104,7 +104,7 @@ def redirect_effects(walker: Walker, redirect: Node, source: str) -> None:
     word = walker.expander().expand(dest)
     if word.known and (word.text in DEV_SINKS or word.text.startswith("/dev/fd/")):
         return
-    found = paths.resolve(word, walker.cwd)
+    found = walker.targets(word, walker.cwd)  # through links made earlier on the line
     if found is None:
         walker.effects.append(Effect.unknown(f"writes to a path not known before it runs ({word.why})", source))
         return

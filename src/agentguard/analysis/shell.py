@@ -90,12 +90,14 @@ class Walker:
     # ---- Context protocol -------------------------------------------------------------------------
 
     def targets(self, word: Word, cwd: str | None) -> list[Target] | None:
-        return paths.resolve(word, cwd)
+        from agentguard.analysis import line_fs  # links and moves made earlier on the line are followed
+
+        return line_fs.view(paths.resolve(word, cwd), line_fs.names(self.effects))
 
     def file_effects(
         self, kind: Kind, word: Word, inv: Invocation, detail: str, *, recursive: bool = False
     ) -> list[Effect]:
-        found = paths.resolve(word, inv.cwd)
+        found = self.targets(word, inv.cwd)
         if found is None:
             why = word.why or ("the working directory is not known" if inv.cwd is None else "empty path")
             return [Effect.unknown(f"{detail}: path not known ({why})", source=inv.source)]
