@@ -65,12 +65,14 @@ def git(inv: Invocation, ctx: Context) -> list[Effect]:
     inv = Invocation(inv.words, cwd, inv.source, inv.stdin, inv.assignments)
     if any(w.text in ("--help", "-h") for w in rest):  # `git restore --help` only shows the manual
         return [_effect(Kind.READ, "git", f"shows help for git {sub}", inv)]
+    from agentguard.analysis.git_code import stored_code  # hooks and filters: code in the repository
+
     handler = _SUBCOMMANDS.get(sub)
     if handler is not None:
-        return handler(rest, inv, ctx)
+        return handler(rest, inv, ctx) + stored_code(sub, inv, ctx)
     if sub in READ_SUBCOMMANDS:
-        return [_effect(Kind.READ, "repository", f"git {sub}", inv)]
-    return [_effect(Kind.GIT_WRITE, "repository", f"git {sub}", inv)]
+        return [_effect(Kind.READ, "repository", f"git {sub}", inv), *stored_code(sub, inv, ctx)]
+    return [_effect(Kind.GIT_WRITE, "repository", f"git {sub}", inv), *stored_code(sub, inv, ctx)]
 
 
 def _skip_globals(inv: Invocation) -> tuple[list[Word], str | None]:
@@ -88,7 +90,7 @@ def _skip_globals(inv: Invocation) -> tuple[list[Word], str | None]:
 
 # Settings whose value git runs as a shell command (aliases run it when they start with `!`).
 CODE_SETTINGS = ("core.pager", "core.editor", "core.sshcommand", "core.fsmonitor", "sequence.editor",
-                 "diff.external", "gpg.program", "credential.helper", "pager.")  # fmt: skip
+                 "diff.external", "gpg.program", "credential.helper", "pager.", "filter.")  # fmt: skip
 
 
 def _runs_code(key: str, value: str) -> bool:

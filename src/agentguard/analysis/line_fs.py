@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from agentguard.analysis.paths import target_of
 from agentguard.analysis.types import Target
-from agentguard.models import Effect
+from agentguard.models import Effect, Kind
 
 STANDS_FOR = "stands_for"
 MOVED_TO = "moved_to"
@@ -58,6 +58,12 @@ def view(targets: list[Target] | None, made: dict[str, str]) -> list[Target] | N
         seen = target_of(t.display, behind)
         out.append(dataclasses.replace(seen, path=t.path, real=seen.real, pattern=t.pattern))
     return out
+
+
+def written(effects: Iterable[Effect], path: str) -> bool:
+    """Whether an effect on the line writes `path`, moves a file onto it or makes it a link."""
+    changing = (Kind.FILE_WRITE, Kind.FILE_OVERWRITE)
+    return any((e.kind in changing and path in (e.path, e.real_path)) or e.ctx(MOVED_TO) == path for e in effects)
 
 
 def mark(effects: list[Effect], key: str, value: str) -> list[Effect]:

@@ -147,6 +147,11 @@ class Walker:
     def read_text(self, path: str, cwd: str | None) -> str | None:
         return paths.read_small_text(path, cwd)
 
+    def written(self, path: str) -> bool:
+        from agentguard.analysis import line_fs
+
+        return line_fs.written(self.effects, path)
+
     # ---- tree walk ----------------------------------------------------------------------------------
 
     def visit(self, node: Node, stdin: Stdin = NO_STDIN) -> None:
