@@ -181,3 +181,30 @@ def test_a_bounded_write_to_unprotected_data_takes_no_snapshot(repo: Path) -> No
     conn.close()
     decision = decide('sqlite3 scratch.data "DELETE FROM memory WHERE id > 5"', repo)
     assert decision.verdict == Verdict.ALLOW and decision.snapshot is None
+
+
+FAKE_ROWS = (
+    "INSERT INTO users(name) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000) "
+    "SELECT 'fake' || x FROM c"
+)
+
+
+@pytest.mark.parametrize(
+    ("database", "sql", "verdict"),
+    [
+        pytest.param("prod.db", FAKE_ROWS, Verdict.DENY, id="replit-refill-production"),
+        pytest.param("app.data", FAKE_ROWS, Verdict.ASK, id="bulk-insert"),
+        pytest.param("prod.db", "INSERT INTO users(name) VALUES ('a'), ('b')", Verdict.ALLOW, id="two-rows"),
+    ],
+)
+def test_an_insert_of_thousands_of_rows_is_a_bulk_rewrite(
+    database: str, sql: str, verdict: Verdict, repo: Path
+) -> None:
+    with sqlite3.connect(repo / database) as conn:
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.close()
+    command = f'sqlite3 {database} "{sql}"'
+    decision = decide(command, repo)
+    assert decision.verdict == verdict, decision.reasons
+    if verdict != Verdict.ALLOW:
+        assert any("4,000 rows at once" in r for r in decision.reasons)

@@ -48,6 +48,20 @@ def reach(path: str | None, table: Any, where: Any) -> Reach | None:
         return None
 
 
+def inserted(path: str | None, query: Any) -> int | None:
+    """Rows `INSERT … SELECT query` would add, counted read-only against the SQLite file at `path`."""
+    if path is None or not os.path.isfile(path):
+        return None
+    try:
+        from sqlglot import exp
+
+        counting = exp.select("count(*)").from_(query.copy().subquery("agentguard_rows")).sql("sqlite")
+        found = _count(path, counting, "SELECT 0")
+    except Exception:  # not countable here: judged by the text
+        return None
+    return None if found is None else found.matched
+
+
 def _count(path: str, matched_sql: str, total_sql: str) -> Reach | None:
     deadline = time.monotonic() + BUDGET_SECONDS
     conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=0.05)

@@ -12,6 +12,7 @@ from agentguard.analysis.sql.session import Session, name_of, schema_of
 from agentguard.models import Kind
 
 Handler = Callable[[Any, str, Session], None]
+BULK_INSERT_ROWS = 1000  # an INSERT of this many rows or more is judged as a bulk rewrite of the table
 
 # Functions whose call does something besides computing a value. None: not modelled, so asked.
 SIDE_EFFECT_FUNCTIONS: dict[str, tuple[Kind, str] | None] = {
@@ -170,7 +171,24 @@ def _insert(e: Any, chunk: str, s: Session) -> None:
         s.add(Kind.DB_TRUNCATE, f"table {name}", f"overwrites every row of table {name} (INSERT OVERWRITE)")
         return
     verb = "replaces rows in" if e.args.get("alternative") else "inserts into"
+    rows = _rows_inserted(e.expression, s)
+    if rows is not None and rows >= BULK_INSERT_ROWS:  # the Replit incident: thousands of made-up rows
+        detail = f"{verb} table {name} {rows:,} rows at once (a bulk insert mixes new rows with the real ones)"
+        s.add(Kind.DB_UPDATE, f"table {name}", detail, schema=schema_of(table))
+        return
     s.add(Kind.DB_WRITE, f"table {name}", f"{verb} table {name}", schema=schema_of(table))
+
+
+def _rows_inserted(source: Any, s: Session) -> int | None:
+    """How many rows an INSERT adds: its VALUES tuples, or its SELECT counted against a live SQLite file."""
+    from agentguard.analysis.sql import live
+
+    kind = type(source).__name__
+    if kind == "Values":
+        return len(source.expressions)
+    if kind in ("Select", "Union") and s.dialect == "sqlite":
+        return live.inserted(s.path, source)
+    return None
 
 
 def _create(e: Any, chunk: str, s: Session) -> None:
