@@ -736,8 +736,11 @@ INTERPRETERS_ALLOW = [
 ]
 
 DATABASES_STOP = [
-    ("sqlite3 data/app.sqlite \"INSERT INTO users(email) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 "
-     "FROM c WHERE x < 4000) SELECT 'fake' || x FROM c\"", "4,000 made-up rows (the Replit refill)"),
+    (
+        'sqlite3 data/app.sqlite "INSERT INTO users(email) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 '
+        "FROM c WHERE x < 4000) SELECT 'fake' || x FROM c\"",
+        "4,000 made-up rows (the Replit refill)",
+    ),
     ('sqlite3 data/app.sqlite "DELETE FROM users WHERE id > 0"', "sqlite delete whose WHERE reaches every row"),
     ("sqlite3 data/app.sqlite \"UPDATE users SET active=0 WHERE email LIKE '%@%'\"", "sqlite update of every row"),
     ("sqlite3 data/app.sqlite 'DROP TABLE users;'", "sqlite drop"),
