@@ -136,3 +136,37 @@ def test_a_runner_file_written_earlier_on_the_line_is_not_read_as_it_is_now(
     decision = decide(command, project)
     assert decision.verdict == Verdict.ASK
     assert any("this command line writes first" in r for r in decision.reasons), decision.reasons
+
+
+def write_tool(project: Path, name: str, content: str, session: str = "s-1") -> Verdict:
+    from agentguard.models import Action
+    from agentguard.pipeline import Gate
+
+    action = Action(tool="Write", cwd=str(project), tool_input={"file_path": str(project / name), "content": content},
+                    session_id=session, tool_use_id="w-1")  # fmt: skip
+    return Gate.from_env().decide(action, project_root=str(project), before_run=True).verdict
+
+
+PERL_WIPE = "#!/usr/bin/perl\nuse File::Path; rmtree('.agentic-qe');\n"
+
+
+def test_a_program_the_agent_wrote_and_the_gate_cannot_read_is_asked(project: Path, memory: Path) -> None:
+    assert write_tool(project, "tidy", PERL_WIPE) == Verdict.ALLOW  # writing a program is ordinary work
+    (project / "tidy").write_text(PERL_WIPE)  # what the host then does
+    (project / "tidy").chmod(0o755)
+    decision = decide("./tidy", project)
+    assert decision.verdict == Verdict.ASK and "the agent wrote in this session" in " ".join(decision.reasons)
+    assert memory.exists()
+
+
+def test_the_same_program_not_written_by_the_agent_runs(project: Path, memory: Path) -> None:
+    (project / "tidy").write_text(PERL_WIPE)  # the user's own tool, there before the session
+    (project / "tidy").chmod(0o755)
+    assert decide("./tidy", project).verdict == Verdict.ALLOW
+
+
+def test_shell_writes_are_noted_too(project: Path, memory: Path) -> None:
+    shell_write = "printf '#!/usr/bin/perl\\nprint 1;\\n' > tidy && chmod +x tidy"
+    assert decide(shell_write, project).verdict == Verdict.ALLOW
+    subprocess.run(["bash", "-c", shell_write], cwd=project, check=True)
+    assert decide("./tidy", project).verdict == Verdict.ASK

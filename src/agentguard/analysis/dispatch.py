@@ -110,6 +110,10 @@ def _program(walker: Walker, inv: Invocation) -> list[Effect]:
                 Effect.make(Kind.EXEC_PROGRAM, first, "runs a shell script", source=inv.source),
                 *walker.shell(script, inv),
             ]
+    if "/" in first and inv.cwd is not None and walker.agent_wrote(paths.absolute(first, inv.cwd)):
+        return [
+            Effect.unknown(f"runs {first}, which the agent wrote in this session: not readable as code", inv.source)
+        ]
     kind = programs.classify(inv.name)
     detail = {Kind.READ: "reads", Kind.EXEC_TEST: "runs checks", Kind.EXEC_BUILD: "builds or installs"}
     return [Effect.make(kind, inv.name, detail.get(kind, "runs a program"), source=inv.source)]

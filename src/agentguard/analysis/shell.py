@@ -60,6 +60,7 @@ class Walker:
         self.effects: list[Effect] = []
         self.calls: list[str] = []  # functions whose body is being walked (a recursive call is not followed)
         self.dirs: list[str | None] = []  # the pushd stack
+        self.agent_files: frozenset[str] = frozenset()  # what the agent wrote this session (agent_writes.py)
 
     @property
     def too_deep(self) -> bool:
@@ -77,7 +78,7 @@ class Walker:
 
     def child(self, cwd: str | None) -> Walker:
         """A walker for a child shell (`bash -c`): it inherits state, but its `cd` does not leak back."""
-        return Walker(
+        child = Walker(
             cwd=cwd,
             home=self.home,
             project_root=self.project_root,
@@ -86,6 +87,8 @@ class Walker:
             depth=self.depth + 1,
             aliases=dict(self.aliases),
         )
+        child.agent_files = self.agent_files
+        return child
 
     # ---- Context protocol -------------------------------------------------------------------------
 
@@ -146,6 +149,9 @@ class Walker:
 
     def read_text(self, path: str, cwd: str | None) -> str | None:
         return paths.read_small_text(path, cwd)
+
+    def agent_wrote(self, path: str) -> bool:
+        return path in self.agent_files or os.path.realpath(path) in self.agent_files
 
     def written(self, path: str) -> bool:
         from agentguard.analysis import line_fs
