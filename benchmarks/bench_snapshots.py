@@ -8,6 +8,9 @@ Prints figures; asserts nothing. Targets (issue 4):
     are counted by comparing two consistent copies page by page);
   - restore of 500 MB: <= 1.5 s. Printed twice, beside sqlite3's own .restore: into memory new to the machine
     and into memory just freed (see restore_both_ways: on this project's VMs the two differ by up to 1 s).
+Issue 11 (`--scale-mb 1000,4000`): the pre-action snapshot at scale, beside `sqlite3 .backup` and restic in
+the same run: the first snapshot of each database (target: 4 GB inside the hook's 50 s deadline) and the
+repeated one after a small change, with an earlier snapshot in the store (target at 1 GB: p95 <= 1 s).
 The databases hold rows of text-like data (hex), so compression does what it does on real data, neither
 incompressible noise nor zeros. Wall and CPU times are both printed: on a busy machine wall time mostly
 measures the scheduler.
@@ -16,6 +19,7 @@ Set-up: restic and the sqlite3 shell come from Debian (`apt-get install -y resti
 is skipped with a note when its tool is missing.
 
 Run: .venv/bin/python benchmarks/bench_snapshots.py [--small-mb 100] [--large-mb 500] [--runs 20] [--dir DIR]
+     [--scale-mb 1000,4000] [--scale-runs 10] [--only-scale]
 """
 
 from __future__ import annotations
@@ -235,6 +239,44 @@ def restore_both_ways(work: Path, run: Callable[[Path], object], label: str, tar
              f"  runs {', '.join(f'{w:.2f}' for w, _ in samples)} s")  # fmt: skip
 
 
+def scale(work: Path, megabytes: int, runs: int, tools: dict[str, bool]) -> None:
+    """First and repeated pre-action snapshot of one large database, and the others on the same data."""
+    from agentguard.hosts.supervise import DEADLINE
+
+    print(f"\nPre-action snapshot at scale: {megabytes:,} MB database, then {runs} runs with 20 rows changed")
+    db = work / f"scale-{megabytes}.db"
+    rows = make_database(db, megabytes)
+    print(f"  database: {os.path.getsize(db) / 1e6:,.0f} MB, {rows:,} rows")
+    store = Store(str(work / f"store-scale-{megabytes}"))
+    line("agentguard first snapshot", *timed(lambda: take(store, [str(db)])), DEADLINE)
+    restic = Restic(work / f"restic-scale-{megabytes}") if tools["restic"] else None
+    if restic:
+        line("restic first backup", *timed(lambda: restic.backup(db)))
+    ours, backups, theirs = [], [], []
+    rng = random.Random(3)
+    for _ in range(runs):
+        change_rows(db, rows, 20, rng)
+        ours.append(timed(lambda: take(store, [str(db)])))
+        if tools["sqlite3"]:
+            backups.append(timed(lambda: sqlite_backup(db, work / "scale-backup.db")))
+        if restic:
+            theirs.append(timed(lambda: restic.backup(db)))
+    target = 1.0 if megabytes <= 1000 else None
+    for name, samples in (("agentguard repeated snapshot", ours), ("sqlite3 .backup", backups),
+                          ("restic repeated backup", theirs)):  # fmt: skip
+        if samples:
+            walls, cpus = [w for w, _ in samples], [c for _, c in samples]
+            line(f"{name} p50", percentile(walls, 0.5), percentile(cpus, 0.5))
+            line(
+                f"{name} p95", percentile(walls, 0.95), percentile(cpus, 0.95), target if "agentguard" in name else None
+            )
+    store.close()
+    for leftover in (db, work / "scale-backup.db"):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(work / f"store-scale-{megabytes}", ignore_errors=True)
+    shutil.rmtree(work / f"restic-scale-{megabytes}", ignore_errors=True)
+
+
 def sqlite_restore(backup: Path, target: Path) -> None:
     subprocess.run(["sqlite3", str(target), f".restore '{backup}'"], check=True)
 
@@ -252,6 +294,9 @@ def main() -> None:
     parser.add_argument("--large-mb", type=int, default=500)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--dir", help="Work folder (default: a temporary one, removed at the end).")
+    parser.add_argument("--scale-mb", default="", help="Comma-separated sizes for the issue-11 figures (1000,4000).")
+    parser.add_argument("--scale-runs", type=int, default=10)
+    parser.add_argument("--only-scale", action="store_true", help="Skip the issue-4 figures.")
     args = parser.parse_args()
     tools = {name: shutil.which(name) is not None for name in ("restic", "sqlite3")}
     for name, found in tools.items():
@@ -261,8 +306,11 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"work folder {work}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     try:
-        latency(work, args.small_mb, args.runs, tools)
-        large(work, args.large_mb, tools)
+        if not args.only_scale:
+            latency(work, args.small_mb, args.runs, tools)
+            large(work, args.large_mb, tools)
+        for megabytes in (int(m) for m in args.scale_mb.split(",") if m.strip()):
+            scale(work, megabytes, args.scale_runs, tools)
     finally:
         if not args.dir:
             shutil.rmtree(work, ignore_errors=True)

@@ -44,12 +44,15 @@ class Gate(NamedTuple):
 
         policy = self.policy(project_root)
         mode = read_mode(self.places)
-        effects = analyze(action, home=self.places.home, project_root=project_root)
+        written = _agent_files(self.places, action)
+        effects = analyze(action, home=self.places.home, project_root=project_root, agent_files=written)
         decision = evaluate(policy, effects, mode=mode)
         if not before_run:
             return decision
+        if decision.verdict != Verdict.DENY:
+            decision = _remember_writes(self.places, action, effects, decision)
         snapshot = None
-        if any(e.kind.destructive for e in effects):
+        if any(e.kind.destructive or e.ctx("rewrites") for e in effects):  # rewrites: DELETE … WHERE and kin
             from agentguard.protect import protect
 
             decision, snapshot = protect(decision, action, policy, self.places)
@@ -96,3 +99,23 @@ def failed(why: str, action: Action, verdict: Verdict = Verdict.DENY) -> Decisio
     """The decision when agentguard itself cannot decide: never allow."""
     effect = Effect.unknown(why, source=action.describe())
     return Decision(verdict, (f"agentguard could not decide, so it blocks: {why}",), (effect,), error=why)
+
+
+def _agent_files(places: Places, action: Action) -> frozenset[str]:
+    from agentguard import agent_writes
+
+    return agent_writes.load(places, action.session_id) if action.command is not None else frozenset()
+
+
+def _remember_writes(places: Places, action: Action, effects: tuple[Effect, ...], decision: Decision) -> Decision:
+    """Note the files this action writes: code the agent wrote is asked about when it cannot be read. Not
+    noted means not known later, so that is not allowed without a human."""
+    from agentguard import agent_writes
+
+    try:
+        agent_writes.record(places, action.session_id, effects)
+    except OSError as exc:
+        verdict = max(decision.verdict, Verdict.ASK)
+        why = f"the files this writes could not be noted in the state dir ({exc})"
+        return replace(decision, verdict=verdict, reasons=(*decision.reasons, why))
+    return decision

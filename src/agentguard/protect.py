@@ -62,12 +62,17 @@ def targets(effects: Iterable[Effect], policy: Policy) -> Iterator[str]:
     """Existing paths whose data the effects would destroy and the policy says to save."""
     for effect in effects:
         path = effect.real_path or effect.path
+        if effect.pattern and path and effect.kind in FILE_KINDS and _protected(effect, policy):
+            yield from _pattern_matches(path, policy)  # find's ROOT/**/NAME not listed in the hook's budget
+            continue
         if path is None or not os.path.lexists(path):
             continue
         if effect.kind in DB_KINDS:
             yield path  # a database a destructive statement runs against is data by definition
+        elif effect.kind == Kind.DB_WRITE and effect.ctx("rewrites") and _protected(effect, policy):
+            yield path  # DELETE/UPDATE … WHERE, ALTER, .import on a protected database: saved whatever the clause
         elif effect.kind in FILE_KINDS:
-            if _protected(effect, policy):
+            if _protected(effect, policy) or effect.ctx("uncommitted"):  # work git would throw away
                 yield path
             elif _walkable(path, policy) and effect.kind != Kind.FILE_OVERWRITE:
                 yield from _protected_inside(path, policy)
@@ -129,6 +134,25 @@ def _protected_inside(root: str, policy: Policy) -> Iterator[str]:
                 yield path
         dirs[:] = [d for d in dirs if _walkable(os.path.join(folder, d), policy)
                    and not globs.matches(os.path.join(folder, d), policy.snapshot_paths)]  # fmt: skip
+
+
+def _pattern_matches(pattern: str, policy: Policy) -> Iterator[str]:
+    """Protected files under ROOT whose name NAME matches, for `ROOT/**/NAME`."""
+    import fnmatch
+
+    root, sep, name = pattern.partition("/**/")
+    if not sep or "/" in name or not _walkable(root, policy):
+        return
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        seen += len(dirs) + len(files)
+        if seen > MAX_WALK:
+            raise NotProtected(f"{root} holds more than {MAX_WALK:,} entries: too many to look through")
+        for entry in dirs + files:
+            path = os.path.join(folder, entry)
+            if fnmatch.fnmatchcase(entry, name) and globs.matches(path, policy.snapshot_paths):
+                yield path
+        dirs[:] = [d for d in dirs if _walkable(os.path.join(folder, d), policy)]
 
 
 def _check_size(paths: list[str], limit: int) -> None:

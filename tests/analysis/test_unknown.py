@@ -3,6 +3,8 @@ unmodelled program `exec.mutate`; a hidden program is followed to what runs, or 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from families import assert_has_unknown, find
 
@@ -204,8 +206,9 @@ def test_search_paths_led_by_temp_dirs_and_preloads_are_unknown(command: str) ->
     "command",
     ["PYTHONPATH=src pytest", "export PATH=$HOME/bin:$PATH; ls", "NODE_OPTIONS=--max-old-space-size=4096 node a.js"],
 )
-def test_ordinary_search_paths_stay_known(command: str) -> None:
-    assert Kind.UNKNOWN not in kinds(command)
+def test_ordinary_search_paths_stay_known(command: str, tmp_path: Path) -> None:
+    # In a folder of its own: pytest reads the conftest.py files above its directory, and /tmp may hold one.
+    assert Kind.UNKNOWN not in {e.kind for e in analyze_command(command, str(tmp_path))}
 
 
 def test_a_local_value_ends_with_its_function() -> None:

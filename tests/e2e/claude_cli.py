@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from scripted_api import ScriptedApi, ToolResult
+from scripted_api import ScriptedApi, Step, ToolResult
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_BIN = REPO / ".cache" / "claude-code" / "node_modules" / ".bin" / "claude"
@@ -74,14 +74,23 @@ class Runner:
     prefix: tuple[str, ...] = ()  # what the CLI runs under (protected mode: a mount namespace, another user)
 
     def run(
-        self, project: Path, commands: Sequence[str], *, human: Human = "none", prompt: str = "Run the steps."
+        self, project: Path, commands: Sequence[Step], *, human: Human = "none", prompt: str = "Run the steps."
     ) -> ClaudeRun:
         """Run `claude -p` in `project` with the scripted commands. human="none": no permission prompt tool, so
         an ask is refused the way -p refuses it; "allow"/"deny": the stand-in human answers the ask."""
         log = self.home / f"permission-requests-{len(list(self.home.glob('permission-requests-*')))}.jsonl"
         with ScriptedApi(commands) as api:
             env = self.env(api.url, human, log)
-            argv = [*self.prefix, str(self.claude), "-p", prompt, "--allowedTools", "Bash", "--output-format", "json"]
+            argv = [
+                *self.prefix,
+                str(self.claude),
+                "-p",
+                prompt,
+                "--allowedTools",
+                "Bash,Write",
+                "--output-format",
+                "json",
+            ]
             argv += human_args() if human != "none" else []
             done = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True,
                                   timeout=self.timeout, stdin=subprocess.DEVNULL, check=False)  # fmt: skip

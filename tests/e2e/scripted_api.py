@@ -42,9 +42,13 @@ class Reply:
     block: dict[str, Any]
 
 
+# A step is a Bash command, or another tool's call: {"tool": "Write", "input": {"file_path": …, "content": …}}.
+Step = str | dict[str, Any]
+
+
 @dataclass
 class ScriptedApi:
-    commands: Sequence[str]
+    commands: Sequence[Step]
     requests: list[RecordedRequest] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -89,8 +93,9 @@ class ScriptedApi:
         done = len(tool_uses(body))
         if done < len(self.commands):
             command = self.commands[done]
-            block = {"type": "tool_use", "id": f"toolu_e2e_{done:02d}", "name": TOOL,
-                     "input": {"command": command, "description": f"scripted step {done}"}}  # fmt: skip
+            name, given = (command["tool"], command["input"]) if isinstance(command, dict) else (TOOL, None)
+            block = {"type": "tool_use", "id": f"toolu_e2e_{done:02d}", "name": name,
+                     "input": given or {"command": command, "description": f"scripted step {done}"}}  # fmt: skip
             return Reply("tool_use", block)
         return Reply("end_turn", {"type": "text", "text": FINAL_TEXT})
 

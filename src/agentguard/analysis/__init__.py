@@ -10,12 +10,20 @@ from agentguard.models import Action, Effect
 MAX_COMMAND_BYTES = 256 * 1024
 
 
-def analyze(action: Action, *, home: str | None = None, project_root: str | None = None) -> tuple[Effect, ...]:
-    """Every effect `action` would have. What cannot be worked out is an `unknown` effect, not an error."""
+def analyze(
+    action: Action,
+    *,
+    home: str | None = None,
+    project_root: str | None = None,
+    agent_files: frozenset[str] = frozenset(),
+) -> tuple[Effect, ...]:
+    """Every effect `action` would have. What cannot be worked out is an `unknown` effect, not an error.
+    `agent_files`: files the agent wrote in this session (agent_writes.py)."""
     home = home or os.path.expanduser("~")
     try:
         if action.command is not None:
-            return analyze_command(action.command, action.cwd, home=home, project_root=project_root)
+            return analyze_command(action.command, action.cwd, home=home, project_root=project_root,
+                                   agent_files=agent_files)  # fmt: skip
         from agentguard.analysis.tools import tool_effects
 
         return tuple(tool_effects(action.tool, action.tool_input, action.cwd, home))
@@ -31,6 +39,7 @@ def analyze_command(
     home: str | None = None,
     project_root: str | None = None,
     env: Mapping[str, str] | None = None,
+    agent_files: frozenset[str] = frozenset(),
 ) -> tuple[Effect, ...]:
     """Effects of a shell command line run in `cwd`."""
     if len(command.encode("utf-8", "surrogatepass")) > MAX_COMMAND_BYTES:
@@ -47,6 +56,7 @@ def analyze_command(
         )
         from agentguard.analysis.flows import with_exfiltration
 
+        walker.agent_files = agent_files
         return tuple(with_exfiltration(walker.walk_script(command)))
     except Exception as exc:
         return (Effect.unknown(f"agentguard could not analyse this command ({type(exc).__name__}: {exc})",

@@ -267,6 +267,10 @@ def _plain_program(walker: Walker, inv: Invocation) -> list[Effect]:
         actions = programs.fzf_actions(inv)
         if actions:
             return [e for code in actions for e in walker.shell(code, inv)]
+    if "/" in first and inv.cwd is not None and walker.agent_wrote(paths.absolute(first, inv.cwd)):
+        return [
+            Effect.unknown(f"runs {first}, which the agent wrote in this session: not readable as code", inv.source)
+        ]
     kind = programs.classify(inv.name)
     detail = {Kind.READ: "reads", Kind.EXEC_TEST: "runs checks", Kind.EXEC_BUILD: "builds or installs"}
     effects = [Effect.make(kind, inv.name, detail.get(kind, "runs a program"), source=inv.source)]

@@ -73,6 +73,8 @@ def git(inv: Invocation, ctx: Context) -> list[Effect]:
         return [_effect(Kind.SECRET_READ, "git credentials", f"git {sub} prints stored credentials", inv)]
     if any(w.text in ("--help", "-h") for w in rest):  # `git restore --help` only shows the manual
         return [_effect(Kind.READ, "git", f"shows help for git {sub}", inv)]
+    from agentguard.analysis.git_code import stored_code  # hooks and filters: code in the repository
+
     handler = _SUBCOMMANDS.get(sub)
     hidden = next((w for i, w in enumerate(rest) if not w.known and not GIT_NAME_SOURCES.search(w.why)
                    and not (i and rest[i - 1].text in VALUE_OPTIONS)), None)  # fmt: skip
@@ -80,10 +82,10 @@ def git(inv: Invocation, ctx: Context) -> list[Effect]:
         return [Effect.unknown(f"git {sub} with a word not known before it runs ({hidden.why})", inv.source),
                 *(handler(rest, inv, ctx) if handler is not None else [])]  # fmt: skip
     if handler is not None:
-        return handler(rest, inv, ctx)
+        return handler(rest, inv, ctx) + stored_code(sub, inv, ctx)
     if sub in READ_SUBCOMMANDS:
-        return [_effect(Kind.READ, "repository", f"git {sub}", inv)]
-    return [_effect(Kind.GIT_WRITE, "repository", f"git {sub}", inv)]
+        return [_effect(Kind.READ, "repository", f"git {sub}", inv), *stored_code(sub, inv, ctx)]
+    return [_effect(Kind.GIT_WRITE, "repository", f"git {sub}", inv), *stored_code(sub, inv, ctx)]
 
 
 # Subcommands where an option hidden in an unknown word (`-D`, `--force`, `--hard`) changes a write into a loss.
@@ -115,7 +117,7 @@ def _skip_globals(inv: Invocation) -> tuple[list[Word], str | None]:
 
 # Settings whose value git runs as a shell command (aliases run it when they start with `!`).
 CODE_SETTINGS = ("core.pager", "core.editor", "core.sshcommand", "core.fsmonitor", "sequence.editor",
-                 "diff.external", "gpg.program", "credential.helper", "pager.")  # fmt: skip
+                 "diff.external", "gpg.program", "credential.helper", "pager.", "filter.")  # fmt: skip
 
 
 def _runs_code(key: str, value: str) -> bool:
@@ -210,14 +212,47 @@ def _effect(kind: Kind, target: str, detail: str, inv: Invocation, **context: st
     return Effect.make(kind, target, detail, source=inv.source, context=context)
 
 
+def _exists(path: str, inv: Invocation) -> bool:
+    import os
+
+    return inv.cwd is not None and os.path.lexists(absolute(path, inv.cwd))
+
+
 def _texts(words: Sequence[Word]) -> list[str]:
     return [w.text for w in words]
 
 
+def _losing(
+    effect: Effect, inv: Invocation, pathspecs: list[str], *, untracked: bool = False, ignored: bool = False
+) -> list[Effect]:
+    """`effect` and one effect per file whose uncommitted content the command throws away (saved first)."""
+    from agentguard.analysis import git_loss
+
+    if inv.cwd is None:
+        return [effect, Effect.unknown("git: the working directory is not known, so neither is what it loses",
+                                       inv.source)]  # fmt: skip
+    try:
+        files = git_loss.uncommitted(inv.cwd, pathspecs, untracked=untracked, ignored=ignored)
+    except git_loss.Unanswered as exc:
+        return [effect, *git_loss.unanswered(exc, inv)]
+    return [effect, *git_loss.lost_effects(files, f"{effect.detail}: its uncommitted changes", inv)]
+
+
 def reset(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
     if has_flag(rest, "--hard", "--merge", "--keep"):
-        return [_effect(Kind.GIT_DISCARD, "working tree", "git reset --hard discards uncommitted changes", inv)]
+        texts = _texts(rest)
+        paths = texts[texts.index("--") + 1 :] if "--" in texts else []
+        effect = _effect(Kind.GIT_DISCARD, "working tree", "git reset --hard discards uncommitted changes", inv)
+        return _losing(effect, inv, paths)
     return [_effect(Kind.GIT_WRITE, "index", "git reset (keeps the working tree)", inv)]
+
+
+def read_tree(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    """`git read-tree -u --reset|-m TREE` rewrites the working tree from TREE: `reset --hard` by another name."""
+    if has_flag(rest, "-u") and has_flag(rest, "--reset", "-m"):
+        effect = _effect(Kind.GIT_DISCARD, "working tree", "git read-tree -u overwrites the working tree", inv)
+        return _losing(effect, inv, [])
+    return [_effect(Kind.GIT_WRITE, "index", "git read-tree (index only)", inv)]
 
 
 def checkout(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
@@ -230,7 +265,12 @@ def checkout(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
     if "--" in texts or "." in texts or over_paths or has_flag(rest, "-f", "--force", "-p", "--patch"):
         paths = texts[texts.index("--") + 1 :] if "--" in texts else [t for t in texts if not t.startswith("-")]
         target = " ".join(paths) or "working tree"
-        return [_effect(Kind.GIT_DISCARD, target, "git checkout over paths discards their changes", inv)]
+        effect = _effect(Kind.GIT_DISCARD, target, "git checkout over paths discards their changes", inv)
+        if "--" in texts:  # `git checkout TREE -- PATHS`: the first operands name a tree, not paths
+            paths = texts[texts.index("--") + 1 :]
+        else:
+            paths = [] if has_flag(rest, "-f", "--force") else [p for p in paths if p == "." or _exists(p, inv)]
+        return _losing(effect, inv, paths)
     return [_effect(Kind.GIT_WRITE, " ".join(texts) or "branch", "git checkout switches branches", inv)]
 
 
@@ -240,7 +280,8 @@ def restore(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
     if staged_only:
         return [_effect(Kind.GIT_WRITE, "index", "git restore --staged unstages", inv)]
     paths = [t for t in texts if not t.startswith("-")]
-    return [_effect(Kind.GIT_DISCARD, " ".join(paths) or "working tree", "git restore discards changes", inv)]
+    effect = _effect(Kind.GIT_DISCARD, " ".join(paths) or "working tree", "git restore discards changes", inv)
+    return _losing(effect, inv, paths)
 
 
 def clean(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
@@ -248,7 +289,15 @@ def clean(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
                    for w in inv.args)  # fmt: skip
     if has_flag(rest, "-n", "--dry-run") or not (unforced or has_flag(rest, "-f", "--force")):
         return [_effect(Kind.READ, "untracked files", "git clean dry run", inv)]
-    return [_effect(Kind.GIT_DISCARD, "untracked files", "git clean -f deletes untracked files", inv)]
+    from agentguard.analysis import git_loss
+
+    effect = _effect(Kind.GIT_DISCARD, "untracked files", "git clean -f deletes untracked files", inv)
+    if inv.cwd is None:
+        return [effect, Effect.unknown("git clean: the working directory is not known", inv.source)]
+    try:
+        return [effect, *git_loss.cleaned_effects(git_loss.clean_list(inv.cwd, rest), inv)]
+    except git_loss.Unanswered as exc:
+        return [effect, *git_loss.unanswered(exc, inv)]
 
 
 def stash(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
@@ -257,7 +306,11 @@ def stash(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
         return [_effect(Kind.GIT_DELETE, "stash", f"git stash {verb} deletes stashed work", inv)]
     if verb in ("list", "show"):
         return [_effect(Kind.READ, "stash", f"git stash {verb}", inv)]
-    return [_effect(Kind.GIT_WRITE, "stash", f"git stash {verb}", inv)]
+    effect = _effect(Kind.GIT_WRITE, "stash", f"git stash {verb}", inv)
+    if verb in ("push", "save") or verb.startswith("-"):  # the changes leave the working tree for a stash
+        untracked = has_flag(rest, "-u", "--include-untracked", "-a", "--all")
+        return _losing(effect, inv, [], untracked=untracked, ignored=has_flag(rest, "-a", "--all"))
+    return [effect]
 
 
 def branch(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
@@ -383,7 +436,7 @@ def git_rm(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
 
 def switch(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
     if has_flag(rest, "--discard-changes", "-f", "--force"):
-        return [_effect(Kind.GIT_DISCARD, "working tree", "git switch --discard-changes", inv)]
+        return _losing(_effect(Kind.GIT_DISCARD, "working tree", "git switch --discard-changes", inv), inv, [])
     return [_effect(Kind.GIT_WRITE, "branch", "git switch", inv)]
 
 
@@ -392,7 +445,7 @@ _SUBCOMMANDS = {
     "branch": branch, "push": push, "filter-branch": history_rewrite, "filter-repo": history_rewrite,
     "reflog": reflog, "gc": gc, "update-ref": update_ref, "worktree": worktree, "tag": tag, "rm": git_rm,
     "switch": switch, "replace": history_rewrite, "prune": prune, "symbolic-ref": symbolic_ref, "config": config,
-    "clone": clone,
+    "clone": clone, "read-tree": read_tree,
 }  # fmt: skip
 
 HANDLERS: dict[str, Handler] = {"git": git}

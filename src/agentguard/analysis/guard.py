@@ -62,7 +62,23 @@ def pip(inv: Invocation, ctx: Context) -> list[Effect]:
         return [Effect.make(Kind.EXEC_MUTATE, "python packages", f"{inv.name} {verb} removes installed packages",
                             source=inv.source)]  # fmt: skip
     kind = Kind.READ if verb in ("list", "show", "freeze", "check", "search", "index", "--version") else Kind.EXEC_BUILD
-    return [Effect.make(kind, "python packages", f"pip {verb}".strip(), source=inv.source)]
+    effects = [Effect.make(kind, "python packages", f"pip {verb}".strip(), source=inv.source)]
+    return effects + (_local_builds(inv, ctx) if verb == "install" else [])
+
+
+def _local_builds(inv: Invocation, ctx: Context) -> list[Effect]:
+    """`pip install -e .` / `pip install ./pkg` runs that project's setup.py: judged as the code it is."""
+    import os
+
+    from agentguard.analysis.tasks import setup_py
+
+    effects: list[Effect] = []
+    for word in inv.args:
+        local = word.text.startswith((".", "/")) or word.text.startswith("file:")
+        if word.known and local and inv.cwd is not None:
+            directory = os.path.normpath(os.path.join(inv.cwd, word.text.removeprefix("file:")))
+            effects += setup_py(directory, inv, ctx) if os.path.isdir(directory) else []
+    return effects
 
 
 HANDLERS.update({"pip": pip, "pip3": pip, "pipx": pip})

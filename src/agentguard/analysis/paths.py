@@ -7,16 +7,21 @@ policy must see through a link to the protected file behind it.
 
 from __future__ import annotations
 
+import fnmatch
 import glob as globmod
 import itertools
 import os
 import re
 import stat
+import time
 
 from agentguard.analysis.types import Target, Word
 
 MAX_GLOB_MATCHES = 2000
 MAX_TEXT_BYTES = 256 * 1024
+# A recursive pattern (`find . -name "*.db"`) is expanded by walking the tree for at most this long; past it,
+# the whole tree stands for what it matches, so a protected file in the unwalked part is never missed.
+TREE_BUDGET_SECONDS = 0.4
 
 
 # Devices a write to loses nothing: the null device, the terminal streams.
@@ -71,17 +76,56 @@ def resolve(word: Word, cwd: str | None) -> list[Target] | None:
     base = cwd or "/"
     if word.glob is None:
         return [target_of(word.text, absolute(word.text, base))]
-    # `**` comes from find's patterns: crawling a tree (node_modules…) on every tool call costs too much,
-    # so the pattern itself is the target and policy matches it like a path.
-    matches = [] if "**" in word.glob else _expand_glob(word.glob, base)
+    if "**" in word.glob:
+        return _resolve_deep(word, base)
+    matches = _expand_glob(word.glob, base)
     if not matches:
         return [target_of(word.text, absolute(word.text, base), pattern=True)]
     return [target_of(m, absolute(m, base)) for m in matches]
 
 
-def _expand_glob(pattern: str, cwd: str) -> list[str]:
+def _resolve_deep(word: Word, base: str) -> list[Target]:
+    """`ROOT/**/NAME` (find's patterns, `**` globs): every match under ROOT, found by walking it within a time
+    budget. When the walk cannot finish, the pattern itself is a target too: policy judges it as a path, and
+    protect.py looks through the rest of the tree for protected files it matches."""
+    assert word.glob is not None
+    matches, root = expand_deep(word.glob, base)
+    found = [target_of(m, absolute(m, base)) for m in matches]
+    if root is not None or not found:
+        found.append(target_of(word.text, absolute(word.text, base), pattern=True))
+    return found
+
+
+def expand_deep(pattern: str, cwd: str) -> tuple[list[str], str | None]:
+    """The paths a recursive pattern matches now, and the root left unwalked (None when the walk finished)."""
+    head, sep, name = pattern.partition("/**/")
+    if not sep and pattern.startswith("**/"):
+        head, name = ".", pattern[3:]
+    if not name or "/" in name or "**" in name or globmod.has_magic(head):
+        return _expand_glob(pattern, cwd, recursive=True), None
+    deadline = time.monotonic() + TREE_BUDGET_SECONDS
+    found: list[str] = []
+    stack = [head]
+    while stack:
+        folder = stack.pop()
+        if time.monotonic() > deadline or len(found) > MAX_GLOB_MATCHES:
+            return sorted(found), head
+        try:
+            entries = list(os.scandir(absolute(folder, cwd)))
+        except (OSError, ValueError):
+            continue
+        for entry in entries:
+            shown = os.path.join(folder, entry.name) if folder != "." else entry.name
+            if fnmatch.fnmatchcase(entry.name, name):
+                found.append(shown)
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(shown)
+    return sorted(found), None
+
+
+def _expand_glob(pattern: str, cwd: str, *, recursive: bool = False) -> list[str]:
     try:
-        found = globmod.iglob(pattern, root_dir=cwd)
+        found = globmod.iglob(pattern, root_dir=cwd, recursive=recursive, include_hidden=recursive)
         return sorted(itertools.islice(found, MAX_GLOB_MATCHES))
     except (OSError, ValueError, RecursionError):
         return []

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from agentguard.analysis import grammar, paths
+from agentguard.analysis import grammar
 from agentguard.analysis.grammar import node_text as _text
 from agentguard.analysis.paths import DEV_SINKS
 from agentguard.analysis.stdout import stdout_of
@@ -210,7 +210,7 @@ def redirect_effects(walker: Walker, redirect: Node, source: str) -> None:
         if descriptor is not None:  # `exec 5<>/dev/tcp/…`: later `<&5` / `>&5` use the connection
             walker.network_fds[_text(descriptor)] = word.text
         return
-    found = paths.resolve(word, walker.cwd)
+    found = walker.targets(word, walker.cwd)  # through links made earlier on the line
     if found is None:
         walker.effects.append(Effect.unknown(f"writes to a path not known before it runs ({word.why})", source))
         return

@@ -147,9 +147,12 @@ def package_script(inv: Invocation, ctx: Context) -> list[Effect]:
         return _package_management(inv, [w.text for w in words[:2]])
     else:
         name = words[1].text if verb == "run" and len(words) > 1 else verb
+    from agentguard.analysis.tasks import stale
+
     scripts = _package_scripts(ctx, inv.cwd)
     kind = Kind.EXEC_TEST if name == "test" else Kind.EXEC_PROGRAM
     effects = [Effect.make(kind, name or inv.name, f"runs the package script {name}", source=inv.source)]
+    effects += stale(ctx, inv, ["package.json"])
     if scripts is None or name not in scripts:
         return effects
     for key in (f"pre{name}", name, f"post{name}"):

@@ -106,6 +106,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     ),
     "agentguard.analysis.guard": ("agentguard", "pip", "pip3", "pipx"),
     "agentguard.analysis.programs": ("npm", "yarn", "pnpm"),
+    "agentguard.analysis.tasks": ("make", "gmake", "just", "pytest", "py.test", "tox", "nox", "jest", "vitest"),
     "agentguard.analysis.git": ("git",),
     "agentguard.analysis.databases": (
         "sqlite3",

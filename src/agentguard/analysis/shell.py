@@ -66,6 +66,7 @@ class Walker:
         self.local_frames: list[dict[str, str | None]] = []
         self.unset_before: set[str] = set()
         self.network_fds: dict[str, str] = {}  # descriptors `exec N<>/dev/tcp/…` connected, to their path
+        self.agent_files: frozenset[str] = frozenset()  # what the agent wrote this session (agent_writes.py)
 
     @property
     def too_deep(self) -> bool:
@@ -83,7 +84,7 @@ class Walker:
 
     def child(self, cwd: str | None) -> Walker:
         """A walker for a child shell (`bash -c`): it inherits state, but its `cd` does not leak back."""
-        return Walker(
+        child = Walker(
             cwd=cwd,
             home=self.home,
             project_root=self.project_root,
@@ -92,16 +93,20 @@ class Walker:
             depth=self.depth + 1,
             aliases=dict(self.aliases),
         )
+        child.agent_files = self.agent_files
+        return child
 
     # ---- Context protocol -------------------------------------------------------------------------
 
     def targets(self, word: Word, cwd: str | None) -> list[Target] | None:
-        return paths.resolve(word, cwd)
+        from agentguard.analysis import line_fs  # links and moves made earlier on the line are followed
+
+        return line_fs.view(paths.resolve(word, cwd), line_fs.names(self.effects))
 
     def file_effects(
         self, kind: Kind, word: Word, inv: Invocation, detail: str, *, recursive: bool = False
     ) -> list[Effect]:
-        found = paths.resolve(word, inv.cwd)
+        found = self.targets(word, inv.cwd)
         if found is None:
             why = word.why or ("the working directory is not known" if inv.cwd is None else "empty path")
             return [Effect.unknown(f"{detail}: path not known ({why})", source=inv.source)]
@@ -150,6 +155,14 @@ class Walker:
 
     def read_text(self, path: str, cwd: str | None) -> str | None:
         return paths.read_small_text(path, cwd)
+
+    def agent_wrote(self, path: str) -> bool:
+        return path in self.agent_files or os.path.realpath(path) in self.agent_files
+
+    def written(self, path: str) -> bool:
+        from agentguard.analysis import line_fs
+
+        return line_fs.written(self.effects, path)
 
     # ---- tree walk ----------------------------------------------------------------------------------
 

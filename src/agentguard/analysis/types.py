@@ -150,6 +150,15 @@ class Context(Protocol):
         """A small text file's content (scripts, SQL files), or None when missing, large or unreadable."""
         ...
 
+    def agent_wrote(self, path: str) -> bool:
+        """Whether the agent wrote or changed the absolute `path` earlier in this session."""
+        ...
+
+    def written(self, path: str) -> bool:
+        """Whether an earlier command of this line writes, moves onto or links the absolute `path`: what it
+        will hold when a later command reads it is then not what the file system holds now."""
+        ...
+
 
 Handler = Callable[[Invocation, Context], Iterable[Effect]]
 

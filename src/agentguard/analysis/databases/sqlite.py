@@ -202,7 +202,7 @@ def _dot_import(shell: Shell, args: list[str], line: str) -> None:
         f"table {table}",
         f"imports {source} into table {table} (.import)",
         shell.inv,
-        shell.conn.context,
+        {**shell.conn.context, "rewrites": "rows"},  # a protected database is saved first
         path=shell.conn.path,
     )
     shell.effects.append(guarded(effect, shell.conn))

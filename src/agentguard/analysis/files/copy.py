@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 
+from agentguard.analysis import line_fs
 from agentguard.analysis.files.common import (
     each,
     missing_operand,
@@ -23,6 +25,9 @@ def mv(inv: Invocation, ctx: Context) -> list[Effect]:
         return missing_operand(inv, "mv")
     sources, dest = found
     effects = each(ctx, Kind.FILE_MOVE, sources, inv, f"moves away (to {dest.text})")
+    moved = ctx.targets(dest, inv.cwd)
+    if len(sources) == 1 and moved and len(moved) == 1 and not moved[0].is_dir:  # later, dest holds its data
+        effects = line_fs.mark(effects, line_fs.MOVED_TO, moved[0].path)
     if _leaves_project(ctx, dest, inv):  # a directory moved out of the project takes its whole tree with it
         effects = [dataclasses.replace(e, recursive=True) if e.is_dir or e.exists is False else e
                    for e in effects]  # fmt: skip
@@ -84,7 +89,22 @@ def ln(inv: Invocation, ctx: Context) -> list[Effect]:
         return missing_operand(inv, "ln")
     force = has_flag(options, "-f", "--force")
     kind = Kind.FILE_OVERWRITE if force else Kind.FILE_WRITE
-    return ctx.file_effects(kind, operands[-1], inv, "replaced by a link" if force else "links")
+    effects = ctx.file_effects(kind, operands[-1], inv, "replaced by a link" if force else "links")
+    behind = _link_target(operands, has_flag(options, "-s", "--symbolic"), ctx, inv)
+    return line_fs.mark(effects, line_fs.STANDS_FOR, behind) if behind and len(operands) == 2 else effects
+
+
+def _link_target(operands: list[Word], symbolic: bool, ctx: Context, inv: Invocation) -> str | None:
+    """The data the new name will stand for: a symlink's text resolves from the link's directory."""
+    target, link = operands[0], operands[-1]
+    found = ctx.targets(link, inv.cwd)
+    if not target.known or not found or inv.cwd is None:
+        return None
+    where = found[0].path
+    if found[0].is_dir and found[0].exists:
+        where = os.path.join(where, os.path.basename(target.text.rstrip("/")))
+    base = os.path.dirname(where) if symbolic else inv.cwd
+    return os.path.normpath(os.path.join(base, os.path.expanduser(target.text)))
 
 
 def tee(inv: Invocation, ctx: Context) -> list[Effect]:

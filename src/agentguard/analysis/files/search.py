@@ -19,7 +19,12 @@ def find(inv: Invocation, ctx: Context) -> list[Effect]:
     effects: list[Effect] = []
     if "-delete" in texts:
         word = Word(pattern, glob=pattern) if pattern else Word("?", False, "find's roots are not known")
-        effects += ctx.file_effects(Kind.FILE_DELETE, word, inv, "deletes what find matches", recursive=True)
+        # -delete removes a matched directory only once it is empty: a name pattern deletes what it matches,
+        # not the trees under it; with no -name the whole root goes.
+        # Each match is still part of a delete across a tree, judged as one (`find src -name '*.py' -delete`).
+        whole = pattern is None or "/**/" not in pattern
+        found = ctx.file_effects(Kind.FILE_DELETE, word, inv, "deletes what find matches", recursive=whole)
+        effects += found if whole else [as_tree(e) for e in found]
     whole_tree = pattern is not None and "/**/" not in pattern  # no -name: {} is every path under the root
     for start in (i for i, t in enumerate(texts) if t in ("-exec", "-execdir", "-ok", "-okdir")):
         end = next((j for j in range(start + 1, len(texts)) if texts[j] in (";", "+")), len(texts))

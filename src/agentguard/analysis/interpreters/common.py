@@ -337,5 +337,9 @@ def script(
     effects = [Effect.make(Kind.EXEC_PROGRAM, word.text, f"runs a {language} script", source=inv.source)]
     text = ctx.read_text(word.text, inv.cwd)
     if text is None or len(text) > limit:  # a bundle or an app, not a one-off script: it runs, unread
+        full = os.path.join(inv.cwd or "/", os.path.expanduser(word.text))
+        if inv.cwd is not None and ctx.agent_wrote(os.path.normpath(full)):  # unless the agent just wrote it
+            why = f"runs {word.text}, which the agent wrote in this session: too large or unreadable to judge"
+            return [*effects, Effect.unknown(why, inv.source)]
         return effects
     return effects + [e for e in analyse(text) if e.kind != Kind.READ]

@@ -110,6 +110,8 @@ def _module(module: str, rest: list[Word], inv: Invocation, ctx: Context) -> lis
     top = module.split(".", 1)[0]
     if top in DELEGATED:  # handlers that know these tools (pip uninstall agentguard is guard tampering)
         return ctx.run(inv.with_words([Word.literal(DELEGATED[top]), *rest]))
+    if module in ("pytest", "tox", "nox"):  # runners that load project files as code (conftest.py…)
+        return ctx.run(inv.with_words([Word.literal(module), *rest]))
     if top in TEST_MODULES:
         return [Effect.make(Kind.EXEC_TEST, module, "runs checks", source=inv.source)]
     if top in BUILD_MODULES:

@@ -94,7 +94,7 @@ def _scan_unbounded(text: str, s: Session) -> None:
         for match in pattern.finditer(text):
             name = unquote(match.group(1))
             if _WHERE_RE.search(text[match.end() :].split(";", 1)[0]):
-                s.add(Kind.DB_WRITE, f"table {name}", f"{verb} rows of table {name} (WHERE …)")
+                s.add(Kind.DB_WRITE, f"table {name}", f"{verb} rows of table {name} (WHERE …)", rewrites=True)
             else:
                 s.add(every, f"table {name}", f"{verb} every row of table {name} (without WHERE)")
     if _DELETE_ALL_RE.search(text):

@@ -12,6 +12,7 @@ from agentguard.analysis.sql.session import Session, name_of, schema_of
 from agentguard.models import Kind
 
 Handler = Callable[[Any, str, Session], None]
+BULK_INSERT_ROWS = 1000  # an INSERT of this many rows or more is judged as a bulk rewrite of the table
 
 # Functions whose call does something besides computing a value. None: not modelled, so asked.
 SIDE_EFFECT_FUNCTIONS: dict[str, tuple[Kind, str] | None] = {
@@ -98,7 +99,7 @@ def _delete(e: Any, chunk: str, s: Session) -> None:
             why = "without WHERE" if where is None else "with a WHERE that is always true"
             s.add(Kind.DB_DELETE, f"table {name}", f"deletes every row of table {name} ({why})", schema=schema_of(node))
         else:
-            s.add(Kind.DB_WRITE, f"table {name}", f"deletes rows of table {name} (WHERE …)", schema=schema_of(node))
+            _bounded(s, node, where, "deletes", Kind.DB_DELETE)
 
 
 def _update(e: Any, chunk: str, s: Session) -> None:
@@ -108,7 +109,23 @@ def _update(e: Any, chunk: str, s: Session) -> None:
         why = "without WHERE" if where is None else "with a WHERE that is always true"
         s.add(Kind.DB_UPDATE, f"table {name}", f"updates every row of table {name} ({why})", schema=schema_of(e.this))
     else:
-        s.add(Kind.DB_WRITE, f"table {name}", f"updates rows of table {name} (WHERE …)", schema=schema_of(e.this))
+        _bounded(s, e.this, where, "updates", Kind.DB_UPDATE)
+
+
+def _bounded(s: Session, node: Any, where: Any, verb: str, every: Kind) -> None:
+    """A DELETE/UPDATE with a WHERE: on a SQLite file, counted against the live rows; one that reaches every
+    row of its table is as destructive as having no WHERE."""
+    from agentguard.analysis.sql import live
+
+    name, schema = name_of(node), schema_of(node)
+    counted = live.reach(s.path, node, where.this) if s.dialect == "sqlite" and schema in ("", "main") else None
+    if counted is None:
+        s.add(Kind.DB_WRITE, f"table {name}", f"{verb} rows of table {name} (WHERE …)", schema=schema, rewrites=True)
+    elif counted.every_row:
+        detail = counted.phrase(verb, name) + " (its WHERE reaches every row)"
+        s.add(every, f"table {name}", detail, schema=schema)
+    else:
+        s.add(Kind.DB_WRITE, f"table {name}", counted.phrase(verb, name), schema=schema, rewrites=True)
 
 
 def _alter(e: Any, chunk: str, s: Session) -> None:
@@ -128,11 +145,12 @@ def _alter(e: Any, chunk: str, s: Session) -> None:
         elif action_type == "Delete":  # ClickHouse: ALTER TABLE t DELETE WHERE …
             where = action.args.get("where")
             kind = Kind.DB_DELETE if where is None or always_true(where.this) else Kind.DB_WRITE
-            s.add(kind, f"table {name}", f"deletes rows of table {name} (ALTER … DELETE)")
+            s.add(kind, f"table {name}", f"deletes rows of table {name} (ALTER … DELETE)", rewrites=True)
         else:
             changed = True
     if changed or not e.args.get("actions"):
-        s.add(Kind.DB_WRITE, f"{object_kind} {name}", f"alters {object_kind} {name}", schema=schema_of(e.this))
+        s.add(Kind.DB_WRITE, f"{object_kind} {name}", f"alters {object_kind} {name}", schema=schema_of(e.this),
+              rewrites=True)  # fmt: skip
 
 
 def _dropped_part(action: Any) -> str:
@@ -153,7 +171,24 @@ def _insert(e: Any, chunk: str, s: Session) -> None:
         s.add(Kind.DB_TRUNCATE, f"table {name}", f"overwrites every row of table {name} (INSERT OVERWRITE)")
         return
     verb = "replaces rows in" if e.args.get("alternative") else "inserts into"
+    rows = _rows_inserted(e.expression, s)
+    if rows is not None and rows >= BULK_INSERT_ROWS:  # the Replit incident: thousands of made-up rows
+        detail = f"{verb} table {name} {rows:,} rows at once (a bulk insert mixes new rows with the real ones)"
+        s.add(Kind.DB_UPDATE, f"table {name}", detail, schema=schema_of(table))
+        return
     s.add(Kind.DB_WRITE, f"table {name}", f"{verb} table {name}", schema=schema_of(table))
+
+
+def _rows_inserted(source: Any, s: Session) -> int | None:
+    """How many rows an INSERT adds: its VALUES tuples, or its SELECT counted against a live SQLite file."""
+    from agentguard.analysis.sql import live
+
+    kind = type(source).__name__
+    if kind == "Values":
+        return len(source.expressions)
+    if kind in ("Select", "Union") and s.dialect == "sqlite":
+        return live.inserted(s.path, source)
+    return None
 
 
 def _create(e: Any, chunk: str, s: Session) -> None:

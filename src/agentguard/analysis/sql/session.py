@@ -29,9 +29,14 @@ class Session:
     prepared: set[str] = field(default_factory=set)
     effects: list[Effect] = field(default_factory=list)
 
-    def add(self, kind: Kind, target: str, detail: str, *, path: str | None = None, schema: str = "") -> None:
+    def add(
+        self, kind: Kind, target: str, detail: str, *, path: str | None = None, schema: str = "", rewrites: bool = False
+    ) -> None:
+        """`rewrites`: the statement changes or removes stored rows (DELETE, UPDATE, ALTER…), so a protected
+        database it runs against is saved first whatever its clause."""
         where = self.attached.get(schema.lower(), path or self.path) if schema else (path or self.path)
-        self.effects.append(Effect.make(kind, target, detail, source=self.source, path=where, context=self.context))
+        context = {**self.context, "rewrites": "rows"} if rewrites else self.context
+        self.effects.append(Effect.make(kind, target, detail, source=self.source, path=where, context=context))
 
     def unknown(self, reason: str) -> None:
         self.effects.append(

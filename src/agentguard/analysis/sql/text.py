@@ -151,6 +151,7 @@ def _vacuum(clean: str, s: Session) -> None:
         f"file {file_text}",
         f"writes a copy of the database to {file_text} (VACUUM INTO)",
         path=where or s.path,
+        rewrites=True,  # over an existing database file, it replaces it
     )
 
 
