@@ -28,7 +28,7 @@ from test_claude_code import INCIDENT, assert_finished
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
-AGENT = "agentguard-agent"
+AGENT = f"agagent{os.getpid()}"  # a name of its own: two suites at once must not share it
 MANAGED_DIR = "/etc/claude-code"
 
 
@@ -97,31 +97,33 @@ def installed() -> Iterator[Installed]:
     root.mkdir(mode=0o755)
     env = {"PATH": os.environ["PATH"], "AGENTGUARD_SYSTEM_FILE": str(root / "etc" / "system.json"),
            "LANG": "C.UTF-8"}  # fmt: skip
-    subprocess.run(["useradd", "--create-home", "--home-dir", str(root / "agent-home"), "--shell", "/bin/sh", AGENT],
-                   check=True)  # fmt: skip
     layout = ["--prefix", str(root / "prefix"), "--state-dir", str(root / "state"), "--socket",
               str(root / "run" / "ag.sock"), "--managed-settings", str(root / "claude-code" / "managed-settings.json"),
               "--unit", str(root / "agentguard.service"), "--link", ""]  # fmt: skip
-    install = [sys.executable, "-m", "agentguard", "system", "install", *layout, "--source", str(REPO), "--no-start",
-               "--json"]  # fmt: skip
-    done = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900, check=False)
-    assert done.returncode == 0, done.stderr
-    it = Installed(root, env)
-    daemon = subprocess.Popen([it.agentguard, "system", "run"], env=env, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not (root / "run" / "ag.sock").exists():
-        assert daemon.poll() is None and time.monotonic() < deadline, "the daemon did not start"
-        time.sleep(0.1)
-    try:
+    daemon: subprocess.Popen[str] | None = None
+    try:  # whatever fails from here on, the users, the install and the folder are taken away again
+        subprocess.run(["useradd", "--create-home", "--home-dir", str(root / "agent-home"), "--shell", "/bin/sh",
+                        AGENT], check=True)  # fmt: skip
+        install = [sys.executable, "-m", "agentguard", "system", "install", *layout, "--source", str(REPO),
+                   "--no-start", "--json"]  # fmt: skip
+        done = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900, check=False)
+        assert done.returncode == 0, done.stderr
+        it = Installed(root, env)
+        daemon = subprocess.Popen([it.agentguard, "system", "run"], env=env, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not (root / "run" / "ag.sock").exists():
+            assert daemon.poll() is None and time.monotonic() < deadline, "the daemon did not start"
+            time.sleep(0.1)
         yield it
     finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(timeout=30)
+        if daemon is not None:
+            daemon.send_signal(signal.SIGTERM)
+            daemon.wait(timeout=30)
         uninstall = [sys.executable, "-m", "agentguard", "system", "uninstall", *layout, "--purge", "--json"]
         removed = subprocess.run(uninstall, env=env, capture_output=True, text=True, timeout=120, check=False)
         subprocess.run(["userdel", "--remove", AGENT], capture_output=True, check=False)
         shutil.rmtree(root, ignore_errors=True)
-        assert removed.returncode == 0, removed.stderr
+    assert removed.returncode == 0, removed.stderr
 
 
 @pytest.fixture(scope="module")
