@@ -18,6 +18,17 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False))
 
 
+def report_checks(checks: list[dict[str, Any]], message_type: str, *, as_json: bool) -> None:
+    """doctor's and `system status`'s report: one line a check (FAIL, warn or ok), exit 1 when any failed."""
+    ok = all(c["ok"] for c in checks)
+    if as_json:
+        emit_json({"message_type": message_type, "ok": ok, "checks": checks})
+    else:
+        for c in checks:
+            click.echo(f"{'FAIL' if not c['ok'] else 'warn' if c.get('warn') else 'ok  '} {c['name']}: {c['detail']}")
+    sys.exit(0 if ok else 1)
+
+
 def fail(error: AgentGuardError) -> None:
     click.echo(f"agentguard: {error.message}", err=True)
     sys.exit(error.exit_code)

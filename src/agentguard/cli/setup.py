@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from agentguard.cli.output import emit_json, fail
+from agentguard.cli.output import emit_json, fail, report_checks
 from agentguard.errors import AgentGuardError
 from agentguard.hosts import claude_settings
 from agentguard.state import Places, find_project_root, read_mode
@@ -110,14 +110,7 @@ def doctor(project: str | None, as_json: bool) -> None:
       agentguard doctor
     """
     root = os.path.abspath(project or find_project_root(os.getcwd()))
-    checks = _doctor_checks(root)
-    ok = all(c["ok"] for c in checks)
-    if as_json:
-        emit_json({"message_type": "doctor", "ok": ok, "checks": checks})
-    else:
-        for c in checks:
-            click.echo(f"{'FAIL' if not c['ok'] else 'warn' if c.get('warn') else 'ok  '} {c['name']}: {c['detail']}")
-    sys.exit(0 if ok else 1)
+    report_checks(_doctor_checks(root), "doctor", as_json=as_json)
 
 
 def _doctor_checks(root: str) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import click
 
-from agentguard.cli.output import emit_json, fail
+from agentguard.cli.output import emit_json, fail, report_checks
 from agentguard.errors import AgentGuardError
 from agentguard.state import Places
 from agentguard.system.layout import Layout
@@ -130,14 +130,7 @@ def status(as_json: bool) -> None:
     """
     from agentguard.system.status import checks
 
-    found = checks()
-    ok = all(c["ok"] for c in found)
-    if as_json:
-        emit_json({"message_type": "system_status", "ok": ok, "checks": found})
-    else:
-        for c in found:
-            click.echo(f"{'FAIL' if not c['ok'] else 'warn' if c.get('warn') else 'ok  '} {c['name']}: {c['detail']}")
-    sys.exit(0 if ok else 1)
+    report_checks(checks(), "system_status", as_json=as_json)
 
 
 @system.command()
