@@ -135,11 +135,13 @@ def write_json_atomic(path: str, data: object) -> None:
     write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
-def write_text_atomic(path: str, text: str) -> None:
+def write_text_atomic(path: str, text: str, *, exclusive: bool = False) -> None:
     """Write-then-rename with fsync of the file and the folder: after a crash, the old or the new file.
 
     The temporary file is made as tempfile.mkstemp makes it (O_EXCL, mode 0600, a random name) without
-    importing tempfile (~5 ms of the hook call that writes a checkpoint's anchor).
+    importing tempfile (~5 ms of the hook call that writes a checkpoint's anchor). `exclusive`: hard-link it
+    to its name instead, which refuses an existing name (FileExistsError): a file that must never be
+    replaced, and that no reader may see half written (a new key).
     """
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -150,7 +152,11 @@ def write_text_atomic(path: str, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        if exclusive:
+            os.link(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -234,23 +234,12 @@ def _read_key(path: str) -> str:
 
 
 def create_key(path: str) -> KeyPair:
-    """Write a new key with mode 0600; never overwrites, so a lost race keeps the first key.
+    """Write a new key with mode 0600; never overwrites, so a lost race keeps the first key, and a process that
+    finds the name never reads a half-written (or empty) key: written whole, then linked to its name."""
+    from agentguard.state import write_text_atomic
 
-    The key is written whole to a private temporary file and then hard-linked to its name (link refuses an
-    existing name): a process that finds the name never reads a half-written, or empty, key."""
     pair = KeyPair.generate()
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    tmp = os.path.join(folder, f".key-{os.urandom(8).hex()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(base64.b64encode(pair.seed).decode("ascii") + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(tmp, path)
-    finally:
-        os.unlink(tmp)
+    write_text_atomic(path, base64.b64encode(pair.seed).decode("ascii") + "\n", exclusive=True)
     return pair
 
 
