@@ -21,16 +21,22 @@ from agentguard.state import Places
 ROWS = 5000
 
 
-@pytest.fixture
-def repo(project: Path) -> Path:
-    """The incident project with a real memory database, a committed file with uncommitted edits, an
-    untracked secret, and an ignored log."""
+def memory_db(project: Path, rows: int) -> Path:
+    """The incident's memory database, for real: a memory table of `rows` rows."""
     db = project / ".agentic-qe" / "memory.db"
     db.unlink()
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE memory (id INTEGER PRIMARY KEY, pattern TEXT)")
-        conn.executemany("INSERT INTO memory (pattern) VALUES (?)", [(f"p{i}",) for i in range(ROWS)])
+        conn.executemany("INSERT INTO memory (pattern) VALUES (?)", [(f"p{i}",) for i in range(rows)])
     conn.close()
+    return db
+
+
+@pytest.fixture
+def repo(project: Path) -> Path:
+    """The incident project with a real memory database, a committed file with uncommitted edits, an
+    untracked secret, and an ignored log."""
+    memory_db(project, ROWS)
     (project / ".gitignore").write_text("*.log\n")
     git(project, "add", "src/app.py", ".gitignore")
     git(project, "commit", "-qm", "first")

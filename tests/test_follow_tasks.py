@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from agentguard.models import Verdict
-from test_follow import decide, restore_snapshot, rows
+from test_follow import decide, memory_db, restore_snapshot, rows
 
 WIPE = "rm -rf .agentic-qe"
 PY_WIPE = "import shutil\nshutil.rmtree('.agentic-qe')\n"
@@ -27,12 +26,7 @@ ROWS = 500
 
 @pytest.fixture
 def memory(project: Path) -> Path:
-    db = project / ".agentic-qe" / "memory.db"
-    db.unlink()
-    with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TABLE memory (id INTEGER PRIMARY KEY, pattern TEXT)")
-        conn.executemany("INSERT INTO memory (pattern) VALUES (?)", [(f"p{i}",) for i in range(ROWS)])
-    conn.close()
+    db = memory_db(project, ROWS)
     (project / "a.txt").write_text("a\n")
     return db
 
