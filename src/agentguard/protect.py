@@ -119,7 +119,8 @@ def _protected(effect: Effect, policy: Policy) -> bool:
 
 def _walkable(path: str, policy: Policy) -> bool:
     """A real directory worth looking into: not a link, not a tree the policy skips (node_modules, /tmp…)."""
-    return os.path.isdir(path) and not os.path.islink(path) and not globs.matches(path, policy.snapshot_skip)
+    skipped = globs.matches_in(path, policy.snapshot_skip, policy.project_root)
+    return os.path.isdir(path) and not os.path.islink(path) and not skipped
 
 
 def _protected_inside(root: str, policy: Policy) -> Iterator[str]:

@@ -173,6 +173,21 @@ def matches(path: str, patterns: Iterable[str]) -> bool:
     return compile_set(patterns if isinstance(patterns, tuple) else tuple(patterns)).matches(path)
 
 
+def matches_in(path: str, patterns: Iterable[str], root: str) -> bool:
+    """`matches`, except that inside `root` (the project) a pattern that is not anchored (`**/.cache/**`,
+    `*.pyc`, `build`) looks only at the part of the path below `root`: a project that itself lives in ~/.cache,
+    a `build` or an `out` folder is not a cache or build output."""
+    if not root or not (path == root or path.startswith(root + "/")):
+        return matches(path, patterns)
+    anchored, loose = _anchored_and_loose(patterns if isinstance(patterns, tuple) else tuple(patterns))
+    return matches(path, anchored) or matches(path[len(root) :] or "/", loose)
+
+
+@lru_cache(maxsize=256)
+def _anchored_and_loose(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(p for p in patterns if p.startswith("/")), tuple(p for p in patterns if not p.startswith("/"))
+
+
 def name_matches(value: str, pattern: str) -> bool:
     """`fnmatch.fnmatchcase(value, pattern)` (where `*` crosses everything), without a regex for the shapes
     policies use for kinds, targets and context: `file.*`, `*prod*`, `prod*`, `*x`, literals."""

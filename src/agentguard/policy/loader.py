@@ -126,6 +126,7 @@ def merge(layers: Sequence[Layer], places: Mapping[str, str]) -> Policy:
         snapshot_skip=_snapshot_paths(settings.get("snapshot_skip", ()), sets, places),
         snapshot_postgres=_dsns(settings.get("snapshot_postgres", ())),
         snapshot_max_bytes=_megabytes(settings.get("snapshot_max_mb", 4096)) * 1024 * 1024,
+        project_root=places.get("PROJECT", ""),
     )
 
 

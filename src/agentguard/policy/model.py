@@ -63,7 +63,7 @@ class Rule(NamedTuple):
         return not ((self.not_paths or self.scratch_paths) and all(self._exempt(c) for c in candidates))
 
     def _exempt(self, path: str) -> bool:
-        if globs.matches(path, self.not_paths):
+        if globs.matches_in(path, self.not_paths, self.project_paths[0] if self.project_paths else ""):
             return True
         return globs.matches(path, self.scratch_paths) and not globs.matches(path, self.project_paths)
 
@@ -100,6 +100,7 @@ class Policy(NamedTuple):
     snapshot_max_bytes: int = 4096 * 1024 * 1024
     snapshot_skip: tuple[str, ...] = ()  # trees not looked into for protected files (settings.snapshot_skip)
     snapshot_postgres: tuple[str, ...] = ()  # DSNs dumped before destructive SQL (settings.snapshot_postgres)
+    project_root: str = ""  # the project this policy was loaded for ($PROJECT)
 
     def default_for(self, kind: Kind) -> tuple[Verdict, str]:
         """The most specific default for `kind`: `db.drop` before `db.*` before `*`."""
