@@ -23,7 +23,10 @@ import struct
 import sys
 import time
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from agentguard.state import Places
 
 GREETING = b"agentguard 1 hook "  # the request's first line, then the host (hook_client.py writes it)
 DEADLINE = 50  # seconds a child may take; the client waits 55 and Claude Code 60
@@ -129,6 +132,9 @@ def warm() -> None:
     try:
         os.environ["AGENTGUARD_HOME"] = os.path.join(scratch, "home")
         os.environ.pop("CLAUDE_PROJECT_DIR", None)
+        from agentguard.state import Places
+
+        _no_sync(Places.from_env())
         for command in ("ls", "rm -rf /", "rm -f x.db"):
             hook = {"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": command},
                     "cwd": scratch, "session_id": "warm-up"}  # fmt: skip
@@ -140,6 +146,17 @@ def warm() -> None:
             else:
                 os.environ[key] = value
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _no_sync(places: Places) -> None:
+    """Mark the throwaway ledger's sync as just started: a detached sync spawned by the warm-up decisions would
+    outlive the scratch folder and create it again after it is removed (seen: one leftover folder per start)."""
+    from agentguard.ledger.paths import LedgerPaths
+    from agentguard.ledger.sync import SyncState, state_path, write_state
+
+    folder = LedgerPaths.from_places(places).folder
+    os.makedirs(folder, exist_ok=True)
+    write_state(state_path(folder), SyncState(started=int(time.time())))
 
 
 def _bind(path: str) -> socket.socket:

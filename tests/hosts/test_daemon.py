@@ -148,3 +148,29 @@ def test_a_request_not_in_the_protocol_is_refused() -> None:
         parse_request(b'{"op": "hook"}')
     host, env, data = parse_request(hook_client.request("claude", b'{"a": 1}', {"CLAUDE_PROJECT_DIR": "/p"}))
     assert (host, env, data) == ("claude", {"CLAUDE_PROJECT_DIR": "/p"}, '{"a": 1}')
+
+
+def test_the_warm_up_starts_no_sync_that_outlives_its_scratch_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A detached sync spawned by the warm-up decisions would create the removed scratch folder again (one
+    leftover `agentguard-warm-*` per daemon start, seen in /tmp)."""
+    import subprocess as sp
+
+    from agentguard import daemon
+
+    started: list[object] = []
+    real_popen = sp.Popen
+
+    def popen(args: object, *rest: object, **kw: object) -> object:
+        started.append(args)
+        return real_popen(args, *rest, **kw)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(sp, "Popen", popen)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    daemon.warm()
+    assert started == []
+    assert list(tmp_path.iterdir()) == []
