@@ -4,6 +4,8 @@ committed state, WAL frames included."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -173,3 +175,21 @@ def test_captures_during_writes_restore_one_committed_state(tmp_path: Path, stor
         check = sqlite3.connect(copy)
         assert check.execute("SELECT sum(amount), count(*) FROM ledger").fetchone() == (1_000_000, 1000)
         check.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give files away (protected mode restores as root)")
+def test_a_restore_by_root_gives_files_back_to_their_owner(tmp_path: Path, store: Store) -> None:
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    db, notes = project / "data" / "memory.db", project / "data" / "notes.txt"
+    make(db, 100, wal=False)
+    notes.write_text("mine")
+    for path in (project, project / "data", db, notes):
+        os.chown(path, 4321, 4321)
+    saved = take(store, [str(project / "data")])
+    shutil.rmtree(project / "data")
+
+    restore(store, saved.id)
+
+    for path in (project / "data", db, notes):
+        assert (path.stat().st_uid, path.stat().st_gid) == (4321, 4321), path
