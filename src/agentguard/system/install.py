@@ -177,6 +177,8 @@ def _managed(layout: Layout, say: Say) -> str:
     if settings.get("allowManagedHooksOnly") is not True:
         settings["allowManagedHooksOnly"] = True
         changed = True
+        os.makedirs(os.path.dirname(_we_set_managed_only()), mode=0o755, exist_ok=True)
+        _write_root_file(_we_set_managed_only(), "agentguard set allowManagedHooksOnly; uninstall takes it out\n")
     if not changed:
         return ""
     say(f"== Claude Code managed settings {layout.managed} (allowManagedHooksOnly)")
@@ -257,12 +259,19 @@ def _unwire(path: str) -> bool:
             hooks.pop(event, None)
     if isinstance(hooks, dict) and not hooks:
         settings.pop("hooks", None)
-    settings.pop("allowManagedHooksOnly", None)
+    if os.path.exists(_we_set_managed_only()):  # one the administrator set stays
+        settings.pop("allowManagedHooksOnly", None)
+        os.unlink(_we_set_managed_only())
     if settings:
         _write_root_file(path, json.dumps(settings, indent=2) + "\n")
     else:
         os.unlink(path)
     return True
+
+
+def _we_set_managed_only() -> str:
+    """A root-owned note, beside the system marker, that allowManagedHooksOnly was agentguard's doing."""
+    return os.path.join(os.path.dirname(system_file()), "managed-hooks-only.set")
 
 
 def default_source() -> str:
