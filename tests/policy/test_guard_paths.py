@@ -61,3 +61,29 @@ def test_reading_a_key_with_the_read_tool_is_denied(project: Path) -> None:
     action = Action(tool="Read", cwd=str(project), tool_input={"file_path": key})
     decision = Gate.from_env().decide(action, project_root=str(project))
     assert decision.verdict == Verdict.DENY, decision.reasons
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param("rm -rf {state_parent}", id="delete-the-folder-above-the-state"),
+        pytest.param("mv {state_parent} /tmp/elsewhere", id="move-the-folder-above-the-state"),
+        pytest.param("find {state_parent} -delete", id="find-delete-above-the-state"),
+        pytest.param("chmod -R 000 {state_parent}", id="chmod-everything-above-the-state"),
+        pytest.param("rm -rf ~/.claude/..", id="the-home-through-claude"),
+    ],
+)
+def test_folders_that_hold_the_guard_are_denied(decide: Decide, command: str) -> None:
+    """Deleting, moving or locking a folder above the state dir takes the ledger, keys and snapshots with it:
+    the next hook would start a fresh, empty guard."""
+    state_parent = os.path.dirname(Places.from_env().state)
+    decision = decide(command.format(state_parent=state_parent))
+    assert decision.verdict == Verdict.DENY, decision.reasons
+    assert any(m.rule.startswith("guard-parents") for m in decision.matches), decision.reasons
+
+
+@pytest.mark.parametrize("command", ["rm -rf ~/.cache/pip", "chmod 700 {state_parent}", "rm -rf src"])
+def test_folders_beside_the_guard_are_not_guard_parents(decide: Decide, command: str) -> None:
+    state_parent = os.path.dirname(Places.from_env().state)
+    decision = decide(command.format(state_parent=state_parent))
+    assert not any(m.rule.startswith("guard-parents") for m in decision.matches), decision.reasons

@@ -178,7 +178,8 @@ RULE_FIELDS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
     ("id", _str), ("verdict", _verdict), ("reason", _str), ("kinds", _strs), ("not_kinds", _strs),
     ("paths", _strs), ("not_paths", _strs), ("scratch_paths", _strs), ("project_paths", _strs),
     ("targets", _strs), ("not_targets", _strs), ("context", _context), ("not_context", _context),
-    ("recursive", _opt_bool), ("production", _verdict), ("match", _strs), ("not_match", _strs), ("origin", _str),
+    ("recursive", _opt_bool), ("holds", _strs), ("production", _verdict), ("match", _strs), ("not_match", _strs),
+    ("origin", _str),
 )  # fmt: skip
 # If Rule gains a field this table does not know, the cache is never used rather than dropping the field.
 SCHEMA_OK = Rule._fields == tuple(name for name, _ in RULE_FIELDS)

@@ -36,6 +36,7 @@ RULE_KEYS = frozenset(
         "context",
         "not_context",
         "recursive",
+        "holds",
         "production",
         "match",
         "not_match",
@@ -241,7 +242,7 @@ def _build_rule(layer: Layer, table: Mapping[str, Any], sets: Mapping[str, list[
             f"{where}: the project policy may only tighten; rule {rule_id!r} allows. "
             "Put allow rules in your user policy (~/.config/agentguard/agentguard.toml)"
         )
-    if not any(k in table for k in ("kinds", "paths", "targets", "context")):
+    if not any(k in table for k in ("kinds", "paths", "holds", "targets", "context")):
         raise PolicyError(f"{where}: rule {rule_id!r} matches every effect; give it kinds, paths, "
                           "targets or context")  # fmt: skip
 
@@ -289,6 +290,7 @@ def _build_rule(layer: Layer, table: Mapping[str, Any], sets: Mapping[str, list[
         context=context_list("context"),
         not_context=context_list("not_context"),
         recursive=bool(recursive) if recursive is not None else None,
+        holds=path_list("holds"),
         production=_verdict(layer, "production", table.get("production", "deny")),
         match=tuple(_strings(layer, "match", table.get("match", []))),
         not_match=tuple(_strings(layer, "not_match", table.get("not_match", []))),
