@@ -87,3 +87,29 @@ def test_folders_beside_the_guard_are_not_guard_parents(decide: Decide, command:
     state_parent = os.path.dirname(Places.from_env().state)
     decision = decide(command.format(state_parent=state_parent))
     assert not any(m.rule.startswith("guard-parents") for m in decision.matches), decision.reasons
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param("{install}/bin/pip install evilpkg", id="the-guards-own-pip"),
+        pytest.param("{install}/bin/python -m pip install evilpkg", id="the-guards-own-python-m-pip"),
+        pytest.param("pip install --target {install}/lib/python3.11/site-packages x", id="target-into-the-guard"),
+        pytest.param("python3 -c 'from agentguard.state import write_mode; write_mode(\"shadow\")'", id="import"),
+        pytest.param("{install}/bin/python -c 'import agentguard.ledger'", id="the-guards-python-importing-it"),
+        pytest.param("python3 - <<'EOF'\nimport importlib\nimportlib.import_module('agentguard.state')\nEOF",
+                     id="import-module-in-a-heredoc"),
+    ],
+)  # fmt: skip
+def test_code_and_packages_reaching_into_the_guard_are_denied(decide: Decide, command: str) -> None:
+    """A package installed into agentguard's environment can ship a .pth that runs in every hook; inline code
+    importing agentguard can call write_mode() with no path the gate would see."""
+    decision = decide(command.format(install=install_dir()))
+    assert decision.verdict == Verdict.DENY, decision.reasons
+
+
+@pytest.mark.parametrize("command", [".venv/bin/pip install -r requirements.txt", "pip install --prefix /tmp/p x",
+                                     "python3 -c 'import json; print(json.dumps({}))'"])  # fmt: skip
+def test_installs_elsewhere_and_other_code_are_not_guard_tampering(decide: Decide, command: str) -> None:
+    decision = decide(command)
+    assert decision.verdict == Verdict.ALLOW, decision.reasons
