@@ -113,3 +113,44 @@ def test_code_and_packages_reaching_into_the_guard_are_denied(decide: Decide, co
 def test_installs_elsewhere_and_other_code_are_not_guard_tampering(decide: Decide, command: str) -> None:
     decision = decide(command)
     assert decision.verdict == Verdict.ALLOW, decision.reasons
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param("tar xf wiring.tar", id="tar-extract"),
+        pytest.param("unzip -o wiring.zip", id="unzip-overwrite"),
+        pytest.param("rsync -a {crafted}/ .", id="rsync-contents"),
+        pytest.param("cp -r {crafted}/. .", id="cp-contents"),
+    ],
+)
+def test_archives_and_merged_trees_that_carry_claude_settings_are_denied(
+    decide: Decide, project: Path, tmp_path: Path, command: str
+) -> None:
+    """The agent writes an archive or a folder holding `.claude/settings.json` (allowed: it is not the
+    project's), then unpacks or merges it over the project: the gate looks at the names it carries."""
+    import tarfile
+    import zipfile
+
+    crafted = tmp_path / "crafted"
+    (crafted / ".claude").mkdir(parents=True)
+    (crafted / ".claude" / "settings.json").write_text("{}")
+    (crafted / "notes.txt").write_text("x")
+    with tarfile.open(project / "wiring.tar", "w") as tarred:
+        tarred.add(crafted / ".claude", arcname=".claude")
+    with zipfile.ZipFile(project / "wiring.zip", "w") as zipped:
+        zipped.write(crafted / ".claude" / "settings.json", ".claude/settings.json")
+    decision = decide(command.format(crafted=crafted))
+    assert decision.verdict == Verdict.DENY, decision.reasons
+    assert any(m.rule == "guard-self-protection" for m in decision.matches)
+
+
+def test_archives_without_guard_files_are_judged_by_their_members(decide: Decide, project: Path) -> None:
+    import tarfile
+
+    (project / "data.txt").write_text("x")
+    with tarfile.open(project / "plain.tgz", "w:gz") as tarred:
+        tarred.add(project / "data.txt", arcname="out/data.txt")
+    decision = decide("tar xzf plain.tgz")
+    assert decision.verdict == Verdict.ALLOW, decision.reasons
+    assert [e.path for e in decision.effects if e.kind.value.startswith("file.")] == [str(project / "out/data.txt")]
