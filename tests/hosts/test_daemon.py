@@ -174,3 +174,24 @@ def test_the_warm_up_starts_no_sync_that_outlives_its_scratch_folder(
     daemon.warm()
     assert started == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_parent_reads_calls_taken_and_whole_hints_across_reads() -> None:
+    from agentguard.daemon import HINT, TAKEN, _Messages
+
+    pipe = _Messages()
+    hint = HINT + b'["/home/a", "/work/p.q"]\n'
+    assert pipe.feed(TAKEN + TAKEN + hint[:7]) == (2, [])
+    assert pipe.feed(hint[7:] + TAKEN) == (1, [b'["/home/a", "/work/p.q"]'])
+    assert pipe.feed(b"") == (0, [])
+
+
+def test_a_hint_loads_the_projects_policy_into_the_parents_memory(project: Path) -> None:
+    """What the children forked after a hint inherit: the project's policy, already in memory."""
+    from agentguard import daemon
+    from agentguard.policy import cache
+
+    cache._memo.clear()
+    daemon._warm_policy(json.dumps([os.environ["HOME"], str(project)]).encode())
+    assert any(str(project) in key for key in cache._memo)
+    daemon._warm_policy(b"not json")  # a bad hint changes nothing and raises nothing
