@@ -149,7 +149,7 @@ def build_fixture(root: str | os.PathLike[str], policy: str | None = None) -> Fi
     """A realistic project under `root`: sources, artifacts, secrets, real SQLite databases, a git repo.
     `policy` is the project layer's TOML (the fixture's agentguard.toml), to test a policy of your own."""
     base = Path(root)
-    project, home, guard_home = base / "project", base / "home", base / "agentguard-home"
+    project, home, guard_home = base / "project", base / "home", base / "guard-home"
     for directory in (project, home, guard_home):
         directory.mkdir(parents=True, exist_ok=True)
     for rel, text in PROJECT_FILES.items():

@@ -212,3 +212,20 @@ def _listed(root: str) -> list[str] | None:
             if len(names) > MAX_LISTED:
                 return None
     return names
+
+
+SPLIT_VALUED = frozenset({"-a", "-b", "-C", "-l", "-n", "-t", "--suffix-length", "--bytes", "--line-bytes",
+                          "--lines", "--number", "--separator", "--additional-suffix", "--filter"})  # fmt: skip
+
+
+def split(inv: Invocation, ctx: Context) -> list[Effect]:
+    """coreutils `split [FILE [PREFIX]]` writes PREFIXaa, PREFIXab…; more operands, or a sub-command shape
+    (`split segments delete beta`), is Split.io's CLI, whose destroying verbs the vocabulary judges."""
+    from agentguard.analysis import verbs
+
+    _, operands = split_args(inv.args, SPLIT_VALUED)
+    if len(operands) > 2 or any(w.text.startswith("--workspace") for w in inv.args):
+        return verbs.unmodelled_list(inv) or [Effect.make(Kind.EXEC_PROGRAM, "split", "runs Split.io's CLI",
+                                                          source=inv.source)]  # fmt: skip
+    prefix = operands[1].text if len(operands) == 2 else "x"
+    return ctx.file_effects(Kind.FILE_WRITE, Word(prefix + "*", glob=prefix + "*"), inv, "split writes pieces")
