@@ -154,3 +154,17 @@ def test_a_hook_that_cannot_fork_blocks(runner: Runner, guarded_project: Path, p
                 group.rmdir()
                 break
             time.sleep(0.1)
+
+
+@pytest.mark.parametrize("broken", ["client-missing", "python-missing"])
+def test_a_client_that_cannot_run_blocks(runner: Runner, guarded_project: Path, tmp_path: Path, broken: str) -> None:
+    """The client file gone, or the interpreter that runs it gone: the wrapper turns the failure into a block."""
+    prefix = str(tmp_path / "gone") if broken == "client-missing" else os.path.dirname(hook_client.__file__)
+    python = str(tmp_path / "no-python3") if broken == "python-missing" else PYTHON
+    layout = Layout(socket=str(tmp_path / "x.sock"), python=python, prefix=prefix)
+    wire(guarded_project, layout.hook_command())
+
+    run = runner.run(guarded_project, [INCIDENT])
+
+    assert_blocked(run, guarded_project)
+    assert "the hook gave no decision" in run.tool_result(0).text
