@@ -46,6 +46,10 @@ class Gate(NamedTuple):
         mode = read_mode(self.places)
         written = _agent_files(self.places, action)
         effects = analyze(action, home=self.places.home, project_root=project_root, agent_files=written)
+        if policy.estimate_postgres:  # the planner's numbers for PostgreSQL DELETE/UPDATE … WHERE
+            from agentguard.estimates import refine
+
+            effects = refine(effects, policy)
         decision = evaluate(policy, effects, mode=mode)
         if not before_run:
             return decision

@@ -200,6 +200,7 @@ def encode_policy(policy: Policy) -> dict[str, Any]:
         "snapshot_max_bytes": policy.snapshot_max_bytes,
         "snapshot_skip": list(policy.snapshot_skip),
         "snapshot_postgres": list(policy.snapshot_postgres),
+        "estimate_postgres": list(policy.estimate_postgres),
         "project_root": policy.project_root,
     }
 
@@ -236,5 +237,6 @@ def decode_policy(data: Mapping[str, Any]) -> Policy:
         snapshot_max_bytes=_int(data["snapshot_max_bytes"]),
         snapshot_skip=_strs(data["snapshot_skip"]),
         snapshot_postgres=_strs(data["snapshot_postgres"]),
+        estimate_postgres=_strs(data["estimate_postgres"]),
         project_root=_str(data["project_root"]),
     )

@@ -125,7 +125,8 @@ def merge(layers: Sequence[Layer], places: Mapping[str, str]) -> Policy:
         digest=digest,
         snapshot_paths=_snapshot_paths(settings.get("snapshot", ()), sets, places),
         snapshot_skip=_snapshot_paths(settings.get("snapshot_skip", ()), sets, places),
-        snapshot_postgres=_dsns(settings.get("snapshot_postgres", ())),
+        snapshot_postgres=_dsns(settings.get("snapshot_postgres", ()), "snapshot_postgres"),
+        estimate_postgres=_dsns(settings.get("estimate_postgres", ()), "estimate_postgres"),
         snapshot_max_bytes=_megabytes(settings.get("snapshot_max_mb", 4096)) * 1024 * 1024,
         project_root=places.get("PROJECT", ""),
     )
@@ -146,14 +147,14 @@ def _snapshot_paths(patterns: Any, sets: Mapping[str, list[str]], places: Mappin
     return tuple(dict.fromkeys(out))
 
 
-def _dsns(values: Any) -> tuple[str, ...]:
-    """PostgreSQL DSNs to dump; a password written into a policy file is refused (secrets by reference)."""
+def _dsns(values: Any, key: str) -> tuple[str, ...]:
+    """PostgreSQL DSNs; a password written into a policy file is refused (secrets by reference)."""
     out = []
     for dsn in values:
         if not isinstance(dsn, str) or not dsn.strip():
-            raise PolicyError(f"settings.snapshot_postgres: {dsn!r} is not a connection string")
+            raise PolicyError(f"settings.{key}: {dsn!r} is not a connection string")
         if re.search(r"://[^/@]*:[^/@]*@|password\s*=", dsn, re.I):
-            raise PolicyError("settings.snapshot_postgres: a DSN holds a password; leave it out and let libpq read "
+            raise PolicyError(f"settings.{key}: a DSN holds a password; leave it out and let libpq read "
                               "~/.pgpass or PGPASSWORD")  # fmt: skip
         out.append(dsn.strip())
     return tuple(dict.fromkeys(out))
@@ -186,6 +187,7 @@ SETTINGS = (
     "snapshot",
     "snapshot_skip",
     "snapshot_postgres",
+    "estimate_postgres",
     "snapshot_max_mb",
 )
 
@@ -200,7 +202,7 @@ def _merge_settings(layer: Layer, table: Mapping[str, Any], settings: dict[str, 
             if Verdict.parse(str(value)) < Verdict.parse(str(settings.get("unknown", "ask"))):
                 raise PolicyError(f"{_where(layer, key)}: the project policy may only tighten settings.unknown")
             settings[key] = value
-        elif key in ("protected_branches", "snapshot", "snapshot_postgres"):  # more protection is tightening
+        elif key in ("protected_branches", "snapshot", "snapshot_postgres", "estimate_postgres"):  # tightening
             settings[key] = [*settings.get(key, []), *_strings(layer, key, value)]
         elif key == "snapshot_max_mb" and isinstance(value, int) and value <= int(settings.get(key, value)):
             settings[key] = value

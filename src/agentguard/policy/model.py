@@ -111,6 +111,7 @@ class Policy(NamedTuple):
     snapshot_max_bytes: int = 4096 * 1024 * 1024
     snapshot_skip: tuple[str, ...] = ()  # trees not looked into for protected files (settings.snapshot_skip)
     snapshot_postgres: tuple[str, ...] = ()  # DSNs dumped before destructive SQL (settings.snapshot_postgres)
+    estimate_postgres: tuple[str, ...] = ()  # read-only DSNs asked for planner estimates (settings.estimate_postgres)
     project_root: str = ""  # the project this policy was loaded for ($PROJECT)
 
     def default_for(self, kind: Kind) -> tuple[Verdict, str]:
