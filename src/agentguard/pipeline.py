@@ -27,18 +27,21 @@ class Gate(NamedTuple):
     def from_env(cls) -> Gate:
         return cls(Places.from_env())
 
-    def decide(self, action: Action, *, project_root: str | None = None, before_run: bool = False) -> Decision:
+    def decide(
+        self, action: Action, *, project_root: str | None = None, before_run: bool = False, can_prompt: bool = True
+    ) -> Decision:
         """The gate's decision. `before_run`: the host runs the action if it is not denied, so the protected
         data it would destroy is saved first, and the decision is recorded in the ledger (a dry
-        `agentguard check` saves and records nothing)."""
+        `agentguard check` saves and records nothing). `can_prompt`: the host can put an ask to a human
+        (False in headless runs: there an ask becomes a pending approval, see agentguard.approvals)."""
         try:
-            return self._decide(action, project_root or find_project_root(action.cwd), before_run)
+            return self._decide(action, project_root or find_project_root(action.cwd), before_run, can_prompt)
         except AgentGuardError as exc:
             return failed(exc.message, action)
         except Exception as exc:
             return failed(f"internal error ({type(exc).__name__}: {exc})", action)
 
-    def _decide(self, action: Action, project_root: str, before_run: bool) -> Decision:
+    def _decide(self, action: Action, project_root: str, before_run: bool, can_prompt: bool) -> Decision:
         from agentguard.analysis import analyze
         from agentguard.policy.engine import evaluate
 
@@ -56,6 +59,10 @@ class Gate(NamedTuple):
             from agentguard.protect import protect
 
             decision, snapshot = protect(decision, action, policy, self.places)
+        if decision.verdict == Verdict.ASK:  # a grant for this exact action, or a pending approval
+            from agentguard.approvals.gate import settle
+
+            decision = settle(self.places, action, decision, policy.digest, can_prompt=can_prompt)
         return self._record(action, decision, snapshot, policy)
 
     def _record(self, action: Action, decision: Decision, snapshot: Snapshot | None, policy: Policy) -> Decision:

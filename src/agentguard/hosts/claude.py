@@ -124,8 +124,14 @@ def _pre_tool_use(payload: Mapping[str, Any]) -> dict[str, Any] | None:
 
     action = action_from_hook(payload)
     project_root = os.environ.get("CLAUDE_PROJECT_DIR") or None
-    decision = Gate.from_env().decide(action, project_root=project_root, before_run=True)
+    decision = Gate.from_env().decide(action, project_root=project_root, before_run=True, can_prompt=can_prompt())
     return pre_tool_use_answer(decision)
+
+
+def can_prompt() -> bool:
+    """Whether Claude Code can put an ask to a human: only its interactive terminal (entrypoint `cli`) can.
+    `claude -p` (sdk-cli), the SDKs and anything unknown turn an ask into a denial nobody sees."""
+    return os.environ.get("CLAUDE_CODE_ENTRYPOINT", "") in ("cli", "claude-vscode", "claude-desktop")
 
 
 def _record_outcome(payload: Mapping[str, Any]) -> None:

@@ -1,0 +1,25 @@
+"""What an approval is bound to: one exact action under one policy, and nothing else.
+
+The hash covers the tool, its input as canonical JSON, the working directory, the session and the policy's
+digest, so a grant cannot be replayed for another command, another folder, another agent session, or after the
+policy changed under it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from agentguard.models import Action
+
+
+def action_hash(action: Action, policy_digest: str) -> str:
+    bound = {
+        "tool": action.tool,
+        "tool_input": dict(action.tool_input),
+        "cwd": action.cwd,
+        "session": action.session_id or "",
+        "policy": policy_digest,
+    }
+    text = json.dumps(bound, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
