@@ -1,0 +1,61 @@
+"""What the dashboard's buttons do: the same functions the CLI commands call, with the same ledger records.
+
+approve / deny      approvals.answer.answer            (agentguard approvals approve|deny)
+restore             snapshots.restore.restore           (agentguard restore ID), recorded as the CLI does
+resolve a break     ledger.breaks.resolve, ADMIN key   (agentguard ledger resolve ID --validate|…)
+"""
+
+from __future__ import annotations
+
+import getpass
+from typing import Any
+
+from agentguard.state import Places
+
+RESOLUTIONS = ("validate", "ignore", "reject")
+
+
+def answer_approval(places: Places, approval_id: str, *, grant: bool, note: str | None) -> dict[str, Any]:
+    from agentguard.approvals.answer import answer
+
+    return answer(places, approval_id, grant=grant, by=getpass.getuser(), how="dashboard", note=note).to_json()
+
+
+def restore_snapshot(places: Places, snapshot_id: str) -> dict[str, Any]:
+    from agentguard.ledger import Ledger
+    from agentguard.ledger.records import record_restore
+    from agentguard.notify import spawn
+    from agentguard.snapshots.restore import restore
+    from agentguard.snapshots.store import Store
+
+    with Store.open(places.state) as store:
+        report = restore(store, snapshot_id)
+    with Ledger.open(places, declare_breaks=True) as ledger:
+        record_restore(ledger, report, getpass.getuser())
+    data = report.to_json()
+    changed = [c for c in data["changes"] if c["action"] != "unchanged"]
+    spawn(places, f"agentguard: snapshot {snapshot_id} restored",
+          f"{getpass.getuser()} restored {snapshot_id} from the dashboard: {len(changed)} path(s) changed"
+          + (f", safety snapshot {data['safety_snapshot']}" if data.get("safety_snapshot") else ""))  # fmt: skip
+    return data
+
+
+def resolve_break(places: Places, break_id: str, resolution: str, reason: str, passphrase: str) -> dict[str, Any]:
+    from agentguard.ledger.breaks import resolve
+    from agentguard.ledger.errors import LedgerError
+    from agentguard.ledger.keys import load_key
+    from agentguard.ledger.ledger import Ledger
+    from agentguard.ledger.paths import LedgerPaths
+
+    if resolution not in RESOLUTIONS:
+        raise LedgerError(f"resolve with one of {', '.join(RESOLUTIONS)}")
+    paths = LedgerPaths.from_places(places)
+
+    def given() -> str:
+        if not passphrase:
+            raise LedgerError("the admin key is sealed: type its passphrase")
+        return passphrase
+
+    with Ledger.at(paths) as opened:
+        event = resolve(opened, break_id, resolution, reason, load_key(paths.admin_key, given))
+    return {"break_id": break_id, "resolution": event.payload["resolution"], "seq": event.seq, "key": event.key_id}
