@@ -38,6 +38,7 @@ def dashboard(port: int, as_json: bool) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
+    sock.listen(64)  # before the URL is printed: a browser opening it at once waits in the backlog, not refused
     port = sock.getsockname()[1]
     token = new_token()
     url = f"http://127.0.0.1:{port}/?t={token}"

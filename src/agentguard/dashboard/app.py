@@ -25,10 +25,14 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "frame-ancestors 'none'; form-action 'self'",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",  # the token must not leave in a Referer
+    "Referrer-Policy": "same-origin",  # the token never leaves in a Referer (and forms keep their Origin)
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
+
+
+class Refused(Exception):
+    """A POST that is not a genuine form of this page (no or a used nonce, another origin): 403."""
 
 
 class Dashboard:
@@ -56,9 +60,6 @@ class Dashboard:
         if not (same_token(from_url, self.token) or same_token(request.cookies.get(COOKIE), self.token)):
             return PlainTextResponse("open the link `agentguard dashboard` printed (it carries the token)", 403,
                                      headers=HEADERS)  # fmt: skip
-        if request.method == "POST" and not await self._genuine_post(request):
-            return PlainTextResponse("this form has expired or was used already: reload the page", 403,
-                                     headers=HEADERS)  # fmt: skip
         if request.method not in ("GET", "HEAD", "POST"):
             return PlainTextResponse("method not allowed", 405, headers=HEADERS)
         response = await call(request)
@@ -66,13 +67,16 @@ class Dashboard:
             response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict", path="/")
         return response
 
-    async def _genuine_post(self, request: Request) -> bool:
+    async def posted(self, request: Request) -> dict[str, str]:
+        """The form of a genuine POST: same origin (when the browser says), and a one-time nonce issued for this
+        very path. Anything else is refused before the action runs."""
         origin = request.headers.get("origin")
         if origin is not None and origin not in (f"http://127.0.0.1:{self.port}", f"http://localhost:{self.port}"):
-            return False
-        form = await request.form()
-        nonce = form.get("nonce")
-        return isinstance(nonce, str) and self.nonces.redeem(nonce, request.url.path)
+            raise Refused("this form was posted from another site")
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        if not self.nonces.redeem(form.get("nonce", ""), request.url.path):
+            raise Refused("this form has expired or was used already: reload the page")
+        return form
 
     # -- pages -------------------------------------------------------------------------------------------------
     async def home(self, request: Request) -> Response:
@@ -108,26 +112,30 @@ class Dashboard:
 
     # -- actions (POST only) -----------------------------------------------------------------------------------
     async def answer(self, request: Request) -> Response:
-        form = await request.form()
+        form = await self.posted(request)
         approval_id, verb = request.path_params["approval_id"], request.path_params["verb"]
         if verb not in ("approve", "deny"):
             return PlainTextResponse("unknown action", 404, headers=HEADERS)
-        note = str(form.get("reason") or "") or None
+        note = form.get("reason") or None
         done = actions.answer_approval(self.places, approval_id, grant=verb == "approve", note=note)
         return self.done(f"{done['id']} {done['status']}", f"/approvals/{done['id']}")
 
     async def restore(self, request: Request) -> Response:
+        await self.posted(request)
         sid = request.path_params["sid"]
         report = actions.restore_snapshot(self.places, sid)
         changed = sum(1 for c in report["changes"] if c["action"] != "unchanged")
         return self.done(f"restored {sid}: {changed} path(s) changed", f"/snapshots/{sid}")
 
     async def resolve(self, request: Request) -> Response:
-        form = await request.form()
+        form = await self.posted(request)
         done = actions.resolve_break(
-            self.places, request.path_params["break_id"], str(form.get("resolution") or ""),
-            str(form.get("reason") or ""), str(form.get("passphrase") or ""),
-        )  # fmt: skip
+            self.places,
+            request.path_params["break_id"],
+            form.get("resolution", ""),
+            form.get("reason", ""),
+            form.get("passphrase", ""),
+        )
         return self.done(f"{done['break_id']}: {done['resolution']} (event {done['seq']})", "/ledger")
 
     def done(self, message: str, where: str) -> Response:
@@ -138,6 +146,9 @@ class Dashboard:
 
 def build(places: Places, token: str, port: int) -> Starlette:
     board = Dashboard(places, token, port)
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(str(exc), 403, headers=HEADERS)
 
     async def failure(request: Request, exc: Exception) -> Response:
         message = exc.message if isinstance(exc, AgentGuardError) else f"{type(exc).__name__}: {exc}"
@@ -162,5 +173,5 @@ def build(places: Places, token: str, port: int) -> Starlette:
     return Starlette(
         routes=routes,
         middleware=[Middleware(BaseHTTPMiddleware, dispatch=board.guard)],
-        exception_handlers={Exception: failure, AgentGuardError: failure, ValueError: failure},
+        exception_handlers={Exception: failure, AgentGuardError: failure, ValueError: failure, Refused: refused},
     )
