@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from agentguard.models import Action, Decision, Verdict
 
 if TYPE_CHECKING:
     from agentguard.approvals.model import Approval
@@ -72,6 +74,43 @@ def approval_message(places: Places, approval: Approval) -> tuple[str, str]:
     if link:
         lines.append(f"Or open {link}")
     return title, "\n".join(lines)
+
+
+# Denials a human wants to hear about even when nobody is watching: a code freeze, a production resource.
+ALERTING_RULES = frozenset({"mode:freeze", "production"})
+
+
+def tell_denial(places: Places, action: Action, decision: Decision) -> None:
+    """A denial in freeze or production: told in the background (the hook does not wait). Never raises: the
+    denial stands and is recorded whatever becomes of its notification."""
+    try:
+        _tell_denial(places, action, decision)
+    except Exception:
+        return
+
+
+def _tell_denial(places: Places, action: Action, decision: Decision) -> None:
+    rules = sorted({m.rule for m in decision.matches if m.rule in ALERTING_RULES})
+    if decision.verdict != Verdict.DENY or not rules:
+        return
+    title = f"agentguard: denied in {' and '.join('freeze' if r == 'mode:freeze' else r for r in rules)}"
+    lines = [f"agentguard denied: {action.describe()}", f"in {action.cwd} (session {action.session_id or '-'})"]
+    lines += [f"- {reason}" for reason in decision.reasons]
+    lines += ["", "Nothing ran. The decision is in the ledger: agentguard ledger list --kind decision"]
+    link = dashboard_link(places, "")
+    if link:
+        lines.append(f"Live feed: {link}")
+    spawn(places, title, "\n".join(lines))
+
+
+def tell_restore(places: Places, snapshot_id: str, by: str, how: str, report: dict[str, Any]) -> None:
+    changed = [c for c in report.get("changes", []) if c.get("action") != "unchanged"]
+    safety = report.get("safety_snapshot")
+    lines = [f"{by} restored snapshot {snapshot_id} ({how}): {len(changed)} path(s) changed"]
+    lines += [f"  {c['action']} {c['path']}" for c in changed[:20]]
+    if safety:
+        lines += ["", f"What was there before is in the safety snapshot {safety}: agentguard restore {safety}"]
+    spawn(places, f"agentguard: snapshot {snapshot_id} restored", "\n".join(lines))
 
 
 def _settings(places: Places) -> AlertSettings:

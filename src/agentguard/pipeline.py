@@ -63,6 +63,10 @@ class Gate(NamedTuple):
             from agentguard.approvals.gate import settle
 
             decision = settle(self.places, action, decision, policy.digest, can_prompt=can_prompt)
+        elif decision.verdict == Verdict.DENY and decision.matches:  # freeze and production denials are told
+            from agentguard.notify import tell_denial
+
+            tell_denial(self.places, action, decision)
         return self._record(action, decision, snapshot, policy)
 
     def _record(self, action: Action, decision: Decision, snapshot: Snapshot | None, policy: Policy) -> Decision:

@@ -24,7 +24,7 @@ def answer_approval(places: Places, approval_id: str, *, grant: bool, note: str 
 def restore_snapshot(places: Places, snapshot_id: str) -> dict[str, Any]:
     from agentguard.ledger import Ledger
     from agentguard.ledger.records import record_restore
-    from agentguard.notify import spawn
+    from agentguard.notify import tell_restore
     from agentguard.snapshots.restore import restore
     from agentguard.snapshots.store import Store
 
@@ -33,10 +33,7 @@ def restore_snapshot(places: Places, snapshot_id: str) -> dict[str, Any]:
     with Ledger.open(places, declare_breaks=True) as ledger:
         record_restore(ledger, report, getpass.getuser())
     data = report.to_json()
-    changed = [c for c in data["changes"] if c["action"] != "unchanged"]
-    spawn(places, f"agentguard: snapshot {snapshot_id} restored",
-          f"{getpass.getuser()} restored {snapshot_id} from the dashboard: {len(changed)} path(s) changed"
-          + (f", safety snapshot {data['safety_snapshot']}" if data.get("safety_snapshot") else ""))  # fmt: skip
+    tell_restore(places, snapshot_id, getpass.getuser(), "dashboard", data)
     return data
 
 
