@@ -157,3 +157,18 @@ def test_the_hook_waits_for_an_answer_given_meanwhile(hook: Hook) -> None:
     decision = hook()
     helper.join()
     assert decision.verdict == Verdict.ALLOW and decision.reasons[0] == "approved by alice via dashboard (A-1)"
+
+
+def test_the_agents_commentary_is_not_part_of_the_binding(hook: Hook, project: Path) -> None:
+    """A retry that words its `description` differently is the same action (the command is what runs)."""
+    from agentguard.approvals.binding import action_hash
+    from agentguard.models import Action
+
+    said = Action.shell(ASKED, str(project), session_id="s-1")
+    reworded = Action(tool="Bash", cwd=str(project), command=ASKED, session_id="s-1",
+                      tool_input={"command": ASKED, "description": "retrying after approval"})  # fmt: skip
+    longer = Action(tool="Bash", cwd=str(project), command=ASKED, session_id="s-1",
+                    tool_input={"command": ASKED, "timeout": 600000})  # fmt: skip
+    assert action_hash(said, "p") == action_hash(reworded, "p")
+    assert action_hash(said, "p") != action_hash(longer, "p"), "every other input key is bound"
+    assert action_hash(said, "p") != action_hash(said, "q"), "and so is the policy"
