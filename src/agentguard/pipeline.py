@@ -6,12 +6,13 @@ reason, because a guard that crashes lets the host run the tool anyway.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from agentguard.errors import AgentGuardError
 from agentguard.models import Action, Decision, Effect, Verdict
-from agentguard.state import Places, find_project_root, read_mode
+from agentguard.state import Places, _exists, find_project_root, read_mode
 
 if TYPE_CHECKING:
     from agentguard.policy.model import Policy
@@ -50,6 +51,10 @@ class Gate(NamedTuple):
         written = _agent_files(self.places, action)
         effects = analyze(action, home=self.places.home, project_root=project_root, agent_files=written)
         decision = evaluate(policy, effects, mode=mode)
+        if mode == "normal" and _exists(_grant_file(self.places)):  # an approved plan's scope: one stat a call
+            from agentguard.plans.check import within_grant
+
+            decision = within_grant(self.places, action, project_root, decision)
         if not before_run:
             return decision
         if decision.verdict != Verdict.DENY:
@@ -110,6 +115,10 @@ def failed(why: str, action: Action, verdict: Verdict = Verdict.DENY) -> Decisio
     """The decision when agentguard itself cannot decide: never allow."""
     effect = Effect.unknown(why, source=action.describe())
     return Decision(verdict, (f"agentguard could not decide, so it blocks: {why}",), (effect,), error=why)
+
+
+def _grant_file(places: Places) -> str:
+    return os.path.join(places.state, "plan-grant.json")  # plans.grant.grant_file, without importing plans
 
 
 def _agent_files(places: Places, action: Action) -> frozenset[str]:

@@ -42,10 +42,10 @@ def configure_headless() -> None:
 
 
 @pytest.fixture
-def board() -> Iterator[Board]:
+def board(project: Path) -> Iterator[Board]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDECODE", "CLAUDE_CODE_"))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "agentguard", "dashboard", "--json"],
+        [sys.executable, "-m", "agentguard", "dashboard", "--json", "--project", str(project)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     try:

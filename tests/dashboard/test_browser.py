@@ -105,3 +105,26 @@ def test_restore_a_snapshot_in_the_browser(board: Board, hook: Hook, page: Any, 
     assert memory.read_bytes() == before
     (restored,) = ledger_events("restore")
     assert restored.payload["snapshot"] == decision.snapshot and restored.actor.type == "human"
+
+
+def test_lgtm_a_plan_in_the_browser(board: Board, page: Any, project: Path) -> None:
+    from agentguard.models import Action
+    from agentguard.pipeline import Gate
+    from agentguard.state import read_mode, write_mode
+
+    places = Places.from_env()
+    write_mode(places, "plan", by="alice", reason="plan first")
+    (project / "plan.md").write_text("# Fix the greeting\n\n## Files\n- src/app.py\n")
+    page.goto(board.url)
+    page.goto(f"{board.base}/plan")
+    assert str(project / "src" / "app.py") in page.text_content("#plan-scope")
+    page.click("#lgtm")
+    page.wait_for_selector("#done")
+    assert read_mode(places) == "normal" and "approved by" in page.text_content("#grant")
+    write = Action.shell("echo fixed > src/app.py", str(project), session_id="s-1")
+    assert Gate.from_env().decide(write, project_root=str(project)).verdict == Verdict.ALLOW
+    (approved,) = ledger_events("plan_approved")
+    assert approved.payload["approved_how"] == "dashboard"
+    page.click("#plan-done")
+    page.wait_for_selector("#done")
+    assert read_mode(places) == "plan" and page.text_content("#grant") == "none"

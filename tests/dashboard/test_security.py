@@ -40,8 +40,10 @@ def state_fingerprint(project: Path) -> dict[str, object]:
     with Store.open(places.state) as snapshots:
         taken = [s.summary() for s in snapshots.list()]
     mode = Path(places.mode_file).read_text() if os.path.exists(places.mode_file) else None
+    grant = Path(places.state, "plan-grant.json")
+    plan = grant.read_text() if grant.exists() else None
     files = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(project.rglob("*")) if p.is_file()}
-    return {"ledger": head, "approvals": approvals, "snapshots": taken, "mode": mode, "files": files}
+    return {"ledger": head, "approvals": approvals, "snapshots": taken, "mode": mode, "plan": plan, "files": files}
 
 
 def test_without_the_token_nothing_is_shown(board: Board, hook: Hook) -> None:
@@ -63,16 +65,22 @@ def test_it_answers_on_loopback_names_only(board: Board) -> None:
 
 
 def test_a_get_on_any_url_changes_nothing(board: Board, hook: Hook, project: Path) -> None:
+    from agentguard.plans.grant import approve
+
     hook()  # A-1 pending
+    (project / "plan.md").write_text("## Files\n- notes.txt\n")
+    approve(Places.from_env(), str(project), str(project / "plan.md"), by="alice", how="cli")  # a grant in force
     snapshot = hook("rm .agentic-qe/memory.db").snapshot
     (project / ".agentic-qe" / "memory.db").unlink()
     before = state_fingerprint(project)
     t = token(board)
-    for path in ["/", "/fragments/feed", "/fragments/pending", "/approvals", "/approvals/A-1", "/snapshots",
-                 f"/snapshots/{snapshot}", "/ledger", "/mode", "/approvals/A-1/approve", "/approvals/A-1/deny",
-                 f"/snapshots/{snapshot}/restore", "/ledger/breaks/B1/resolve"]:  # fmt: skip
+    pages = ["/", "/fragments/feed", "/fragments/pending", "/approvals", "/approvals/A-1", "/snapshots",
+             f"/snapshots/{snapshot}", "/ledger", "/mode", "/plan"]  # fmt: skip
+    actions = ["/approvals/A-1/approve", "/approvals/A-1/deny", f"/snapshots/{snapshot}/restore",
+               "/ledger/breaks/B1/resolve", "/plan/approve", "/plan/done"]  # fmt: skip
+    for path in pages + actions:
         status, _ = http("GET", f"{board.base}{path}?t={t}")
-        assert status in (200, 405), path
+        assert status == (405 if path in actions else 200), path
     assert state_fingerprint(project) == before
     assert not (project / ".agentic-qe" / "memory.db").exists(), "no GET restored anything"
     status, page = http("GET", f"{board.base}/approvals/A-1?t={t}")

@@ -56,3 +56,29 @@ def resolve_break(places: Places, break_id: str, resolution: str, reason: str, p
     with Ledger.at(paths) as opened:
         event = resolve(opened, break_id, resolution, reason, load_key(paths.admin_key, given))
     return {"break_id": break_id, "resolution": event.payload["resolution"], "seq": event.seq, "key": event.key_id}
+
+
+def approve_plan(places: Places, project: str, sha256: str) -> dict[str, Any]:
+    """LGTM, as `agentguard plan approve`: only the plan the human saw (its hash on the page) is approved."""
+    from agentguard.cli.mode import _set_and_record
+    from agentguard.errors import StateError
+    from agentguard.plans.grant import approve, find_plan
+    from agentguard.plans.parse import read_plan
+    from agentguard.state import read_mode
+
+    path = find_plan(project)
+    if read_plan(path, project).sha256 != sha256:
+        raise StateError("the plan changed since this page showed it: reload and read it again")
+    grant = approve(places, project, path, by=getpass.getuser(), how="dashboard")
+    if read_mode(places) == "plan":
+        _set_and_record(places, "normal", f"plan approved (sha256 {grant.sha256[:12]})")
+    return grant.to_json()
+
+
+def finish_plan(places: Places) -> dict[str, Any]:
+    from agentguard.cli.mode import _set_and_record
+    from agentguard.plans.grant import finish
+
+    grant = finish(places, by=getpass.getuser(), how="dashboard")
+    _set_and_record(places, "plan", f"plan done (sha256 {grant.sha256[:12]})")
+    return grant.to_json()

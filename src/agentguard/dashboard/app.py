@@ -36,8 +36,8 @@ class Refused(Exception):
 
 
 class Dashboard:
-    def __init__(self, places: Places, token: str, port: int) -> None:
-        self.places, self.token, self.port = places, token, port
+    def __init__(self, places: Places, token: str, port: int, project: str) -> None:
+        self.places, self.token, self.port, self.project = places, token, port, project
         self.nonces = Nonces()
         self.templates = Environment(
             loader=PackageLoader("agentguard.dashboard", "templates"), autoescape=select_autoescape(default=True)
@@ -110,7 +110,20 @@ class Dashboard:
     async def mode(self, request: Request) -> Response:
         return self.render(request, "mode.html", mode=views.mode(self.places))
 
+    async def plan(self, request: Request) -> Response:
+        return self.render(request, "plan.html", plan=views.plan(self.places, self.project))
+
     # -- actions (POST only) -----------------------------------------------------------------------------------
+    async def lgtm(self, request: Request) -> Response:
+        form = await self.posted(request)
+        grant = actions.approve_plan(self.places, self.project, form.get("sha256", ""))
+        return self.done(f"plan approved (sha256 {grant['sha256'][:12]})", "/plan")
+
+    async def plan_done(self, request: Request) -> Response:
+        await self.posted(request)
+        grant = actions.finish_plan(self.places)
+        return self.done(f"plan done (sha256 {grant['sha256'][:12]}): plan mode is on", "/plan")
+
     async def answer(self, request: Request) -> Response:
         form = await self.posted(request)
         approval_id, verb = request.path_params["approval_id"], request.path_params["verb"]
@@ -144,8 +157,8 @@ class Dashboard:
         return RedirectResponse(f"{where}?done={quote(message)}", status_code=303, headers=HEADERS)
 
 
-def build(places: Places, token: str, port: int) -> Starlette:
-    board = Dashboard(places, token, port)
+def build(places: Places, token: str, port: int, project: str) -> Starlette:
+    board = Dashboard(places, token, port, project)
 
     async def refused(request: Request, exc: Exception) -> Response:
         return PlainTextResponse(str(exc), 403, headers=HEADERS)
@@ -168,6 +181,9 @@ def build(places: Places, token: str, port: int) -> Starlette:
         Route("/ledger", board.ledger),
         Route("/ledger/breaks/{break_id}/resolve", board.resolve, methods=["POST"]),
         Route("/mode", board.mode),
+        Route("/plan", board.plan),
+        Route("/plan/approve", board.lgtm, methods=["POST"]),
+        Route("/plan/done", board.plan_done, methods=["POST"]),
         Mount("/static", StaticFiles(directory=os.path.join(os.path.dirname(__file__), "static")), name="static"),
     ]
     return Starlette(

@@ -96,3 +96,21 @@ def snapshot(places: Places, snapshot_id: str) -> dict[str, Any]:
         summary = store.get(snapshot_id).summary()
         report = restore(store, snapshot_id, dry_run=True).to_json()
     return {**summary, "diff": report}
+
+
+def plan(places: Places, project: str) -> dict[str, Any]:
+    """The plan file here, what approving it grants, and the grant in force (`agentguard plan show`)."""
+    from agentguard.errors import StateError
+    from agentguard.plans.grant import active, find_plan
+    from agentguard.plans.parse import read_plan
+
+    grant = active(places)
+    try:
+        path = find_plan(project)
+    except StateError as exc:
+        return {"project": project, "error": exc.message, "grant": grant.to_json() if grant else None}
+    scope = read_plan(path, project)
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    return {"project": project, "plan": path, "text": text, "sha256": scope.sha256, "files": list(scope.files),
+            "commands": list(scope.commands), "grant": grant.to_json() if grant else None}  # fmt: skip
