@@ -82,3 +82,14 @@ def test_the_cli_lists_shows_and_approves(hook: Hook) -> None:
     assert "no pending approvals" in cli("approvals", "list").stdout
     again = cli("approvals", "approve", "A-1")
     assert again.returncode != 0 and "A-1 is used, not pending" in again.stderr
+
+
+def test_doctor_is_honest_about_who_can_answer(hook: Hook) -> None:
+    from agentguard.approvals.doctor import check
+
+    hook()
+    user_mode = check(Places.from_env(), protected=False)
+    assert user_mode["warn"] and "1 pending" in user_mode["detail"]
+    assert "only the gate (guard.tamper) keeps a same-user agent" in user_mode["detail"]
+    protected = check(Places.from_env(), protected=True)
+    assert not protected.get("warn") and "only root answers" in protected["detail"]

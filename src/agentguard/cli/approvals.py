@@ -6,7 +6,6 @@ command itself refuses to run in a shell Claude Code started.
 
 from __future__ import annotations
 
-import getpass
 import os
 
 import click
@@ -99,13 +98,14 @@ def show(approval_id: str, as_json: bool) -> None:
 
 def _answer(approval_id: str, grant: bool, reason: str | None, as_json: bool) -> None:
     from agentguard.approvals.answer import answer, inside_agent
+    from agentguard.approvals.doctor import human_name
     from agentguard.approvals.store import ApprovalError
 
     why = inside_agent(dict(os.environ))
     try:
         if why is not None:
             raise ApprovalError(f"approvals are answered by a human from their own terminal: {why}")
-        decided = answer(Places.from_env(), approval_id, grant=grant, by=getpass.getuser(), how="cli", note=reason)
+        decided = answer(Places.from_env(), approval_id, grant=grant, by=human_name(), how="cli", note=reason)
     except AgentGuardError as exc:
         fail(exc)
         return

@@ -17,8 +17,9 @@ RESOLUTIONS = ("validate", "ignore", "reject")
 
 def answer_approval(places: Places, approval_id: str, *, grant: bool, note: str | None) -> dict[str, Any]:
     from agentguard.approvals.answer import answer
+    from agentguard.approvals.doctor import human_name
 
-    return answer(places, approval_id, grant=grant, by=getpass.getuser(), how="dashboard", note=note).to_json()
+    return answer(places, approval_id, grant=grant, by=human_name(), how="dashboard", note=note).to_json()
 
 
 def restore_snapshot(places: Places, snapshot_id: str) -> dict[str, Any]:
