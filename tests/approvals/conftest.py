@@ -6,20 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from approvalkit import ASKED, configure
 
 from agentguard.models import Action, Decision
 from agentguard.pipeline import Gate
-from agentguard.state import Places
-
-ASKED = "printenv GITHUB_TOKEN"  # secret-read: an ask, and harmless to run
-
-
-def configure(**approvals: object) -> None:
-    """Write the user's [approvals] section (the file only a human edits)."""
-    places = Places.from_env()
-    lines = ["[approvals]"] + [f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}" for k, v in approvals.items()]
-    Path(places.config).mkdir(parents=True, exist_ok=True)
-    Path(places.config, "agentguard.toml").write_text("\n".join(lines).replace("'", '"') + "\n")
 
 
 @pytest.fixture

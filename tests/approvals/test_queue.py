@@ -7,13 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from approvalkit import ASKED, configure
 
 from agentguard.approvals.answer import answer
 from agentguard.approvals.store import ApprovalError, Approvals
 from agentguard.ledger import Ledger
 from agentguard.models import Decision, Verdict
 from agentguard.state import Places
-from conftest import ASKED, configure
 
 Hook = Callable[..., Decision]
 
@@ -23,9 +23,9 @@ def events(kind: str) -> list[dict[str, object]]:
         return [dict(e.payload) | {"actor": e.actor.to_json()} for e in ledger.events(kind=kind)]
 
 
-def test_a_headless_ask_becomes_a_pending_approval_and_a_denial(hook: Hook) -> None:
+def test_a_headless_ask_becomes_a_pending_approval_the_agent_is_told_about(hook: Hook) -> None:
     decision = hook()
-    assert decision.verdict == Verdict.DENY
+    assert decision.verdict == Verdict.ASK
     assert decision.reasons[0].startswith("approval A-1 pending: rerun after approval")
     again = hook()
     assert again.reasons[0].startswith("approval A-1 pending"), "a retry waits on the same request"
@@ -44,13 +44,13 @@ def test_an_approval_allows_the_retry_once_and_is_recorded(hook: Hook) -> None:
     assert allowed.verdict == Verdict.ALLOW
     assert allowed.reasons[0] == "approved by alice via cli (A-1)"
     replay = hook()
-    assert replay.verdict == Verdict.DENY and replay.reasons[0].startswith("approval A-2 pending"), "one-time"
+    assert replay.verdict == Verdict.ASK and replay.reasons[0].startswith("approval A-2 pending"), "one-time"
     decided = events("approval_decided")
     assert decided[0]["by"] == "alice" and decided[0]["how"] == "cli" and decided[0]["actor"]["type"] == "human"
     used = events("approval_used")
     assert [e["approval"] for e in used] == ["A-1"]
     outcomes = [e["verdict"] for e in events("decision")]
-    assert outcomes == ["deny", "allow", "deny"]
+    assert outcomes == ["ask", "allow", "ask"]
 
 
 @pytest.mark.parametrize(
@@ -68,7 +68,7 @@ def test_a_grant_cannot_be_replayed_for_a_different_action(hook: Hook, project: 
         (project / "sub").mkdir()
         other = {"cwd": str(project / "sub")}
     different = hook(**{k: Path(v) if k == "cwd" else v for k, v in other.items()})
-    assert different.verdict == Verdict.DENY and different.reasons[0].startswith("approval A-2 pending")
+    assert different.verdict == Verdict.ASK and different.reasons[0].startswith("approval A-2 pending")
     assert hook().verdict == Verdict.ALLOW, "the grant is still there for the action it was given for"
 
 
@@ -77,7 +77,7 @@ def test_a_grant_after_its_ttl_allows_nothing(hook: Hook) -> None:
     hook()
     answer(Places.from_env(), "A-1", grant=True, by="alice", how="cli")
     late = hook()
-    assert late.verdict == Verdict.DENY and late.reasons[0].startswith("approval A-2 pending")
+    assert late.verdict == Verdict.ASK and late.reasons[0].startswith("approval A-2 pending")
     assert events("approval_used") == []
     with Approvals.open(Places.from_env().state) as store:
         assert str(store.get(1).live_status()) == "expired"

@@ -8,17 +8,15 @@ import os
 import shutil
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
+from boardkit import ASKED, Board, configure_headless
 
 from agentguard.models import Action, Decision
 from agentguard.pipeline import Gate
-from agentguard.state import Places
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,19 +24,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]  # fmt: skip
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # screenshots, kept after the run (git-ignored)
-ASKED = "printenv GITHUB_TOKEN"
-
-
-class Board(NamedTuple):
-    url: str  # the printed one, with the token
-    base: str  # http://127.0.0.1:PORT
-    port: int
-
-
-def configure_headless() -> None:
-    places = Places.from_env()
-    Path(places.config).mkdir(parents=True, exist_ok=True)
-    Path(places.config, "agentguard.toml").write_text('[approvals]\nroute = "headless"\nwait_seconds = 0\n')
 
 
 @pytest.fixture
@@ -92,25 +77,3 @@ def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
-
-
-def http(
-    method: str, url: str, *, data: dict[str, str] | None = None, headers: dict[str, str] | None = None
-) -> tuple[int, str]:
-    """One request; a redirect answer is returned as (status, location), not followed."""
-    from urllib.parse import urlencode
-
-    body = urlencode(data).encode() if data is not None else None
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.build_opener(_Stay).open(req, timeout=10) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as exc:
-        if exc.code in (302, 303):  # a redirect is not followed: its target is the answer's text
-            return exc.code, exc.headers.get("location", "")
-        return exc.code, exc.read().decode()
-
-
-class _Stay(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from boardkit import Board
+
 from agentguard.ledger import Actor, Ledger
 from agentguard.ledger.breaks import breaks
 from agentguard.ledger.keys import load_key
 from agentguard.ledger.paths import LedgerPaths
 from agentguard.models import Decision, Verdict
 from agentguard.state import Places
-from conftest import Board
 
 Hook = Callable[..., Decision]
 

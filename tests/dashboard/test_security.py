@@ -11,11 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from boardkit import Board, http
 
 from agentguard.dashboard.security import NONCE_SECONDS, Nonces
 from agentguard.models import Decision
 from agentguard.state import Places
-from conftest import Board, http
 
 Hook = Callable[..., Decision]
 

@@ -8,12 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from receiverkit import Inbox
+
 from agentguard.ledger import Actor, Ledger
 from agentguard.models import Action, Decision, Verdict
 from agentguard.notify import send
 from agentguard.pipeline import Gate
 from agentguard.state import Places, write_mode
-from conftest import Inbox
 
 
 def hook(project: Path, command: str) -> Decision:

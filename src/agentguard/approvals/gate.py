@@ -1,15 +1,20 @@
 """Where the pipeline hands an ask to the approvals queue (only an enforced ask: a deny is never approvable).
 
     a grant for this exact action exists  → used once, and the ask becomes an allow naming who approved it
-    no prompt can answer (or route=always) → a pending request, a notification, a short wait, then a deny
-                                             "approval A-17 pending: rerun after approval"
+    a headless run (or route=always)       → a pending request, a notification, a short wait for an answer,
+                                             then "approval A-17 pending: rerun after approval"
     otherwise                              → the ask goes to the host's own prompt, as before
+
+A pending request stays an ask: `claude -p` refuses it with that reason (the agent is told to rerun), while a
+prompt tool (`--permission-prompt-tool`, the SDK's canUseTool), which the hook cannot see, still gets it. A
+request a human denied is a deny.
 
 Fail closed: any error here keeps the ask (which headless hosts turn into a denial), with the reason.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -37,10 +42,12 @@ def settle(places: Places, action: Action, decision: Decision, policy_digest: st
 
 def _settle(places: Places, action: Action, decision: Decision, digest: str, can_prompt: bool) -> Decision:
     from agentguard.approvals.settings import load
-    from agentguard.approvals.store import Approvals
+    from agentguard.approvals.store import Approvals, db_path
 
     key = action_hash(action, digest)
     settings = load(places)
+    if not settings.applies(can_prompt) and not os.path.exists(db_path(places.state)):
+        return decision  # nothing queued, nothing granted: no database to make
     with Approvals.open(places.state) as store:
         used = store.use_grant(key)
         if used is None and not settings.applies(can_prompt):
@@ -89,11 +96,12 @@ def _refused(decision: Decision, current: Approval) -> Decision:
     if status == Status.DENIED:
         why = f"approval {current.id} was denied by {current.decided_by}" + (
             f": {current.note}" if current.note else "")  # fmt: skip
-    elif status == Status.PENDING:
+        return replace(decision, verdict=Verdict.DENY, reasons=(why, *decision.reasons))
+    if status == Status.PENDING:
         why = f"approval {current.id} pending: rerun after approval (a human answers it in their terminal or dashboard)"
     else:
         why = f"approval {current.id} is {status}: ask again"
-    return replace(decision, verdict=Verdict.DENY, reasons=(why, *decision.reasons))
+    return replace(decision, reasons=(why, *decision.reasons))
 
 
 def _fields(action: Action, decision: Decision, digest: str, key: str) -> dict[str, Any]:

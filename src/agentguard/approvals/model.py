@@ -30,6 +30,9 @@ def parse_id(text: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Approval:
+    """One request and its answer. (Every dataclass on the hook's path has a docstring: without one,
+    dataclasses builds it with inspect.signature, which the hook defers.)"""
+
     number: int
     action_hash: str
     status: Status

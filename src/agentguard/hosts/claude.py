@@ -128,10 +128,17 @@ def _pre_tool_use(payload: Mapping[str, Any]) -> dict[str, Any] | None:
     return pre_tool_use_answer(decision)
 
 
+# Claude Code's entry points without a terminal to ask in: `claude -p` and the Agent SDKs.
+HEADLESS_ENTRYPOINTS = frozenset({"sdk-cli", "sdk-ts", "sdk-py"})
+
+
 def can_prompt() -> bool:
-    """Whether Claude Code can put an ask to a human: only its interactive terminal (entrypoint `cli`) can.
-    `claude -p` (sdk-cli), the SDKs and anything unknown turn an ask into a denial nobody sees."""
-    return os.environ.get("CLAUDE_CODE_ENTRYPOINT", "") in ("cli", "claude-vscode", "claude-desktop")
+    """Whether Claude Code surely has a human at a prompt: not in a headless run (`claude -p`, the SDKs).
+    Whether a headless run was given `--permission-prompt-tool` cannot be seen from here (Claude Code
+    overwrites its process title), so a queued ask still goes back to Claude Code as an ask: a prompt tool
+    or the SDK's canUseTool answers it; without one, Claude Code refuses it with agentguard's reason.
+    Any other entry point (the terminal, an IDE, one not known) keeps its own prompt."""
+    return os.environ.get("CLAUDE_CODE_ENTRYPOINT", "") not in HEADLESS_ENTRYPOINTS
 
 
 def _record_outcome(payload: Mapping[str, Any]) -> None:

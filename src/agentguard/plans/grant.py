@@ -21,6 +21,8 @@ PLAN_NAMES = ("plan.md", "PLAN.md", os.path.join(".agentguard", "plan.md"))
 
 @dataclass(frozen=True, slots=True)
 class Grant:
+    """The grant in force: the approved plan's hash and the paths and commands it names."""
+
     project: str
     plan: str
     sha256: str

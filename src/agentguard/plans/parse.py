@@ -21,6 +21,8 @@ _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(.*?)\s*$")
 
 @dataclass(frozen=True, slots=True)
 class PlanScope:
+    """What a plan file names: the paths it may write and the commands it may run, with the file's hash."""
+
     path: str  # the plan file
     sha256: str  # of its bytes, as approved
     files: tuple[str, ...]  # absolute; a trailing "/" means the directory and everything below
