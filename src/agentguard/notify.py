@@ -9,7 +9,6 @@ link when `[alerts] dashboard` names it.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +28,8 @@ def spawn(places: Places, title: str, body: str) -> None:
     try:
         if not _settings(places).urls:
             return
+        import subprocess  # only when there is someone to tell: subprocess loads threading
+
         subprocess.Popen(  # our own interpreter and module, fixed arguments
             [sys.executable, "-m", "agentguard.notify", title[:MAX_ARG], body[:MAX_ARG]],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True,

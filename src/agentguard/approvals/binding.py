@@ -8,9 +8,9 @@ is doing, kept with the request as its stated reason): a retry may word it diffe
 
 from __future__ import annotations
 
-import hashlib
 import json
 
+from agentguard.ledger.merkle import sha256  # the builtin SHA-256: hashlib would load OpenSSL in the hook
 from agentguard.models import Action
 
 COMMENTARY = frozenset({"description"})  # tool-input keys that say why, and change nothing that runs
@@ -25,4 +25,4 @@ def action_hash(action: Action, policy_digest: str) -> str:
         "policy": policy_digest,
     }
     text = json.dumps(bound, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return str(sha256(text.encode("utf-8")).hexdigest())
