@@ -32,7 +32,7 @@ GREETING = b"agentguard 1 hook "  # the request's first line, then the host (hoo
 DEADLINE = 50  # seconds a child may take; the client waits 55 and Claude Code 60
 MAX_REQUEST = 4 << 20
 POOL = 6  # warm children waiting for a call
-FORWARDED_ENV = ("CLAUDE_PROJECT_DIR",)
+FORWARDED_ENV = ("CLAUDE_PROJECT_DIR", "CLAUDE_CODE_ENTRYPOINT")
 
 
 class _Stop(Exception):

@@ -6,12 +6,13 @@ reason, because a guard that crashes lets the host run the tool anyway.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from agentguard.errors import AgentGuardError
 from agentguard.models import Action, Decision, Effect, Verdict
-from agentguard.state import Places, find_project_root, read_mode
+from agentguard.state import Places, _exists, find_project_root, read_mode
 
 if TYPE_CHECKING:
     from agentguard.policy.model import Policy
@@ -27,18 +28,21 @@ class Gate(NamedTuple):
     def from_env(cls) -> Gate:
         return cls(Places.from_env())
 
-    def decide(self, action: Action, *, project_root: str | None = None, before_run: bool = False) -> Decision:
+    def decide(
+        self, action: Action, *, project_root: str | None = None, before_run: bool = False, can_prompt: bool = True
+    ) -> Decision:
         """The gate's decision. `before_run`: the host runs the action if it is not denied, so the protected
         data it would destroy is saved first, and the decision is recorded in the ledger (a dry
-        `agentguard check` saves and records nothing)."""
+        `agentguard check` saves and records nothing). `can_prompt`: the host can put an ask to a human
+        (False in headless runs: there an ask becomes a pending approval, see agentguard.approvals)."""
         try:
-            return self._decide(action, project_root or find_project_root(action.cwd), before_run)
+            return self._decide(action, project_root or find_project_root(action.cwd), before_run, can_prompt)
         except AgentGuardError as exc:
             return failed(exc.message, action)
         except Exception as exc:
             return failed(f"internal error ({type(exc).__name__}: {exc})", action)
 
-    def _decide(self, action: Action, project_root: str, before_run: bool) -> Decision:
+    def _decide(self, action: Action, project_root: str, before_run: bool, can_prompt: bool) -> Decision:
         from agentguard.analysis import analyze
         from agentguard.policy.engine import evaluate
 
@@ -51,6 +55,10 @@ class Gate(NamedTuple):
 
             effects = refine(effects, policy)
         decision = evaluate(policy, effects, mode=mode)
+        if mode == "normal" and _exists(_grant_file(self.places)):  # an approved plan's scope: one stat a call
+            from agentguard.plans.check import within_grant
+
+            decision = within_grant(self.places, action, project_root, decision)
         if not before_run:
             return decision
         if decision.verdict != Verdict.DENY:
@@ -60,6 +68,14 @@ class Gate(NamedTuple):
             from agentguard.protect import protect
 
             decision, snapshot = protect(decision, action, policy, self.places)
+        if decision.verdict == Verdict.ASK:  # a grant for this exact action, or a pending approval
+            from agentguard.approvals.gate import settle
+
+            decision = settle(self.places, action, decision, policy.digest, can_prompt=can_prompt)
+        elif decision.verdict == Verdict.DENY and decision.matches:  # freeze and production denials are told
+            from agentguard.notify import tell_denial
+
+            tell_denial(self.places, action, decision)
         return self._record(action, decision, snapshot, policy)
 
     def _record(self, action: Action, decision: Decision, snapshot: Snapshot | None, policy: Policy) -> Decision:
@@ -103,6 +119,10 @@ def failed(why: str, action: Action, verdict: Verdict = Verdict.DENY) -> Decisio
     """The decision when agentguard itself cannot decide: never allow."""
     effect = Effect.unknown(why, source=action.describe())
     return Decision(verdict, (f"agentguard could not decide, so it blocks: {why}",), (effect,), error=why)
+
+
+def _grant_file(places: Places) -> str:
+    return os.path.join(places.state, "plan-grant.json")  # plans.grant.grant_file, without importing plans
 
 
 def _agent_files(places: Places, action: Action) -> frozenset[str]:

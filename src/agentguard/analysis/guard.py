@@ -18,7 +18,7 @@ READ_ONLY = {
     ("check",), ("explain",), ("doctor",), ("policy", "test"), ("policy", "show"), ("mode", "show"),
     ("ledger", "verify"), ("ledger", "list"), ("ledger", "show"), ("ledger", "breaks"),
     ("ledger", "verify-proof"), ("ledger", "prove"), ("ledger", "consistency"), ("snapshots", "list"),
-    ("snapshots", "show"),
+    ("snapshots", "show"), ("approvals", "list"), ("approvals", "show"), ("plan", "show"),
     ("snapshots", "verify"), ("version",), ("--version",), ("--help",), ("help",), ("demo",),
 }  # fmt: skip
 

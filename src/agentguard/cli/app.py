@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from agentguard import __version__
-from agentguard.cli import check, demo, ledger, mode, policy, setup, snapshots, system
+from agentguard.cli import approvals, check, dashboard, demo, ledger, mode, plan, policy, setup, snapshots, system
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,5 +30,8 @@ for command in (
     *snapshots.COMMANDS,
     *ledger.COMMANDS,
     *system.COMMANDS,
+    *approvals.COMMANDS,
+    *dashboard.COMMANDS,
+    *plan.COMMANDS,
 ):
     cli.add_command(command)

@@ -168,9 +168,10 @@ def _megabytes(value: Any) -> int:
 
 def _check_top_keys(layer: Layer) -> None:
     allowed = {"version", "settings", "defaults", "paths", "environments", "rule"}
-    # [ledger] and [alerts] (read by agentguard.ledger.config) say where the evidence of a break goes: only the
-    # user file may set them, never the project file the agent can edit.
-    user_only = {"ledger", "alerts"}
+    # [ledger] and [alerts] (read by agentguard.ledger.config) say where the evidence of a break goes, and
+    # [approvals] (agentguard.approvals.settings) which asks wait for a human: only the user file may set them,
+    # never the project file the agent can edit.
+    user_only = {"ledger", "alerts", "approvals"}
     for key in layer.data:
         if key in user_only and layer.name == "project":
             raise PolicyError(f"{_where(layer, key)}: [{key}] belongs in your user config (~/.config/agentguard/"
