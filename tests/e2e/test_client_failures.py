@@ -34,11 +34,28 @@ pytestmark = pytest.mark.e2e
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 
-def client_command(sock: Path, timeout: float | None = None) -> str:
-    layout = Layout(socket=str(sock), python=PYTHON, prefix=os.path.dirname(hook_client.__file__))
+@pytest.fixture(scope="module", params=["python", "native"])
+def prefix(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Where the client lives, as `system install` lays it out: hook_client.py, and for "native" the compiled
+    hook-client beside it (which Layout.hook_command then prefers)."""
+    folder = tmp_path_factory.mktemp(f"client-{request.param}")
+    (folder / "hook_client.py").write_bytes(Path(hook_client.__file__).read_bytes())
+    if request.param == "native":
+        from agentguard.system import native
+
+        why = native.build(str(folder / "hook-client"))
+        if why is not None:
+            pytest.fail(f"the compiled hook client did not build: {why}")
+    return str(folder)
+
+
+def client_command(prefix: str, sock: Path, timeout: float | None = None) -> str:
+    layout = Layout(socket=str(sock), python=PYTHON, prefix=prefix)
     if timeout is None:
         return layout.hook_command()
-    argv = (PYTHON, "-I", "-S", layout.client, "--socket", str(sock), "--timeout", str(timeout), "claude")
+    native = os.access(layout.native_client, os.X_OK)
+    program = (layout.native_client,) if native else (PYTHON, "-I", "-S", layout.client)
+    argv = (*program, "--socket", str(sock), "--timeout", str(timeout), "claude")
     return fail_closed(" ".join(shlex.quote(a) for a in argv))
 
 
@@ -92,8 +109,8 @@ def assert_blocked(run: object, project: Path) -> None:
     assert "agentguard doctor" in refused.text or "agentguard: " in refused.text, refused.text
 
 
-def test_no_daemon_blocks(runner: Runner, guarded_project: Path, tmp_path: Path) -> None:
-    wire(guarded_project, client_command(tmp_path / "nobody-listens.sock"))
+def test_no_daemon_blocks(runner: Runner, guarded_project: Path, tmp_path: Path, prefix: str) -> None:
+    wire(guarded_project, client_command(prefix, tmp_path / "nobody-listens.sock"))
 
     run = runner.run(guarded_project, [INCIDENT])
 
@@ -103,10 +120,15 @@ def test_no_daemon_blocks(runner: Runner, guarded_project: Path, tmp_path: Path)
 
 @pytest.mark.parametrize(("reply", "timeout"), [(nonsense, None), (silence, 3.0)], ids=["nonsense", "no-answer"])
 def test_a_daemon_that_does_not_decide_blocks(
-    runner: Runner, guarded_project: Path, tmp_path: Path, reply: Callable[[socket.socket], None], timeout: float | None
+    runner: Runner,
+    guarded_project: Path,
+    tmp_path: Path,
+    prefix: str,
+    reply: Callable[[socket.socket], None],
+    timeout: float | None,
 ) -> None:
     sock = tmp_path / "fake.sock"
-    wire(guarded_project, client_command(sock, timeout))
+    wire(guarded_project, client_command(prefix, sock, timeout))
 
     with fake_daemon(sock, reply):
         run = runner.run(guarded_project, [INCIDENT])

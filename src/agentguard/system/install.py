@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agentguard.errors import AgentGuardError
+from agentguard.system import native
 from agentguard.system.layout import Layout, system_file
 
 Say = Callable[[str], None]
@@ -59,6 +60,7 @@ def install(layout: Layout, source: str, *, start: bool, say: Say) -> list[str]:
         _user(layout, say),
         _venv(layout, source, say),
         _client(layout, say),
+        _native_client(layout, say),
         _dirs(layout, say),
         _marker(layout, say),
         _link(layout, say),
@@ -127,6 +129,20 @@ def _client(layout: Layout, say: Say) -> str:
     os.chown(tmp, 0, 0)
     os.replace(tmp, layout.client)
     return f"client {layout.client}"
+
+
+def _native_client(layout: Layout, say: Say) -> str:
+    """The compiled client, when the system has a C compiler: no interpreter start on every tool call. Without
+    one (or when it fails to build) the Python client is what the managed hook runs."""
+    if native.up_to_date(layout.native_client):
+        return ""
+    built = native.build(layout.native_client)
+    if built is not None:
+        say(f"no C compiler built the hook client ({built}): the Python client answers instead")
+        return ""
+    os.chown(layout.native_client, 0, 0)
+    say(f"== compiled hook client {layout.native_client}")
+    return f"native client {layout.native_client}"
 
 
 def _dirs(layout: Layout, say: Say) -> str:
@@ -221,7 +237,8 @@ def uninstall(layout: Layout, *, purge: bool, say: Say) -> list[str]:
     done = []
     if os.path.isdir("/run/systemd/system") and os.path.exists(layout.unit):
         subprocess.run(["systemctl", "disable", "--now", "agentguard.service"], capture_output=True, check=False)
-    for path in (layout.unit, system_file(), layout.client):
+    client_files = (layout.client, layout.native_client, native.stamp(layout.native_client))
+    for path in (layout.unit, system_file(), *client_files):
         if os.path.exists(path):
             os.unlink(path)
             done.append(path)
