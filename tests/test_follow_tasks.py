@@ -49,10 +49,17 @@ def files(**written: str):  # type: ignore[no-untyped-def]
             path = project / name.replace("__", ".").replace("_slash_", "/")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
-            if path.suffix in (".sh", "") and text.startswith("#!"):
+            if text.startswith("#!"):
                 path.chmod(0o755)
 
     return write
+
+
+def no_shebang(project: Path) -> None:
+    """An executable text file with no #! line: execve refuses it and the shell runs it as a script."""
+    path = project / "wipe"
+    path.write_text(f"{WIPE}\n")
+    path.chmod(0o755)
 
 
 PACKAGE = json.dumps({"name": "x", "scripts": {"clean": WIPE}})
@@ -63,6 +70,9 @@ RUNNABLE = [
     pytest.param(files(wipe__sh=f"#!/bin/sh\n{WIPE}\n"), "bash wipe.sh", id="bash-script"),
     pytest.param(files(wipe__sh=f"#!/bin/sh\n{WIPE}\n"), "./wipe.sh", id="exec-script"),
     pytest.param(files(x__py=PY_WIPE), f"{sys.executable} x.py", id="python-script"),
+    pytest.param(files(wipe__py=f"#!{sys.executable}\n{PY_WIPE}"), "./wipe.py", id="python-shebang"),
+    pytest.param(files(wipe__py=f"#!/usr/bin/env python3\n{PY_WIPE}"), "./wipe.py", id="env-python-shebang"),
+    pytest.param(no_shebang, "./wipe", id="script-without-shebang"),
     pytest.param(files(x__js=JS_WIPE), "node x.js", id="node-script"),
     pytest.param(files(Makefile=MAKEFILE), "make reset", id="make-target"),
     pytest.param(files(package__json=PACKAGE), "npm run clean", id="npm-script"),
@@ -141,26 +151,44 @@ def write_tool(project: Path, name: str, content: str, session: str = "s-1") -> 
     return Gate.from_env().decide(action, project_root=str(project), before_run=True).verdict
 
 
-PERL_WIPE = "#!/usr/bin/perl\nuse File::Path; rmtree('.agentic-qe');\n"
+TCL_WIPE = "#!/usr/bin/tclsh\nfile delete -force .agentic-qe\n"  # a language the gate does not read
 
 
 def test_a_program_the_agent_wrote_and_the_gate_cannot_read_is_asked(project: Path, memory: Path) -> None:
-    assert write_tool(project, "tidy", PERL_WIPE) == Verdict.ALLOW  # writing a program is ordinary work
-    (project / "tidy").write_text(PERL_WIPE)  # what the host then does
+    assert write_tool(project, "tidy", TCL_WIPE) == Verdict.ALLOW  # writing a program is ordinary work
+    (project / "tidy").write_text(TCL_WIPE)  # what the host then does
     (project / "tidy").chmod(0o755)
     decision = decide("./tidy", project)
     assert decision.verdict == Verdict.ASK and "the agent wrote in this session" in " ".join(decision.reasons)
     assert memory.exists()
 
 
+def test_a_perl_program_the_agent_wrote_is_read_by_its_shebang(project: Path, memory: Path) -> None:
+    (project / "tidy").write_text("#!/usr/bin/perl\nuse File::Path; rmtree('.agentic-qe');\n")
+    (project / "tidy").chmod(0o755)
+    decision = decide("./tidy", project)
+    assert decision.verdict == Verdict.ASK and "rmtree" in " ".join(decision.reasons)
+
+
 def test_the_same_program_not_written_by_the_agent_runs(project: Path, memory: Path) -> None:
-    (project / "tidy").write_text(PERL_WIPE)  # the user's own tool, there before the session
+    (project / "tidy").write_text(TCL_WIPE)  # the user's own tool, there before the session
     (project / "tidy").chmod(0o755)
     assert decide("./tidy", project).verdict == Verdict.ALLOW
 
 
 def test_shell_writes_are_noted_too(project: Path, memory: Path) -> None:
-    shell_write = "printf '#!/usr/bin/perl\\nprint 1;\\n' > tidy && chmod +x tidy"
+    shell_write = "printf '#!/usr/bin/tclsh\\nputs 1\\n' > tidy && chmod +x tidy"
     assert decide(shell_write, project).verdict == Verdict.ALLOW
     subprocess.run(["bash", "-c", shell_write], cwd=project, check=True)
     assert decide("./tidy", project).verdict == Verdict.ASK
+
+
+def test_tox_substitutions_are_filled_in_as_tox_would(project: Path, memory: Path) -> None:
+    """`{toxinidir}` is the project (not an empty string that turns `{toxinidir}/.agentic-qe` into a path at
+    the root); a substitution not known here (`{env:X}`) makes the command unknown."""
+    (project / "tox.ini").write_text("[testenv]\ncommands =\n    rm -rf {toxinidir}/.agentic-qe\n")
+    decision = decide("tox", project)
+    assert decision.verdict == Verdict.ASK, decision.reasons
+    assert str(project / ".agentic-qe") in " ".join(decision.reasons)
+    (project / "tox.ini").write_text("[testenv]\ncommands =\n    python {env:SCRIPT}\n")
+    assert decide("tox", project).verdict == Verdict.ASK

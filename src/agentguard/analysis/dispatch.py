@@ -261,6 +261,9 @@ def _plain_program(walker: Walker, inv: Invocation) -> list[Effect]:
         return missing_script(walker, inv.words[0], inv)  # made by this line (a clone, a download) or nothing
     if "/" in first:
         script = walker.read_text(first, inv.cwd)
+        interpreter = _shebang(script) if script is not None else None
+        if interpreter and _reads(interpreter[0]):  # `./x.py` runs `python3 ./x.py`, whose code is read
+            return walker.run(inv.with_words([*(Word.literal(w) for w in interpreter), *inv.words]))
         if script is not None and _is_shell_script(first, script):
             return [
                 Effect.make(Kind.EXEC_PROGRAM, first, "runs a shell script", source=inv.source),
@@ -325,10 +328,42 @@ def _call_function(walker: Walker, name: str, inv: Invocation) -> list[Effect]:
 
 
 def _is_shell_script(path: str, text: str) -> bool:
+    """A script the shell runs itself: a shell's #! line, or none at all (execve refuses a text file without
+    one, and the shell then runs it as a script of its own)."""
     first = text.split("\n", 1)[0]
     if first.startswith("#!"):
-        return any(sh in first for sh in ("sh", "bash", "zsh", "dash", "ksh"))
-    return path.endswith(".sh")
+        words = _interpreter_words(first)
+        return bool(words) and os.path.basename(words[0]) in SHELL_NAMES
+    return True
+
+
+SHELL_NAMES = frozenset(("sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "busybox"))
+
+
+def _interpreter_words(first_line: str) -> list[str]:
+    """`#!/usr/bin/env -S python3 -u` -> [python3, -u]; `#!/bin/sh -e` -> [/bin/sh, -e]."""
+    words = first_line[2:].split()
+    if words and os.path.basename(words[0]) == "env":
+        words = [w for w in words[1:] if w not in ("-S", "--split-string")]
+    return words
+
+
+def _reads(interpreter: str) -> bool:
+    """An interpreter whose scripts the analysis reads (others' stay programs nobody can see into)."""
+    from agentguard.analysis.interpreters import LANGUAGE
+    from agentguard.analysis.registry import canonical
+
+    return canonical(os.path.basename(interpreter)) in LANGUAGE
+
+
+def _shebang(text: str) -> list[str] | None:
+    """The interpreter and its arguments a script's #! line names (`/usr/bin/env -S python3 -u` -> python3 -u);
+    None without one, or for a shell (the shell path reads those)."""
+    first = text.split("\n", 1)[0]
+    if not first.startswith("#!"):
+        return None
+    words = _interpreter_words(first)
+    return None if not words or os.path.basename(words[0]) in SHELL_NAMES else words
 
 
 def _with_context(effect: Effect, extra: dict[str, str]) -> Effect:

@@ -246,11 +246,44 @@ def tox(inv: Invocation, ctx: Context) -> list[Effect]:
     text = ctx.read_text("tox.ini", inv.cwd)
     if text is None:
         return effects
+    root = inv.cwd or "."
     for command in _ini_commands(text):
-        if "{" in command:  # substitutions ({posargs}, {envpython}) are not expanded
-            command = re.sub(r"\{[^}]*\}", "", command)
-        effects += ctx.shell(command.lstrip("- "), inv)
+        expanded = _tox_substitutions(command, root)
+        if expanded is None:
+            effects.append(Effect.unknown(f"tox runs a command with a substitution not known here: {command}",
+                                          inv.source))  # fmt: skip
+            continue
+        effects += ctx.shell(expanded.lstrip("- "), inv)
     return effects
+
+
+# tox's substitutions that name places: {toxinidir} is the project, the env folders live in .tox.
+TOX_PLACES = {
+    "toxinidir": "{root}", "tox_root": "{root}", "toxworkdir": "{root}/.tox", "work_dir": "{root}/.tox",
+    "envdir": "{root}/.tox/env", "env_dir": "{root}/.tox/env", "envtmpdir": "{root}/.tox/env/tmp",
+    "env_tmp_dir": "{root}/.tox/env/tmp", "envlogdir": "{root}/.tox/env/log", "envbindir": "{root}/.tox/env/bin",
+    "envpython": "python", "envsitepackagesdir": "{root}/.tox/env/lib/site-packages",
+    "homedir": "~", "posargs": "", "/": "/", ":": ":",
+}  # fmt: skip
+
+
+def _tox_substitutions(command: str, root: str) -> str | None:
+    """The command with tox's substitutions filled in as tox would; None when one is not known here
+    (`{env:NAME}`, `{[section]key}`): the command's words then are not known either."""
+    unknown = False
+
+    def fill(match: re.Match[str]) -> str:
+        nonlocal unknown
+        name = match.group(1)
+        if name.startswith("posargs:"):  # `{posargs:tests}`: the default when no arguments are given
+            return name.split(":", 1)[1]
+        if name in TOX_PLACES:
+            return TOX_PLACES[name].replace("{root}", root)
+        unknown = True
+        return ""
+
+    expanded = re.sub(r"\{([^{}]*)\}", fill, command)
+    return None if unknown else expanded
 
 
 def _ini_commands(text: str) -> list[str]:
