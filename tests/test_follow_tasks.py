@@ -96,6 +96,16 @@ def test_code_the_agent_wrote_is_judged_when_it_runs(write, command: str, projec
 
 NOT_INSTALLED = [
     pytest.param(files(tox__ini=f"[testenv]\ncommands =\n    {WIPE}\n"), "tox", id="tox"),
+    pytest.param(
+        files(conftest__py=PY_WIPE),
+        'docker run --rm -v "$PWD":/app -w /app python:3 pytest',
+        id="pytest-in-a-container-on-the-project",
+    ),
+    pytest.param(
+        files(noxfile__py=PY_WIPE),
+        "docker compose run --rm -v .:/src -w /src web nox",
+        id="nox-in-compose-on-the-project",
+    ),
     pytest.param(files(noxfile__py=PY_WIPE), "nox", id="nox"),
     pytest.param(files(justfile=f"clean:\n    {WIPE}\n"), "just clean", id="just"),
     pytest.param(files(jest__config__js=JS_WIPE), "npx jest", id="jest-config"),

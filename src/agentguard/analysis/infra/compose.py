@@ -105,7 +105,11 @@ def _inner(
     where = f"compose service {service}"
     effects = [effect(Kind.EXEC_PROGRAM, where, f"compose {verb} runs a command in a service", inv, env)]
     if p.rest:
-        effects += run_inside(p.rest, inv, ctx, where, workdir=p.opt("-w", "--workdir"), context=env)
+        from agentguard.analysis.infra.containers import mounts_of
+
+        mounts, risky = mounts_of(p, inv)  # `-v .:/src`: bind mounts named on the line (the file's are not read)
+        workdir = p.opt("-w", "--workdir")
+        effects += [*risky, *run_inside(p.rest, inv, ctx, where, workdir=workdir, mounts=mounts, context=env)]
     return effects
 
 

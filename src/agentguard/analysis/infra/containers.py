@@ -115,7 +115,7 @@ def _run(rest: list[Word], inv: Invocation, ctx: Context, env: dict[str, str | N
     p = parse(rest, RUN_VALUED, stop_after=1)
     image = p.verb(0) or "image"
     effects = [effect(Kind.EXEC_PROGRAM, f"container from {image}", f"runs a container from {image}", inv, env)]
-    mounts, risky = _mounts(p, inv)
+    mounts, risky = mounts_of(p, inv)
     effects += risky
     if p.flag("--privileged") or p.opt("--pid") == "host":
         effects.append(
@@ -137,7 +137,7 @@ def _run(rest: list[Word], inv: Invocation, ctx: Context, env: dict[str, str | N
     return effects
 
 
-def _mounts(p: Parsed, inv: Invocation) -> tuple[dict[str, str], list[Effect]]:
+def mounts_of(p: Parsed, inv: Invocation) -> tuple[dict[str, str], list[Effect]]:
     """Container path -> host path ("" when not known, `volume:NAME` for a named volume); risky mounts."""
     mounts: dict[str, str] = {}
     risky: list[Effect] = []

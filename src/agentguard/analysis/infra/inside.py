@@ -37,12 +37,31 @@ def run_inside(
     destroy_kind: Kind = Kind.CONTAINER_DESTROY,
     context: Mapping[str, str | None] | None = None,
 ) -> list[Effect]:
-    """Effects of running `words` in `where` (e.g. "container db"), mapped as described in the module doc."""
+    """Effects of running `words` in `where` (e.g. "container db"), mapped as described in the module doc.
+
+    A working directory that is a bind mount of a host folder (`-v "$PWD":/app -w /app … pytest`) is that
+    folder: the inner command runs there for the analysis, so a runner reads the project's own files (its
+    conftest.py, Makefile, package.json) and what it names relative to it are the host's paths."""
     inner = inv.with_words(list(words))
-    inner = Invocation(inner.words, workdir or "/", inv.source, inner.stdin, ())
-    return relocate(
-        ctx.run(inner), where, mounts=mounts, persistent=persistent, destroy_kind=destroy_kind, context=context
-    )
+    host_cwd = _host_folder(workdir, mounts or {})
+    inner = Invocation(inner.words, host_cwd or workdir or "/", inv.source, inner.stdin, ())
+    effects = ctx.run(inner)
+    if host_cwd is None:
+        return relocate(effects, where, mounts=mounts, persistent=persistent, destroy_kind=destroy_kind,
+                        context=context)  # fmt: skip
+    here = [e for e in effects if _under(e.path, host_cwd)]  # already the host's paths
+    elsewhere = [e for e in effects if not _under(e.path, host_cwd)]
+    moved = relocate(elsewhere, where, mounts=mounts, persistent=persistent, destroy_kind=destroy_kind)
+    return with_context([*here, *moved], context or {})
+
+
+def _host_folder(workdir: str | None, mounts: Mapping[str, str]) -> str | None:
+    host = _host_path(posixpath.normpath(workdir), mounts) if workdir and workdir.startswith("/") else None
+    return host if host is not None and host.startswith("/") and os.path.isdir(host) else None
+
+
+def _under(path: str | None, folder: str) -> bool:
+    return path is not None and (path == folder or path.startswith(folder.rstrip("/") + "/"))
 
 
 def relocate(
