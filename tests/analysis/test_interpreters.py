@@ -154,6 +154,7 @@ DESTRUCTIVE = [
     pytest.param("node -e 'const d = \"src\"; fs.rmSync(`${d}/app.py`)'", {(D, "src/app.py")}, id="node-template"),
     pytest.param("deno eval \"Deno.removeSync(Deno.args[0])\" app.db", {(D, "app.db")}, id="deno-args"),
     pytest.param("python -c \"import shutil, sys; shutil.rmtree(sys.argv[1])\" src", {(D, "src")}, id="py-sys-argv"),
+    pytest.param("python3 -c \"import shutil as s; f = s.rmtree; f('src')\"", {(D, "src")}, id="py-function-alias"),
     pytest.param("perl -e 'unlink $ARGV[0]' app.db", {(D, "app.db")}, id="perl-argv"),
     pytest.param("perl -e 'unlink File::Spec->catfile(\".agentic-qe\", \"memory.db\")'",
                  {(D, ".agentic-qe/memory.db")}, id="perl-catfile"),

@@ -96,6 +96,8 @@ class Scope:
             if isinstance(value, ast.Call):
                 inner = self.qualified(value.func, depth + 1)
                 return f"{inner}()" if inner else node.id
+            if isinstance(value, ast.Attribute | ast.Name):  # `f = shutil.rmtree; f(p)`: f is shutil.rmtree
+                return self.qualified(value, depth + 1) or node.id
             return node.id
         if isinstance(node, ast.Attribute):
             base = self.qualified(node.value, depth + 1)
