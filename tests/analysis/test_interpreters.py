@@ -155,6 +155,8 @@ DESTRUCTIVE = [
     pytest.param("deno eval \"Deno.removeSync(Deno.args[0])\" app.db", {(D, "app.db")}, id="deno-args"),
     pytest.param("python -c \"import shutil, sys; shutil.rmtree(sys.argv[1])\" src", {(D, "src")}, id="py-sys-argv"),
     pytest.param("python3 -c \"import shutil as s; f = s.rmtree; f('src')\"", {(D, "src")}, id="py-function-alias"),
+    pytest.param("node -e \"const fs = require('fs'); const f = fs.unlinkSync; f('app.db')\"", {(D, "app.db")},
+                 id="node-function-alias"),
     pytest.param("perl -e 'unlink $ARGV[0]' app.db", {(D, "app.db")}, id="perl-argv"),
     pytest.param("perl -e 'unlink File::Spec->catfile(\".agentic-qe\", \"memory.db\")'",
                  {(D, ".agentic-qe/memory.db")}, id="perl-catfile"),

@@ -44,7 +44,20 @@ def bindings(tokens: Sequence[Tok]) -> tuple[dict[str, str], dict[str, tuple[str
                     aliases[local] = module
                 else:
                     imported[local] = (module, original)
+    imported.update(_member_aliases(tokens, aliases))
     return aliases, imported
+
+
+def _member_aliases(tokens: Sequence[Tok], aliases: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """`const f = fs.unlinkSync` (not called there): `f` is that function of the module."""
+    found: dict[str, tuple[str, str]] = {}
+    for j in range(len(tokens) - 4):
+        local, eq, base, dot, member = tokens[j : j + 5]
+        after = tokens[j + 5].text if j + 5 < len(tokens) else ""
+        if (local.kind == "name" and eq.text == "=" and base.text in aliases and dot.text == "."
+                and member.kind == "name" and after != "("):  # fmt: skip
+            found[local.text] = (aliases[base.text], member.text)
+    return found
 
 
 def _module_at(tokens: Sequence[Tok], i: int) -> tuple[str, int, int] | None:
