@@ -93,30 +93,66 @@ def answer(data: str) -> str:
 
 
 def failure_answer(data: str, why: str) -> str:
-    """What Claude Code gets when the decision process died: a deny for a gated call, nothing for the rest."""
+    """What Claude Code gets when the decision process died: a deny for a gated call, a blocked stop for a
+    stop (the work was not checked), nothing for the rest."""
     try:
         event = json.loads(data).get("hook_event_name", "PreToolUse")
     except Exception:  # unreadable input was never going to be allowed either
         event = "PreToolUse"
+    if event in STOP_EVENTS:
+        from agentguard.receipts.stop import stop_failure
+
+        return json.dumps(stop_failure(why)) + "\n"
     return json.dumps(deny_answer(why)) + "\n" if event == "PreToolUse" else NOTHING
+
+
+STOP_EVENTS = ("Stop", "SubagentStop")
+
+
+def deadline_for(data: str) -> float:
+    """The supervisor's deadline: a stop runs the project's checks and gets far longer than a tool call. Read
+    from the raw text (no JSON parse in the parent): a tool call that merely mentions "Stop" only waits longer."""
+    from agentguard.hosts.supervise import DEADLINE
+
+    if '"Stop"' in data or '"SubagentStop"' in data:
+        from agentguard.receipts.stop import DEADLINE as STOP_DEADLINE
+
+        return STOP_DEADLINE
+    return DEADLINE
 
 
 def run_hook(stdin: IO[str], stdout: IO[str]) -> int:
     """Entry point of `agentguard hook claude`. Always exits 0 with a well-formed answer."""
+    event = "PreToolUse"
     try:
         payload = json.loads(stdin.read() or "{}")
         if not isinstance(payload, dict):
             raise ValueError("hook input is not a JSON object")
-        event = payload.get("hook_event_name", "PreToolUse")
+        event = str(payload.get("hook_event_name", "PreToolUse"))
         answer = None
         if event == "PostToolUse":
             _record_outcome(payload)
         elif event == "PreToolUse":
             answer = _pre_tool_use(payload)
+        elif event in STOP_EVENTS:
+            answer = _stop(payload)
     except Exception as exc:
-        answer = deny_answer(f"{type(exc).__name__}: {exc}")
+        why = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        answer = _stop_failure(why) if event in STOP_EVENTS else deny_answer(f"{type(exc).__name__}: {exc}")
     stdout.write(NOTHING if answer is None else json.dumps(answer) + "\n")
     return 0
+
+
+def _stop(payload: Mapping[str, Any]) -> dict[str, Any] | None:
+    from agentguard.receipts.stop import stop_answer
+
+    return stop_answer(payload)
+
+
+def _stop_failure(why: str) -> dict[str, Any]:
+    from agentguard.receipts.stop import stop_failure
+
+    return stop_failure(why)
 
 
 def _pre_tool_use(payload: Mapping[str, Any]) -> dict[str, Any] | None:

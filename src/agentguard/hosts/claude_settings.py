@@ -15,6 +15,10 @@ from agentguard.state import write_json_atomic
 
 MATCHER = "Bash|Write|Edit|MultiEdit|NotebookEdit"
 EVENTS = ("PreToolUse", "PostToolUse")
+# When the agent says it is done: the project's checks run (agentguard.receipts.stop). No matcher (stops have
+# no tool), and a timeout far above Claude Code's 60 s default: a hook killed by its timeout lets the stop through.
+STOP_EVENTS = ("Stop", "SubagentStop")
+STOP_TIMEOUT = 900  # agentguard.receipts.stop.HOOK_TIMEOUT
 
 
 def hook_command() -> str:
@@ -78,27 +82,32 @@ def merge_hooks(settings: dict[str, Any], command: str) -> bool:
     if not isinstance(hooks, dict):
         raise AgentGuardError("settings.json: 'hooks' must be an object")
     changed = False
-    for event in EVENTS:
+    for event in (*EVENTS, *STOP_EVENTS):
         groups = hooks.setdefault(event, [])
         if not isinstance(groups, list):
             raise AgentGuardError(f"settings.json: hooks.{event} must be a list")
-        changed |= _merge_event(groups, command)
+        if event in STOP_EVENTS:
+            changed |= _merge_event(groups, {"type": "command", "command": command, "timeout": STOP_TIMEOUT}, None)
+        else:
+            changed |= _merge_event(groups, {"type": "command", "command": command}, MATCHER)
     return changed
 
 
-def _merge_event(groups: list[Any], command: str) -> bool:
+def _merge_event(groups: list[Any], wanted: dict[str, Any], matcher: str | None) -> bool:
     for group in groups:
         if not isinstance(group, dict):
             continue
         for hook in group.get("hooks", []):
             if isinstance(hook, dict) and is_ours(hook.get("command")):
-                if hook.get("command") == command and group.get("matcher") == MATCHER:
+                if all(hook.get(k) == v for k, v in wanted.items()) and group.get("matcher") == matcher:
                     return False
-                hook["command"] = command
-                hook["type"] = "command"
-                group["matcher"] = MATCHER
+                hook.update(wanted)
+                if matcher is None:
+                    group.pop("matcher", None)
+                else:
+                    group["matcher"] = matcher
                 return True
-    groups.append({"matcher": MATCHER, "hooks": [{"type": "command", "command": command}]})
+    groups.append({"hooks": [dict(wanted)]} if matcher is None else {"matcher": matcher, "hooks": [dict(wanted)]})
     return True
 
 
@@ -116,7 +125,7 @@ def wired_commands(settings: dict[str, Any]) -> dict[str, list[tuple[str, str]]]
     """For each event, the (matcher, command) pairs that run agentguard."""
     found: dict[str, list[tuple[str, str]]] = {}
     hooks = settings.get("hooks", {})
-    for event in EVENTS:
+    for event in (*EVENTS, *STOP_EVENTS):
         for group in hooks.get(event, []) if isinstance(hooks, dict) else []:
             for hook in group.get("hooks", []) if isinstance(group, dict) else []:
                 if isinstance(hook, dict) and is_ours(hook.get("command")):

@@ -26,13 +26,14 @@ from agentguard.models import Verdict
 from agentguard.policy.model import Policy, Rule
 from agentguard.state import Places
 
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000  # files changed this recently are not cached
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILT_IN = os.path.join(HERE, "default.toml")
 # The code that turns policy files into a Policy: a change to any of it must not reuse an old result.
 CODE = (
-    *(os.path.join(HERE, name) for name in ("loader.py", "model.py", "globs.py", "examples.py", "cache.py")),
+    *(os.path.join(HERE, name) for name in ("loader.py", "model.py", "globs.py", "examples.py", "cache.py",
+                                            "ship_settings.py")),
     os.path.join(os.path.dirname(HERE), "models.py"),  # Verdict's numbers are what the cache stores
 )
 
@@ -200,6 +201,12 @@ def encode_policy(policy: Policy) -> dict[str, Any]:
         "snapshot_skip": list(policy.snapshot_skip),
         "snapshot_postgres": list(policy.snapshot_postgres),
         "project_root": policy.project_root,
+        "receipt_checks": list(policy.receipt_checks),
+        "receipt_timeout": policy.receipt_timeout,
+        "receipt_max_blocks": policy.receipt_max_blocks,
+        "review_max_lines": policy.review_max_lines,
+        "review_protected": list(policy.review_protected),
+        "review_deploy": list(policy.review_deploy),
     }
 
 
@@ -236,4 +243,10 @@ def decode_policy(data: Mapping[str, Any]) -> Policy:
         snapshot_skip=_strs(data["snapshot_skip"]),
         snapshot_postgres=_strs(data["snapshot_postgres"]),
         project_root=_str(data["project_root"]),
+        receipt_checks=_strs(data["receipt_checks"]),
+        receipt_timeout=_int(data["receipt_timeout"]),
+        receipt_max_blocks=_int(data["receipt_max_blocks"]),
+        review_max_lines=_int(data["review_max_lines"]),
+        review_protected=_strs(data["review_protected"]),
+        review_deploy=_strs(data["review_deploy"]),
     )
