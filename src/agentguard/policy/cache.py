@@ -32,8 +32,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BUILT_IN = os.path.join(HERE, "default.toml")
 # The code that turns policy files into a Policy: a change to any of it must not reuse an old result.
 CODE = (
-    *(os.path.join(HERE, name) for name in ("loader.py", "model.py", "globs.py", "examples.py", "cache.py",
-                                            "ship_settings.py")),
+    *(
+        os.path.join(HERE, name)
+        for name in ("loader.py", "model.py", "globs.py", "examples.py", "cache.py", "ship_settings.py")
+    ),
     os.path.join(os.path.dirname(HERE), "models.py"),  # Verdict's numbers are what the cache stores
 )
 

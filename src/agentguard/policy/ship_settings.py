@@ -56,7 +56,7 @@ def _merge_receipts(out: ShipSettings, layer: str, path: str, table: Mapping[str
         blocks = _positive(path, "receipts.max_blocks", table["max_blocks"])
         if project and blocks < out.receipt_max_blocks:
             raise PolicyError(f"{path}: receipts.max_blocks may only be raised by the project (it is "
-                              f"{out.receipt_max_blocks} below it): fewer lets a failing stop through sooner")  # fmt: skip
+                              f"{out.receipt_max_blocks} below it): fewer lets failing stops through")  # fmt: skip
         out = out._replace(receipt_max_blocks=blocks)
     return out
 
