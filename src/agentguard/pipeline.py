@@ -47,6 +47,7 @@ class Gate(NamedTuple):
         written = _agent_files(self.places, action)
         effects = analyze(action, home=self.places.home, project_root=project_root, agent_files=written)
         decision = evaluate(policy, effects, mode=mode)
+        decision = _review_gate(self.places, policy, action, effects, decision)
         if not before_run:
             return decision
         if decision.verdict != Verdict.DENY:
@@ -99,6 +100,14 @@ def failed(why: str, action: Action, verdict: Verdict = Verdict.DENY) -> Decisio
     """The decision when agentguard itself cannot decide: never allow."""
     effect = Effect.unknown(why, source=action.describe())
     return Decision(verdict, (f"agentguard could not decide, so it blocks: {why}",), (effect,), error=why)
+
+
+def _review_gate(places: Places, policy: Policy, action: Action, effects: tuple[Effect, ...],
+                 decision: Decision) -> Decision:  # fmt: skip
+    """A push, merge or deploy of a large or protected change asks a human (agentguard.receipts.ship_gate)."""
+    from agentguard.receipts.ship_gate import ship_gate
+
+    return ship_gate(places, policy, action, effects, decision)
 
 
 def _agent_files(places: Places, action: Action) -> frozenset[str]:

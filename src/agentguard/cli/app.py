@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from agentguard import __version__
-from agentguard.cli import check, demo, ledger, mode, policy, setup, snapshots, system
+from agentguard.cli import check, demo, ledger, mode, policy, receipts, review, setup, snapshots, system
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,5 +30,7 @@ for command in (
     *snapshots.COMMANDS,
     *ledger.COMMANDS,
     *system.COMMANDS,
+    *receipts.COMMANDS,
+    *review.COMMANDS,
 ):
     cli.add_command(command)

@@ -32,10 +32,16 @@ from agentguard.state import Places, find_project_root, read_mode
     metavar="DIR",
     help="Copy every ledger checkpoint to this folder (best on another disk or a synced share).",
 )
+@click.option(
+    "--git-hooks/--no-git-hooks",
+    "git_hooks",
+    default=None,
+    help="Install git pre-commit/pre-push hooks for the review gate (default: with --claude in a git repo).",
+)
 @click.option("--project", default=None, help="Project root (default: found from here).")
 @click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
-def init(claude: bool, alert_urls: tuple[str, ...], mirrors: tuple[str, ...], project: str | None,
-         as_json: bool) -> None:  # fmt: skip
+def init(claude: bool, alert_urls: tuple[str, ...], mirrors: tuple[str, ...], git_hooks: bool | None,
+         project: str | None, as_json: bool) -> None:  # fmt: skip
     """Wire agentguard into a host, and say where a broken ledger is reported. Merges, never clobbers; running
     it twice changes nothing. Alert URLs and mirrors go into your user config, out of the agent's reach.
 
@@ -43,11 +49,12 @@ def init(claude: bool, alert_urls: tuple[str, ...], mirrors: tuple[str, ...], pr
     Example:
       cd my-project && agentguard init --claude --alert-url ntfy://ntfy.sh/my-topic --mirror ~/ag-mirror
     """
-    if not (claude or alert_urls or mirrors):
+    if not (claude or alert_urls or mirrors or git_hooks):
         raise click.UsageError("name a host to wire (--claude), or an --alert-url or --mirror to add")
     root = os.path.abspath(project or find_project_root(os.getcwd()))
     try:
         report = claude_settings.install(root) if claude else None
+        review = _review_setup(root, claude if git_hooks is None else git_hooks)
         added = _add_break_reporting(alert_urls, mirrors)
         reporting = _break_reporting(Places.from_env())
     except AgentGuardError as exc:
@@ -57,15 +64,50 @@ def init(claude: bool, alert_urls: tuple[str, ...], mirrors: tuple[str, ...], pr
         out: dict[str, Any] = {"message_type": "init", "added": added, "break_reporting": reporting}
         if report is not None:
             out.update(host="claude", settings=report.path, changed=report.changed, command=report.command)
+        out["review_gate"] = review
         emit_json(out)
         return
     if report is not None:
         state = "updated" if report.changed else "already in place"
         click.echo(f"Claude Code hooks {state}: {report.path}\n  hook: {report.command}")
+    for line in review:
+        click.echo(f"review gate: {line}")
     for line in added:
         click.echo(f"added to {reporting['config']}: {line}")
     if not reporting["ok"]:
         click.echo(f"note: {reporting['detail']}")
+
+
+def _review_setup(root: str, hooks: bool) -> list[str]:
+    """Git hooks for the review gate, and the committed tree as the first reviewed base (the project as it is
+    when a human adopts agentguard), once: later inits never move the base."""
+    from agentguard.receipts import tree as trees
+
+    if not hooks or not trees.is_git(root):
+        return []
+    from agentguard.receipts.githooks import install_git_hooks
+
+    return [*install_git_hooks(root), *_baseline(root)]
+
+
+def _baseline(root: str) -> list[str]:
+    import getpass
+
+    from agentguard.ledger import Ledger
+    from agentguard.ledger.records import record_human
+    from agentguard.receipts import tree as trees
+
+    try:
+        head = trees.commit_tree(root, "HEAD")
+    except trees.TreeError:
+        return []  # no commit yet: nothing to call reviewed
+    with Ledger.open(Places.from_env(), declare_breaks=True) as ledger:
+        if any(e.payload.get("project") == root for e in ledger.last(500, "review_approved")):
+            return []
+        payload = {"project": root, "tree": head, "diff_hash": None, "reason": "baseline: the committed tree when "
+                   "agentguard init ran", "baseline": True}  # fmt: skip
+        event = record_human(ledger, "review_approved", payload, getpass.getuser())
+    return [f"reviewed base: the committed tree {head[:12]} (ledger event {event.seq})"]
 
 
 def _add_break_reporting(alert_urls: tuple[str, ...], mirrors: tuple[str, ...]) -> list[str]:

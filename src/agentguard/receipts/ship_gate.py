@@ -1,0 +1,58 @@
+"""The review gate inside the pipeline: shipping a reviewable change (push, merge, deploy) asks a human.
+
+Until an approvals queue exists the gate answers with an ask whose reason names the size, the protected paths
+and the diff hash, and how to approve it; `review.approved` is where a queue would plug in. Anything that goes
+wrong while measuring the change is an ask too (never a silent allow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from agentguard.models import Action, Decision, Effect, Verdict
+from agentguard.receipts.triggers import shipping
+from agentguard.state import Places
+
+if TYPE_CHECKING:
+    from agentguard.policy.model import Policy
+
+
+def ship_gate(places: Places, policy: Policy, action: Action, effects: tuple[Effect, ...],
+              decision: Decision) -> Decision:  # fmt: skip
+    """`decision`, or a stricter one when `action` ships a change a human has not reviewed."""
+    if decision.verdict == Verdict.DENY or action.command is None:
+        return decision
+    how = shipping(action, effects, policy.review_deploy)
+    if how is None:
+        return decision
+    try:
+        reason = _review_reason(places, policy, how)
+    except Exception as exc:  # a change that cannot be measured is not waved through
+        why = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        reason = f"review gate: {how} ships a change agentguard could not measure ({why}); a human decides"
+    return decision if reason is None else _stricter(decision, reason)
+
+
+def _review_reason(places: Places, policy: Policy, how: str) -> str | None:
+    from agentguard.receipts import tree as trees
+    from agentguard.receipts.review import approve_hint, approved, review_state
+
+    root = policy.project_root
+    if not trees.is_git(root):
+        return f"review gate: {how} outside a git repository: the change cannot be measured; a human decides"
+    state = review_state(places, root, policy)
+    if not state.reviewable or approved(places, root, state.diff_hash) is not None:
+        return None
+    return (
+        f"review needed before {how}: {state.why()} (since {state.base_from}); diff {state.diff_hash}; "
+        f"{approve_hint(state)}"
+    )
+
+
+def _stricter(decision: Decision, reason: str) -> Decision:
+    if decision.would_be is not None:  # shadow mode: recorded as what would have been, not enforced
+        return replace(decision, would_be=max(decision.would_be, Verdict.ASK), reasons=(*decision.reasons, reason))
+    verdict = max(decision.verdict, Verdict.ASK)
+    reasons = (reason,) if decision.verdict == Verdict.ALLOW else (*decision.reasons, reason)
+    return replace(decision, verdict=verdict, reasons=reasons)

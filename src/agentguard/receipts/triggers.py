@@ -1,0 +1,31 @@
+"""Which actions ship a change: a git push, a git merge, or a command the policy names in [review] deploy.
+
+Cheap on purpose (the hook runs it on every call): only effects already parsed and fnmatch over command text.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from agentguard.models import Action, Effect, Kind
+
+GIT_SHIPPING = ("git push", "git merge")
+
+
+def shipping(action: Action, effects: tuple[Effect, ...], deploy: tuple[str, ...]) -> str | None:
+    """What this action ships by, in words (`git push`, `deploy command ./deploy.sh prod`), or None."""
+    for effect in effects:
+        if effect.kind in (Kind.GIT_WRITE, Kind.GIT_REWRITE) and effect.detail.startswith(GIT_SHIPPING):
+            return " ".join(effect.detail.split()[:2])
+    for text in _commands(action, effects):
+        if any(fnmatchcase(text, pattern) for pattern in deploy):
+            return f"deploy command {text}"
+    return None
+
+
+def _commands(action: Action, effects: tuple[Effect, ...]) -> list[str]:
+    """Each simple command's text as parsed (the effects' sources), and the whole command line."""
+    texts = [" ".join(e.source.split()) for e in effects if e.source]
+    if action.command:
+        texts.append(" ".join(action.command.split()))
+    return list(dict.fromkeys(t for t in texts if t))
