@@ -34,3 +34,40 @@ def make_pytest_project(root: Path, *, checks: tuple[str, ...] = (PYTEST,), extr
 def stop_payload(root: Path, session: str = "s1", event: str = "Stop", active: bool = False) -> dict[str, object]:
     return {"hook_event_name": event, "session_id": session, "cwd": str(root), "stop_hook_active": active,
             "transcript_path": "/dev/null"}  # fmt: skip
+
+
+BREAKER = "class CircuitBreaker:\n    def call(self, fn):\n        return fn()\n"
+REVIEW_TOML = '[review]\nprotected = ["**/circuit_breaker*", "src/payments/**"]\n'
+
+
+def make_payments_project(tmp: Path, *, toml: str = REVIEW_TOML) -> Path:
+    """A payments service with a circuit breaker, pushed to a real bare remote that main tracks."""
+    remote = tmp / "remote.git"
+    git(tmp, "init", "-q", "--bare", "-b", "main", str(remote))
+    root = tmp / "shop"
+    root.mkdir()
+    git(tmp, "init", "-q", "-b", "main", str(root))
+    (root / "src" / "payments").mkdir(parents=True)
+    (root / "src" / "payments" / "circuit_breaker.py").write_text(BREAKER)
+    (root / "src" / "payments" / "charge.py").write_text("def charge(amount):\n    return amount\n")
+    (root / "README.md").write_text("shop\n")
+    (root / "deploy.sh").write_text("#!/bin/sh\necho deployed > deployed.txt\n")
+    (root / "deploy.sh").chmod(0o755)
+    (root / "agentguard.toml").write_text(toml)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "initial")
+    git(root, "config", "user.name", "agent")  # the agent's commits (its HOME has no git identity)
+    git(root, "config", "user.email", "agent@example.invalid")
+    git(root, "remote", "add", "origin", str(remote))
+    git(root, "push", "-q", "-u", "origin", "main")
+    return root
+
+
+def big_rewrite_text(lines: int = 1500) -> str:
+    return "".join(f"def step_{i}(x):\n    return x + {i}\n\n" for i in range(lines // 3))
+
+
+def big_rewrite(root: Path) -> None:
+    """The incident: a 1,500-line rewrite of the payment code, its circuit breaker removed."""
+    (root / "src" / "payments" / "engine.py").write_text(big_rewrite_text())
+    (root / "src" / "payments" / "circuit_breaker.py").unlink()

@@ -89,8 +89,7 @@ def approve(diff_hash: str, reason: str | None, without_receipt: bool, project: 
 
 @review.command()
 @click.argument("kind", type=click.Choice(["pre-commit", "pre-push"]))
-@click.argument("git_args", nargs=-1)
-def hook(kind: str, git_args: tuple[str, ...]) -> None:
+def hook(kind: str) -> None:
     """Git's pre-commit / pre-push hook (installed by `agentguard init`): exit 1, with the reason, when the
     commit or push holds a change that needs a review nobody gave.
 

@@ -22,7 +22,7 @@ def hook_script(kind: str) -> str:
     command = shlex.quote(script) if os.path.exists(script) else f"{shlex.quote(sys.executable)} -m agentguard"
     return (f"#!/bin/sh\n{MARK} (installed by `agentguard init`): a large or protected change needs a human's\n"
             f"# approval (`agentguard review status`). Remove this file to turn it off.\n"
-            f"exec {command} review hook {kind} \"$@\"\n")  # fmt: skip
+            f"exec {command} review hook {kind}\n")  # fmt: skip
 
 
 def install_git_hooks(root: str) -> list[str]:

@@ -89,6 +89,7 @@ def _measure(root: str, policy: Policy, base: str, label: str, tree: str) -> Rev
                 protected.append((path, STATUS.get(status[:1], status)))
     patch = trees.git_bytes(root, "diff", "--binary", "--full-index", "--no-renames", base, tree)
     digest = "sha256:" + hashlib.sha256(patch).hexdigest()
+    protected.sort(key=lambda item: (item[1] != "deleted", item[0]))  # a removal first: the incident's tell
     return ReviewState(root, base, label, tree, lines, files, tuple(protected), digest, policy.review_max_lines)
 
 

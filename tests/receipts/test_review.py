@@ -1,0 +1,144 @@
+"""The review gate with real git: a big or protected change asks before push, merge or deploy; git's own hooks
+hold the same line; a human's approval (bound to the diff hash) lets it through."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentguard.models import Action, Verdict
+from agentguard.pipeline import Gate
+
+from .projects import REVIEW_TOML, big_rewrite, git, make_payments_project
+
+SCRIPT = str(Path(sys.executable).with_name("agentguard"))
+
+
+def decide(root: Path, command: str) -> tuple[Verdict, str]:
+    decision = Gate.from_env().decide(Action.shell(command, str(root)), project_root=str(root))
+    return decision.verdict, "; ".join(decision.reasons)
+
+
+def agentguard(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SCRIPT, *args], cwd=root, capture_output=True, text=True, check=check)
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    return make_payments_project(tmp_path)
+
+
+@pytest.mark.parametrize("command", ["git push origin main", "git merge feature", "./deploy.sh prod",
+                                     "kubectl apply -f k8s/", "cd . && ./deploy.sh prod"])  # fmt: skip
+def test_the_big_rewrite_asks_before_it_ships_naming_size_and_protected_code(shop: Path, command: str) -> None:
+    big_rewrite(shop)
+    git(shop, "add", "-A")
+    git(shop, "commit", "-q", "-m", "rewrite payments")
+
+    verdict, reason = decide(shop, command)
+
+    assert verdict == Verdict.ASK
+    assert "1,500 changed lines > 300" in reason or "1,503 changed lines > 300" in reason, reason
+    assert "src/payments/circuit_breaker.py (deleted)" in reason
+    assert "sha256:" in reason and "agentguard review approve sha256:" in reason
+
+
+def test_a_small_change_to_unprotected_code_ships(shop: Path) -> None:
+    (shop / "README.md").write_text("shop\nnow with docs\n")
+    git(shop, "commit", "-qam", "docs")
+
+    assert decide(shop, "git push origin main")[0] == Verdict.ALLOW
+    assert decide(shop, "./deploy.sh prod")[0] == Verdict.ALLOW
+
+
+def test_a_one_line_change_to_protected_code_asks(shop: Path) -> None:
+    (shop / "src" / "payments" / "charge.py").write_text("def charge(amount):\n    return amount * 2\n")
+
+    verdict, reason = decide(shop, "git push origin main")
+
+    assert verdict == Verdict.ASK and "2 changed lines" not in reason
+    assert "touches protected src/payments/charge.py (modified)" in reason
+
+
+def test_size_alone_asks_without_protected_paths(tmp_path: Path) -> None:
+    shop = make_payments_project(tmp_path, toml="[review]\nmax_lines = 50\n")
+    (shop / "notes.md").write_text("line\n" * 60)
+
+    verdict, reason = decide(shop, "git push")
+
+    assert verdict == Verdict.ASK and "60 changed lines > 50" in reason and "protected" not in reason
+
+
+def test_an_approval_bound_to_the_diff_lets_it_ship_and_a_new_change_asks_again(shop: Path) -> None:
+    big_rewrite(shop)
+    status = json.loads(agentguard(shop, "review", "status", "--json").stdout)
+    assert status["reviewable"] is True
+
+    done = agentguard(shop, "review", "approve", status["diff_hash"], "--reason", "read it")
+
+    assert "approved in ledger event" in done.stdout
+    assert decide(shop, "./deploy.sh prod")[0] == Verdict.ALLOW
+    (shop / "src" / "payments" / "charge.py").write_text("def charge(amount):\n    return 0\n")
+    assert decide(shop, "./deploy.sh prod")[0] == Verdict.ASK
+
+
+def test_approving_a_hash_that_is_not_the_change_now_is_refused(shop: Path) -> None:
+    big_rewrite(shop)
+
+    done = agentguard(shop, "review", "approve", "sha256:" + "0" * 64, check=False)
+
+    assert done.returncode != 0 and "is not the change in" in done.stderr
+    assert decide(shop, "git push")[0] == Verdict.ASK
+
+
+def test_with_checks_declared_an_approval_needs_a_passing_receipt(tmp_path: Path) -> None:
+    shop = make_payments_project(tmp_path, toml=REVIEW_TOML + '[receipts]\nchecks = ["test -f README.md"]\n')
+    big_rewrite(shop)
+    diff = json.loads(agentguard(shop, "review", "status", "--json").stdout)["diff_hash"]
+
+    refused = agentguard(shop, "review", "approve", diff, check=False)
+    agentguard(shop, "receipts", "run")
+    accepted = agentguard(shop, "review", "approve", diff)
+
+    assert refused.returncode != 0 and "no passing receipt" in refused.stderr
+    assert accepted.returncode == 0
+    assert decide(shop, "git push")[0] == Verdict.ALLOW
+
+
+def test_the_agent_may_not_approve_or_waive(shop: Path) -> None:
+    assert decide(shop, "agentguard review approve sha256:abc")[0] == Verdict.DENY
+    assert decide(shop, "agentguard receipts waive --reason done")[0] == Verdict.DENY
+    assert decide(shop, "agentguard review status")[0] == Verdict.ALLOW
+    assert decide(shop, "agentguard receipts verify")[0] == Verdict.ALLOW
+
+
+def test_a_deploy_outside_git_asks(tmp_path: Path) -> None:
+    (tmp_path / "agentguard.toml").write_text("")
+
+    verdict, reason = decide(tmp_path, "terraform apply -auto-approve")
+
+    assert verdict == Verdict.ASK and "outside a git repository" in reason
+
+
+def test_init_installs_git_hooks_that_stop_the_push_until_approved(shop: Path) -> None:
+    init = agentguard(shop, "init", "--claude")
+    assert "pre-push: installed" in init.stdout and "reviewed base" in init.stdout
+    big_rewrite(shop)
+    git(shop, "add", "-A")
+
+    commit = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "rewrite"],
+                            cwd=shop, capture_output=True, text=True, check=False)  # fmt: skip
+    assert commit.returncode != 0 and "review needed before this commit" in commit.stderr
+    git(shop, "commit", "-q", "--no-verify", "-m", "rewrite")  # a human's override
+    push = subprocess.run(["git", "push", "-q", "origin", "main"], cwd=shop, capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    assert push.returncode != 0 and "circuit_breaker.py (deleted)" in push.stderr
+
+    diff = json.loads(agentguard(shop, "review", "status", "--json").stdout)["diff_hash"]
+    agentguard(shop, "review", "approve", diff)
+    git(shop, "push", "-q", "origin", "main")
+    assert git(shop, "ls-remote", "origin", "main").split()[0] == git(shop, "rev-parse", "HEAD").strip()
