@@ -26,7 +26,7 @@ from agentguard.models import Verdict
 from agentguard.policy.model import Policy, Rule
 from agentguard.state import Places
 
-FORMAT = 2
+FORMAT = 1
 RACY_NS = 2_000_000_000  # files changed this recently are not cached
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILT_IN = os.path.join(HERE, "default.toml")
