@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from agentguard import __version__
-from agentguard.cli import check, demo, ledger, mode, policy, receipts, review, setup, snapshots, system
+from agentguard.cli import check, demo, ledger, migrate, mode, policy, receipts, review, setup, snapshots, system
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,5 +32,6 @@ for command in (
     *system.COMMANDS,
     *receipts.COMMANDS,
     *review.COMMANDS,
+    *migrate.COMMANDS,
 ):
     cli.add_command(command)
