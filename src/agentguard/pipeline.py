@@ -57,6 +57,7 @@ class Gate(NamedTuple):
             from agentguard.protect import protect
 
             decision, snapshot = protect(decision, action, policy, self.places)
+            _note_databases(self.places, project_root, action, snapshot)
         return self._record(action, decision, snapshot, policy)
 
     def _record(self, action: Action, decision: Decision, snapshot: Snapshot | None, policy: Policy) -> Decision:
@@ -108,6 +109,26 @@ def _review_gate(places: Places, policy: Policy, action: Action, effects: tuple[
     from agentguard.receipts.ship_gate import ship_gate
 
     return ship_gate(places, policy, action, effects, decision)
+
+
+def _note_databases(places: Places, root: str, action: Action, snapshot: Snapshot | None) -> None:
+    """Databases saved before this call: their state now, and a note so its outcome records the state after
+    (agentguard.receipts.data_state). Best effort: the snapshot, which is what protects them, is taken."""
+    if snapshot is None:
+        return
+    from agentguard.snapshots.model import SQLITE
+
+    databases = [e.path for e in snapshot.entries if e.type == SQLITE]
+    if not databases:
+        return
+    from agentguard.receipts.data_state import note_saved, record_state
+
+    try:
+        record_state(places, root, action.session_id or "claude:no-session", "before", databases,
+                     origin=action.describe()[:300])  # fmt: skip
+        note_saved(places, action.session_id, action.tool_use_id, databases)
+    except Exception:
+        pass
 
 
 def _agent_files(places: Places, action: Action) -> frozenset[str]:

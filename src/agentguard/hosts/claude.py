@@ -132,6 +132,8 @@ def run_hook(stdin: IO[str], stdout: IO[str]) -> int:
         answer = None
         if event == "PostToolUse":
             _record_outcome(payload)
+        elif event == "SessionStart":
+            _session_start(payload)
         elif event == "PreToolUse":
             answer = _pre_tool_use(payload)
         elif event in STOP_EVENTS:
@@ -177,10 +179,40 @@ def _record_outcome(payload: Mapping[str, Any]) -> None:
         with Ledger.open(places, declare_breaks=True) as ledger:
             record_outcome(ledger, payload)
             after_append(ledger, places)
+        _data_after(places, payload)
     except Exception as exc:
         import sys
 
         print(f"agentguard: the outcome of this call was NOT recorded in the ledger: {exc}", file=sys.stderr)
+
+
+def _project_root(payload: Mapping[str, Any]) -> str:
+    from agentguard.state import find_project_root
+
+    return os.environ.get("CLAUDE_PROJECT_DIR") or find_project_root(str(payload.get("cwd") or os.getcwd()))
+
+
+def _data_after(places: Any, payload: Mapping[str, Any]) -> None:
+    """A call that saved a database first: what the database holds after it (receipts.data_state)."""
+    from agentguard.receipts.data_state import after_call
+
+    command = str((payload.get("tool_input") or {}).get("command") or payload.get("tool_name") or "")
+    after_call(places, _project_root(payload), _str_or_none(payload.get("session_id")),
+               _str_or_none(payload.get("tool_use_id")), command)  # fmt: skip
+
+
+def _session_start(payload: Mapping[str, Any]) -> None:
+    """What the protected databases hold when the session starts, for the stop to compare against. Failing
+    here blocks nothing (nothing has run yet); the stop then compares with the last recorded state."""
+    from agentguard.receipts.data_state import session_start
+    from agentguard.state import Places
+
+    try:
+        session_start(Places.from_env(), _project_root(payload), str(payload.get("session_id") or "claude:no-session"))
+    except Exception as exc:
+        import sys
+
+        print(f"agentguard: the data state at session start was NOT recorded: {exc}", file=sys.stderr)
 
 
 def _str_or_none(value: object) -> str | None:

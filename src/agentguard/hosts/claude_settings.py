@@ -17,7 +17,7 @@ MATCHER = "Bash|Write|Edit|MultiEdit|NotebookEdit"
 EVENTS = ("PreToolUse", "PostToolUse")
 # When the agent says it is done: the project's checks run (agentguard.receipts.stop). No matcher (stops have
 # no tool), and a timeout far above Claude Code's 60 s default: a hook killed by its timeout lets the stop through.
-STOP_EVENTS = ("Stop", "SubagentStop")
+STOP_EVENTS = ("SessionStart", "Stop", "SubagentStop")  # SessionStart: the data state stops compare with
 STOP_TIMEOUT = 900  # agentguard.receipts.stop.HOOK_TIMEOUT
 
 

@@ -34,18 +34,18 @@ def stop_answer(payload: Mapping[str, Any], places: Places | None = None) -> dic
     session = str(payload.get("session_id") or "claude:no-session")
     policy = Gate(places).policy(root)
     notes: list[str] = []
+    if _waived(places, root):
+        return {"systemMessage": "agentguard: a human waived the checks for this tree; no receipt was taken"}
     if policy.receipt_checks:
         from agentguard.receipts.receipt import take_receipt
 
-        if _waived(places, root):
-            return {"systemMessage": "agentguard: the checks were waived by a human for this tree; no receipt"}
         timeout = min(policy.receipt_timeout, CHECKS_LIMIT)
         receipt = take_receipt(places, root, policy.receipt_checks, timeout=timeout, actor=Actor.agent(session),
                                trigger=event, session_id=session)  # fmt: skip
         if not receipt.ok:
             return _failing(places, session, receipt, timeout, policy.receipt_max_blocks)
         notes.append(_passing(receipt))
-    data_block = _data_state(places, root, session)
+    data_block = _data_state(places, root, session, policy.receipt_max_blocks)
     if data_block is not None:
         return data_block
     return {"systemMessage": "\n".join(notes)} if notes else None
@@ -84,20 +84,32 @@ def _passing(receipt: Receipt) -> str:
 
 def _waived(places: Places, root: str) -> bool:
     from agentguard.ledger import Ledger
+
+    with Ledger.open(places, declare_breaks=True) as ledger:
+        waivers = [e for e in ledger.last(50, "receipt_waived") if e.payload.get("project") == root]
+    if not waivers:
+        return False  # the usual case: no tree to hash
     from agentguard.receipts.tree import working_tree
 
     tree = working_tree(root)
-    with Ledger.open(places, declare_breaks=True) as ledger:
-        return any(e.payload.get("project") == root and e.payload.get("tree") == tree
-                   for e in ledger.last(50, "receipt_waived"))  # fmt: skip
+    return any(e.payload.get("tree") == tree for e in waivers)
 
 
-def _data_state(places: Places, root: str, session: str) -> dict[str, Any] | None:
+def _data_state(places: Places, root: str, session: str, max_blocks: int) -> dict[str, Any] | None:
     """Data-state receipts (receipts/data_state.py) when the project has protected databases."""
+    from agentguard.ledger import Ledger
     from agentguard.receipts.data_state import stop_check
 
     problem = stop_check(places, root, session)
-    return None if problem is None else {"decision": "block", "reason": problem}
+    if problem is None:
+        return None
+    with Ledger.open(places, declare_breaks=True) as ledger:
+        blocked = sum(1 for e in ledger.last(500, "data_state") if e.payload.get("session_id") == session
+                      and e.payload.get("phase") == "stop" and e.payload.get("alerts"))  # fmt: skip
+    if blocked > max_blocks:
+        return {"systemMessage": f"{problem}\n(The session was let stop after {max_blocks} blocked stops: check the "
+                "data yourself.)"}  # fmt: skip
+    return {"decision": "block", "reason": problem}
 
 
 def stop_failure(why: str) -> dict[str, Any]:
