@@ -112,7 +112,7 @@ def test_the_wipe_and_refill_replay_raises_the_alert(runner: Runner, tmp_path: P
     assert feedback, run.describe()
     assert "emptied or dropped during the session and refilled: 1,200 rows at session start" in feedback[0]
     assert "4,000 new rows that look synthetic" in feedback[0]
-    events = [json.loads(line) for line in
-              runner.agentguard(project, "ledger", "list", "--kind", "data_state", "--json").stdout.splitlines()]  # fmt: skip
+    listed = runner.agentguard(project, "ledger", "list", "--kind", "data_state", "--json").stdout
+    events = [json.loads(line) for line in listed.splitlines()]
     phases = [e["payload"]["phase"] for e in events]
     assert phases[:4] == ["start", "before", "after", "stop"] and events[3]["payload"]["alerts"]
