@@ -186,6 +186,10 @@ def _user_mode_checks(root: str) -> list[dict[str, Any]]:
         covers = bool(found) and all(t in found[0][0] for t in ("Bash", "Write", "Edit"))
         detail = f"{found[0][1]} on {found[0][0]}" if found else "not wired: run agentguard init --claude"
         checks.append({"name": f"claude {event} hook", "ok": covers, "detail": detail})
+    for event in claude_settings.STOP_EVENTS:  # receipts and data-state: missing ones are a warning, not a fail
+        found = wired.get(event, [])
+        detail = found[0][1] if found else "not wired (no receipts or data-state checks): run agentguard init --claude"
+        checks.append({"name": f"claude {event} hook", "ok": True, "warn": not found, "detail": detail})
     try:
         checks.append({"name": "mode", "ok": True, "detail": read_mode(places)})
     except AgentGuardError as exc:

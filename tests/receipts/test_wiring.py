@@ -1,0 +1,55 @@
+"""What `init --claude` wires for receipts, and how the hook fails closed on a stop."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from agentguard.hosts import claude_settings
+from agentguard.hosts.claude import deadline_for, failure_answer
+from agentguard.hosts.supervise import DEADLINE
+from agentguard.receipts import stop
+
+SCRIPT = str(Path(sys.executable).with_name("agentguard"))
+
+
+def test_init_wires_the_stop_hooks_with_a_long_timeout_once(tmp_path: Path) -> None:
+    first = claude_settings.install(str(tmp_path))
+    second = claude_settings.install(str(tmp_path))
+
+    settings = json.loads(Path(first.path).read_text())
+    assert first.changed and not second.changed
+    for event in ("SessionStart", "Stop", "SubagentStop"):
+        [group] = settings["hooks"][event]
+        assert "matcher" not in group
+        assert group["hooks"] == [{"type": "command", "command": first.command, "timeout": stop.HOOK_TIMEOUT}]
+    assert settings["hooks"]["PreToolUse"][0]["matcher"] == claude_settings.MATCHER
+
+
+def test_the_supervisor_gives_a_stop_the_checks_time_and_a_tool_call_the_usual_deadline() -> None:
+    assert deadline_for(json.dumps({"hook_event_name": "Stop"})) == stop.DEADLINE
+    assert deadline_for(json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash"})) == DEADLINE
+    assert stop.CHECKS_LIMIT < stop.DEADLINE < stop.HOOK_TIMEOUT == claude_settings.STOP_TIMEOUT
+
+
+def test_a_stop_whose_decision_process_died_is_blocked() -> None:
+    answer = json.loads(failure_answer(json.dumps({"hook_event_name": "SubagentStop"}), "killed by signal 9"))
+
+    assert answer["decision"] == "block" and "killed by signal 9" in answer["reason"]
+
+
+def test_doctor_warns_when_the_stop_hooks_are_missing(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    settings = tmp_path / ".claude" / "settings.json"
+    claude_settings.install(str(tmp_path))
+    data = json.loads(settings.read_text())
+    del data["hooks"]["Stop"]
+    settings.write_text(json.dumps(data))
+
+    done = subprocess.run([SCRIPT, "doctor", "--json"], cwd=tmp_path, capture_output=True, text=True, check=False)
+
+    checks = {c["name"]: c for c in json.loads(done.stdout)["checks"]}
+    assert checks["claude Stop hook"]["warn"] is True and "not wired" in checks["claude Stop hook"]["detail"]
+    assert checks["claude SubagentStop hook"].get("warn") is False
