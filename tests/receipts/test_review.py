@@ -101,7 +101,9 @@ def test_with_checks_declared_an_approval_needs_a_passing_receipt(tmp_path: Path
     diff = json.loads(agentguard(shop, "review", "status", "--json").stdout)["diff_hash"]
 
     refused = agentguard(shop, "review", "approve", diff, check=False)
+    assert "no passing receipt for this tree yet" in decide(shop, "git push")[1]
     agentguard(shop, "receipts", "run")
+    assert "passing receipt" in decide(shop, "git push")[1]
     accepted = agentguard(shop, "review", "approve", diff)
 
     assert refused.returncode != 0 and "no passing receipt" in refused.stderr

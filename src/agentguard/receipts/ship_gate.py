@@ -46,8 +46,27 @@ def _review_reason(places: Places, policy: Policy, how: str) -> str | None:
         return None
     return (
         f"review needed before {how}: {state.why()} (since {state.base_from}); diff {state.diff_hash}; "
-        f"{approve_hint(state)}"
+        f"{approve_hint(state)}{_receipt_note(places, policy, state.tree)}"
     )
+
+
+def _receipt_note(places: Places, policy: Policy, tree: str) -> str:
+    """Whether the tree has the passing receipt an approval needs (when the project declares checks)."""
+    if not policy.receipt_checks:
+        return ""
+    import os
+
+    from agentguard.ledger import Ledger
+    from agentguard.ledger.paths import LedgerPaths
+    from agentguard.receipts.receipt import find_passing
+
+    receipt = None
+    if os.path.exists(LedgerPaths.from_places(places).db):  # no ledger yet: no receipt either
+        with Ledger.open(places, readonly=True) as ledger:
+            receipt = find_passing(ledger, policy.project_root, "git:" + tree, policy.receipt_checks)
+    if receipt is None:
+        return "; no passing receipt for this tree yet (`agentguard receipts run`)"
+    return f"; passing receipt {receipt.seq} for this tree"
 
 
 def _stricter(decision: Decision, reason: str) -> Decision:
