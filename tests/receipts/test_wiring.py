@@ -24,7 +24,8 @@ def test_init_wires_the_stop_hooks_with_a_long_timeout_once(tmp_path: Path) -> N
     for event in ("SessionStart", "Stop", "SubagentStop"):
         [group] = settings["hooks"][event]
         assert "matcher" not in group
-        assert group["hooks"] == [{"type": "command", "command": first.command, "timeout": stop.HOOK_TIMEOUT}]
+        assert group["hooks"] == [{"type": "command", "command": claude_settings.hook_command(
+            claude_settings.fail_closed_stop), "timeout": stop.HOOK_TIMEOUT}]  # fmt: skip
     assert settings["hooks"]["PreToolUse"][0]["matcher"] == claude_settings.MATCHER
 
 
@@ -53,3 +54,35 @@ def test_doctor_warns_when_the_stop_hooks_are_missing(tmp_path: Path) -> None:
     checks = {c["name"]: c for c in json.loads(done.stdout)["checks"]}
     assert checks["claude Stop hook"]["warn"] is True and "not wired" in checks["claude Stop hook"]["detail"]
     assert checks["claude SubagentStop hook"].get("warn") is False
+
+
+def run_wrapped(command: str, payload: dict[str, object]) -> subprocess.CompletedProcess[str]:
+    """The hook command as Claude Code runs it: under /bin/sh -c, the input on stdin."""
+    return subprocess.run(["/bin/sh", "-c", command], input=json.dumps(payload), capture_output=True, text=True,
+                          check=False)  # fmt: skip
+
+
+def test_a_missing_agentguard_blocks_the_first_stop_and_lets_the_next_one_through(tmp_path: Path) -> None:
+    command = claude_settings.fail_closed_stop(f"{tmp_path}/no-such-agentguard hook claude")
+
+    first = run_wrapped(command, {"hook_event_name": "Stop", "stop_hook_active": False})
+    again = run_wrapped(command, {"hook_event_name": "Stop", "stop_hook_active": True})
+
+    assert first.returncode == 2 and "may not stop yet" in first.stderr
+    assert again.returncode == 1 and "stopped WITHOUT its checks" in again.stderr  # 1: shown, not a block
+
+
+def test_the_stop_wrapper_passes_a_working_hooks_answer_through(tmp_path: Path) -> None:
+    command = claude_settings.fail_closed_stop(f"{SCRIPT} hook claude")
+
+    done = run_wrapped(command, {"hook_event_name": "Stop", "cwd": str(tmp_path), "session_id": "s"})
+
+    assert done.returncode == 0 and json.loads(done.stdout) == {}
+
+
+def test_when_agentguard_fails_a_second_time_the_stop_goes_through_with_a_warning() -> None:
+    first = json.loads(failure_answer(json.dumps({"hook_event_name": "Stop"}), "it crashed"))
+    again = json.loads(failure_answer(json.dumps({"hook_event_name": "Stop", "stop_hook_active": True}), "it crashed"))
+
+    assert first["decision"] == "block"
+    assert "decision" not in again and "WITHOUT a receipt" in again["systemMessage"]

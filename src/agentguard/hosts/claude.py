@@ -102,11 +102,19 @@ def failure_answer(data: str, why: str) -> str:
     if event in STOP_EVENTS:
         from agentguard.receipts.stop import stop_failure
 
-        return json.dumps(stop_failure(why)) + "\n"
+        return json.dumps(stop_failure(why, again=_again(data))) + "\n"
     return json.dumps(deny_answer(why)) + "\n" if event == "PreToolUse" else NOTHING
 
 
 STOP_EVENTS = ("Stop", "SubagentStop")
+
+
+def _again(data: str) -> bool:
+    """Whether this stop was already sent back once (Claude Code's `stop_hook_active`)."""
+    try:
+        return json.loads(data).get("stop_hook_active") is True
+    except Exception:  # unreadable: treat it as a first stop, which is blocked
+        return False
 
 
 def deadline_for(data: str) -> float:
@@ -123,9 +131,10 @@ def deadline_for(data: str) -> float:
 
 def run_hook(stdin: IO[str], stdout: IO[str]) -> int:
     """Entry point of `agentguard hook claude`. Always exits 0 with a well-formed answer."""
-    event = "PreToolUse"
+    event, data = "PreToolUse", ""
     try:
-        payload = json.loads(stdin.read() or "{}")
+        data = stdin.read()
+        payload = json.loads(data or "{}")
         if not isinstance(payload, dict):
             raise ValueError("hook input is not a JSON object")
         event = str(payload.get("hook_event_name", "PreToolUse"))
@@ -140,7 +149,9 @@ def run_hook(stdin: IO[str], stdout: IO[str]) -> int:
             answer = _stop(payload)
     except Exception as exc:
         why = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-        answer = _stop_failure(why) if event in STOP_EVENTS else deny_answer(f"{type(exc).__name__}: {exc}")
+        answer = (
+            _stop_failure(why, _again(data)) if event in STOP_EVENTS else deny_answer(f"{type(exc).__name__}: {exc}")
+        )
     stdout.write(NOTHING if answer is None else json.dumps(answer) + "\n")
     return 0
 
@@ -151,10 +162,10 @@ def _stop(payload: Mapping[str, Any]) -> dict[str, Any] | None:
     return stop_answer(payload)
 
 
-def _stop_failure(why: str) -> dict[str, Any]:
+def _stop_failure(why: str, again: bool) -> dict[str, Any]:
     from agentguard.receipts.stop import stop_failure
 
-    return stop_failure(why)
+    return stop_failure(why, again=again)
 
 
 def _pre_tool_use(payload: Mapping[str, Any]) -> dict[str, Any] | None:

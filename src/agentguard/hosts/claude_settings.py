@@ -7,6 +7,7 @@ import os
 import shlex
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,16 +22,17 @@ STOP_EVENTS = ("SessionStart", "Stop", "SubagentStop")  # SessionStart: the data
 STOP_TIMEOUT = 900  # agentguard.receipts.stop.HOOK_TIMEOUT
 
 
-def hook_command() -> str:
+def hook_command(wrap: Callable[[str], str] | None = None) -> str:
     """The hook command `init` writes: agentguard by name when the one on PATH is this install (so the line
     holds on a teammate's machine with its own install), else by absolute path; either way fail-closed."""
+    wrap = wrap or fail_closed
     script = os.path.join(os.path.dirname(sys.executable), "agentguard")
     found = shutil.which("agentguard")
     if found and os.path.exists(script) and os.path.samefile(found, script):
-        return fail_closed("agentguard hook claude")
+        return wrap("agentguard hook claude")
     if os.path.exists(script):
-        return fail_closed(f"{shlex.quote(os.path.abspath(script))} hook claude")
-    return fail_closed(f"{shlex.quote(sys.executable)} -m agentguard hook claude")
+        return wrap(f"{shlex.quote(os.path.abspath(script))} hook claude")
+    return wrap(f"{shlex.quote(sys.executable)} -m agentguard hook claude")
 
 
 # Claude Code runs hook commands under /bin/sh -c and lets the tool run when a hook exits with any code but 0
@@ -43,6 +45,23 @@ FAIL_CLOSED = ("o=$({command}) && [ -n \"$o\" ] && printf '%s\\n' \"$o\" || {{ e
 
 def fail_closed(command: str) -> str:
     return FAIL_CLOSED.format(command=command)
+
+
+# The same for the lifecycle hooks (Stop, SubagentStop, SessionStart), with one difference: a stop that was
+# already sent back once (`"stop_hook_active": true` in its input) is let through with the reason on stderr
+# (exit 1, shown to the human), because a broken agentguard would otherwise block every stop and trap the
+# session in a loop. The first stop is still blocked, so the agent is told before it claims to be done.
+FAIL_CLOSED_STOP = (
+    "i=$(cat); o=$(printf '%s' \"$i\" | {command}) && [ -n \"$o\" ] && printf '%s\\n' \"$o\" || {{ "
+    "case \"$i\" in *'\"stop_hook_active\":true'*|*'\"stop_hook_active\": true'*) echo "
+    "'agentguard: the hook gave no decision again, so the agent stopped WITHOUT its checks: "
+    "run agentguard doctor' >&2; exit 1;; esac; echo 'agentguard: the hook gave no decision (not installed, "
+    "not executable, or it failed), so the agent may not stop yet: run agentguard doctor' >&2; exit 2; }}"
+)
+
+
+def fail_closed_stop(command: str) -> str:
+    return FAIL_CLOSED_STOP.format(command=command)
 
 
 def is_ours(command: object) -> bool:
@@ -76,18 +95,21 @@ def load_settings(path: str) -> dict[str, Any]:
     return data
 
 
-def merge_hooks(settings: dict[str, Any], command: str) -> bool:
-    """Add (or update) agentguard's hook entries; returns whether anything changed."""
+def merge_hooks(settings: dict[str, Any], command: str, stop_command: str | None = None) -> bool:
+    """Add (or update) agentguard's hook entries; returns whether anything changed. `stop_command`: wire the
+    lifecycle hooks (receipts, data state) too; protected mode does not (its daemon is not the project's user,
+    and must not run the project's checks)."""
     hooks = settings.setdefault("hooks", {})
     if not isinstance(hooks, dict):
         raise AgentGuardError("settings.json: 'hooks' must be an object")
     changed = False
-    for event in (*EVENTS, *STOP_EVENTS):
+    for event in (*EVENTS, *(STOP_EVENTS if stop_command else ())):
         groups = hooks.setdefault(event, [])
         if not isinstance(groups, list):
             raise AgentGuardError(f"settings.json: hooks.{event} must be a list")
         if event in STOP_EVENTS:
-            changed |= _merge_event(groups, {"type": "command", "command": command, "timeout": STOP_TIMEOUT}, None)
+            wanted = {"type": "command", "command": stop_command, "timeout": STOP_TIMEOUT}
+            changed |= _merge_event(groups, wanted, None)
         else:
             changed |= _merge_event(groups, {"type": "command", "command": command}, MATCHER)
     return changed
@@ -115,7 +137,7 @@ def install(project_root: str) -> WiringReport:
     path = settings_path(project_root)
     settings = load_settings(path)
     command = hook_command()
-    changed = merge_hooks(settings, command)
+    changed = merge_hooks(settings, command, hook_command(fail_closed_stop))
     if changed:
         write_json_atomic(path, settings)
     return WiringReport(path, changed, command)

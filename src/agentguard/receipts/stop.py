@@ -112,7 +112,12 @@ def _data_state(places: Places, root: str, session: str, max_blocks: int) -> dic
     return {"decision": "block", "reason": problem}
 
 
-def stop_failure(why: str) -> dict[str, Any]:
-    """agentguard could not check: the stop is blocked (fail closed), and says what to do."""
+def stop_failure(why: str, *, again: bool = False) -> dict[str, Any]:
+    """agentguard could not check: the stop is blocked (fail closed), and says what to do. A stop already sent
+    back once goes through, with the reason for the human: agentguard failing every time would otherwise trap
+    the session in a loop of blocked stops."""
+    if again:
+        return {"systemMessage": f"agentguard could not check the work again ({why}), so the agent stopped "
+                "WITHOUT a receipt: do not take its word that it is done. Run `agentguard doctor`."}  # fmt: skip
     return {"decision": "block", "reason": f"agentguard could not check the work before stopping, so the stop is "
             f"blocked: {why}. Run `agentguard doctor`; a human may override: `agentguard receipts waive`."}  # fmt: skip
