@@ -52,8 +52,8 @@ def fail_closed(command: str) -> str:
 # (exit 1, shown to the human), because a broken agentguard would otherwise block every stop and trap the
 # session in a loop. The first stop is still blocked, so the agent is told before it claims to be done.
 FAIL_CLOSED_STOP = (
-    "i=$(cat); o=$(printf '%s' \"$i\" | {command}) && [ -n \"$o\" ] && printf '%s\\n' \"$o\" || {{ "
-    "case \"$i\" in *'\"stop_hook_active\":true'*|*'\"stop_hook_active\": true'*) echo "
+    'i=$(cat); o=$(printf \'%s\' "$i" | {command}) && [ -n "$o" ] && printf \'%s\\n\' "$o" || {{ '
+    'case "$i" in *\'"stop_hook_active":true\'*|*\'"stop_hook_active": true\'*) echo '
     "'agentguard: the hook gave no decision again, so the agent stopped WITHOUT its checks: "
     "run agentguard doctor' >&2; exit 1;; esac; echo 'agentguard: the hook gave no decision (not installed, "
     "not executable, or it failed), so the agent may not stop yet: run agentguard doctor' >&2; exit 2; }}"
