@@ -32,7 +32,7 @@ def shop(tmp_path: Path) -> Path:
     return make_payments_project(tmp_path)
 
 
-@pytest.mark.parametrize("command", ["git push origin main", "git merge feature", "./deploy.sh prod",
+@pytest.mark.parametrize("command", ["git push origin main", "git push", "./deploy.sh prod",
                                      "kubectl apply -f k8s/", "cd . && ./deploy.sh prod"])  # fmt: skip
 def test_the_big_rewrite_asks_before_it_ships_naming_size_and_protected_code(shop: Path, command: str) -> None:
     big_rewrite(shop)
@@ -144,3 +144,19 @@ def test_init_installs_git_hooks_that_stop_the_push_until_approved(shop: Path) -
     agentguard(shop, "review", "approve", diff)
     git(shop, "push", "-q", "origin", "main")
     assert git(shop, "ls-remote", "origin", "main").split()[0] == git(shop, "rev-parse", "HEAD").strip()
+
+
+def test_merging_a_branch_that_holds_the_rewrite_asks(shop: Path) -> None:
+    git(shop, "checkout", "-q", "-b", "rewrite")
+    big_rewrite(shop)
+    git(shop, "add", "-A")
+    git(shop, "commit", "-q", "-m", "rewrite payments")
+    git(shop, "checkout", "-q", "main")  # main's working tree is clean: only the merge brings the change in
+
+    verdict, reason = decide(shop, "git merge --no-ff rewrite")
+
+    assert verdict == Verdict.ASK and "before git merge" in reason
+    assert "src/payments/circuit_breaker.py (deleted)" in reason
+    assert decide(shop, "git merge main")[0] == Verdict.ALLOW  # nothing new comes in
+    verdict, reason = decide(shop, "git merge no-such-branch")
+    assert verdict == Verdict.ASK and "could not measure" in reason  # unknown is not waved through

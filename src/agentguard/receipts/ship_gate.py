@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from agentguard.models import Action, Decision, Effect, Verdict
-from agentguard.receipts.triggers import shipping
+from agentguard.receipts.triggers import merged_ref, shipping
 from agentguard.state import Places
 
 if TYPE_CHECKING:
@@ -27,21 +27,23 @@ def ship_gate(places: Places, policy: Policy, action: Action, effects: tuple[Eff
     if how is None:
         return decision
     try:
-        reason = _review_reason(places, policy, how)
+        reason = _review_reason(places, policy, how, merged_ref(action, effects))
     except Exception as exc:  # a change that cannot be measured is not waved through
         why = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         reason = f"review gate: {how} ships a change agentguard could not measure ({why}); a human decides"
     return decision if reason is None else _stricter(decision, reason)
 
 
-def _review_reason(places: Places, policy: Policy, how: str) -> str | None:
+def _review_reason(places: Places, policy: Policy, how: str, merging: str | None) -> str | None:
+    """A merge is measured by the tree it would make (what the other branch brings in), the rest by the
+    working tree (uncommitted work included: what a deploy from here ships)."""
     from agentguard.receipts import tree as trees
     from agentguard.receipts.review import approve_hint, approved, review_state
 
     root = policy.project_root
     if not trees.is_git(root):
         return f"review gate: {how} outside a git repository: the change cannot be measured; a human decides"
-    state = review_state(places, root, policy)
+    state = review_state(places, root, policy, trees.merge_result(root, merging) if merging else None)
     if not state.reviewable or approved(places, root, state.diff_hash) is not None:
         return None
     return (

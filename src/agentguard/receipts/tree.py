@@ -71,6 +71,22 @@ def working_tree_id(root: str) -> str:
         return git(root, "write-tree", env=env).strip()
 
 
+def merge_result(root: str, other: str) -> str:
+    """The tree `git merge other` would make (git merge-tree, nothing touched). With conflicts git still names
+    a tree (with conflict markers): the size of the change is what matters here."""
+    try:
+        done = subprocess.run(["git", "-C", root, "merge-tree", "--write-tree", "HEAD", other], capture_output=True,
+                              check=False, timeout=120)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise TreeError(f"git merge-tree could not run: {exc}") from None
+    first = done.stdout.decode("utf-8", "replace").split("\n", 1)[0].strip()
+    if done.returncode not in (0, 1) or len(first) not in (40, 64):
+        raise TreeError(
+            f"cannot tell what merging {other} would make: {done.stderr.decode('utf-8', 'replace').strip()}"
+        )
+    return first
+
+
 def commit_tree(root: str, rev: str) -> str:
     return git(root, "rev-parse", "--verify", "-q", f"{rev}^{{tree}}").strip()
 

@@ -23,6 +23,23 @@ def shipping(action: Action, effects: tuple[Effect, ...], deploy: tuple[str, ...
     return None
 
 
+def merged_ref(action: Action, effects: tuple[Effect, ...]) -> str | None:
+    """For `git merge X`: X (the last operand), so the gate can measure what the merge would bring in."""
+    import shlex
+
+    for effect in effects:
+        if effect.kind in (Kind.GIT_WRITE, Kind.GIT_REWRITE) and effect.detail.startswith("git merge"):
+            try:
+                words = shlex.split(effect.source)
+            except ValueError:
+                return None
+            if "merge" not in words:
+                return None
+            operands = [w for w in words[words.index("merge") + 1 :] if not w.startswith("-")]
+            return operands[-1] if operands else None
+    return None
+
+
 def _commands(action: Action, effects: tuple[Effect, ...]) -> list[str]:
     """Each simple command's text as parsed (the effects' sources), and the whole command line."""
     texts = [" ".join(e.source.split()) for e in effects if e.source]
