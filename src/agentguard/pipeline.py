@@ -116,9 +116,9 @@ def _note_databases(places: Places, root: str, action: Action, snapshot: Snapsho
     (agentguard.receipts.data_state). Best effort: the snapshot, which is what protects them, is taken."""
     if snapshot is None:
         return
-    from agentguard.snapshots.model import SQLITE
+    from agentguard.snapshots.model import POSTGRES, SQLITE
 
-    databases = [e.path for e in snapshot.entries if e.type == SQLITE]
+    databases = [e.path for e in snapshot.entries if e.type in (SQLITE, POSTGRES)]  # PostgreSQL: masked DSN
     if not databases:
         return
     from agentguard.receipts.data_state import note_saved, record_state

@@ -48,17 +48,30 @@ PENDING = "data-state-pending"  # markers: a call saved a database first, its ou
 
 # -- measuring --
 def protected_databases(root: str, policy: Policy) -> list[str]:
+    """The project's protected SQLite files, and the PostgreSQL databases the policy dumps (their DSNs, which
+    hold no password: libpq reads it from PGPASSWORD or ~/.pgpass)."""
     from agentguard.protect import _protected_inside
     from agentguard.snapshots.sqlite_copy import is_sqlite
 
     try:
-        return sorted(p for p in _protected_inside(root, policy) if os.path.isfile(p) and is_sqlite(p))
+        files = sorted(p for p in _protected_inside(root, policy) if os.path.isfile(p) and is_sqlite(p))
     except Exception:  # too large a tree to walk: no data-state receipts rather than a hook that never ends
-        return []
+        files = []
+    return files + list(policy.snapshot_postgres)
 
 
-def database_state(path: str) -> dict[str, Any]:
-    """{table: {rows, max_rowid, sample: {rowid: [column hashes]}}}, read-only."""
+def is_postgres(database: str) -> bool:
+    return "://" in database or "=" in database
+
+
+def database_state(database: str) -> dict[str, Any]:
+    """{table: {rows, max_rowid, sample: {rowid: [column hashes]}}}, read-only. PostgreSQL: row counts only."""
+    if is_postgres(database):
+        from agentguard.snapshots import postgres as pg
+
+        counts = pg.row_counts(pg.parse(database))
+        return {name: {"rows": rows, "max_rowid": None, "sample": {}} for name, rows in counts}
+    path = database
     conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=10)
     try:
         tables = [r[0] for r in conn.execute(TABLES)]
@@ -88,14 +101,23 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def snapshot_state(paths: Iterable[str]) -> dict[str, Any]:
+def snapshot_state(databases: Iterable[str]) -> dict[str, Any]:
+    """Each database's state by its name (a path, or a masked DSN); one that cannot be read says why."""
     found = {}
-    for path in paths:
+    for database in databases:
         try:
-            found[path] = database_state(path)
-        except sqlite3.Error as exc:
-            found[path] = {"error": f"{type(exc).__name__}: {exc}"}
+            found[_name(database)] = database_state(database)
+        except Exception as exc:  # sqlite3.Error, a psql failure: recorded, and judged as "not measured"
+            found[_name(database)] = {"error": f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"}
     return found
+
+
+def _name(database: str) -> str:
+    if not is_postgres(database):
+        return database
+    from agentguard.snapshots import postgres as pg
+
+    return pg.parse(database).masked
 
 
 def record_state(places: Places, root: str, session: str, phase: str, paths: list[str],
@@ -189,16 +211,19 @@ def find_problems(start: dict[str, Any], during: list[dict[str, Any]], now: dict
     problems: list[str] = []
     for path, tables in start.items():
         current = now.get(path, {})
-        for table, before in tables.items() if isinstance(tables, dict) else []:
+        if "error" in tables or "error" in current:
+            continue  # not measured at one end: nothing to compare
+        for table, before in tables.items():
             after = current.get(table)
-            name = f"{os.path.basename(path)}:{table}"
+            name = f"{path if is_postgres(path) else os.path.basename(path)}:{table}"
             if after is None:
                 if before["rows"] > 0:
                     problems.append(f"{name} is gone: it had {before['rows']:,} rows at session start")
                 continue
             refilled = _wipe_and_refill(name, path, table, before, during, after)
             problems += refilled
-            problems += _synthetic(path, name, table, before, after, all_new=bool(refilled))
+            if os.path.isfile(path):  # SQLite: the new rows can be read cheaply; PostgreSQL is counted only
+                problems += _synthetic(path, name, table, before, after, all_new=bool(refilled))
     return problems
 
 
