@@ -42,9 +42,10 @@ def test_a_postgres_table_emptied_and_refilled_in_the_session_blocks_the_stop(
     postgres_server: PostgresServer, shop: str, project: Path
 ) -> None:
     hook({"hook_event_name": "SessionStart", "cwd": str(project)})
-    wipe = {"cwd": str(project), "tool_name": "Bash", "tool_use_id": "t1", "tool_input": {
-        "command": f"psql -h 127.0.0.1 -p {postgres_server.port} -U agentguard -d {shop} -c 'DELETE FROM orders'"}}  # fmt: skip
-    assert hook({"hook_event_name": "PreToolUse", **wipe})["hookSpecificOutput"]["permissionDecision"] == "ask"  # type: ignore[index]
+    command = f"psql -h 127.0.0.1 -p {postgres_server.port} -U agentguard -d {shop} -c 'DELETE FROM orders'"
+    wipe = {"cwd": str(project), "tool_name": "Bash", "tool_use_id": "t1", "tool_input": {"command": command}}
+    pre = hook({"hook_event_name": "PreToolUse", **wipe})
+    assert pre["hookSpecificOutput"]["permissionDecision"] == "ask"  # type: ignore[index]
     postgres_server.sql(shop, "DELETE FROM orders")  # a human said yes
     hook({"hook_event_name": "PostToolUse", **wipe, "tool_response": {}})
     postgres_server.sql(shop, "INSERT INTO orders (qty) SELECT 1 FROM generate_series(1, 50)")
