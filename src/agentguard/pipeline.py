@@ -105,7 +105,12 @@ def failed(why: str, action: Action, verdict: Verdict = Verdict.DENY) -> Decisio
 
 def _review_gate(places: Places, policy: Policy, action: Action, effects: tuple[Effect, ...],
                  decision: Decision) -> Decision:  # fmt: skip
-    """A push, merge or deploy of a large or protected change asks a human (agentguard.receipts.ship_gate)."""
+    """A push, merge or deploy of a large or protected change asks a human (agentguard.receipts.ship_gate).
+    Most calls ship nothing: only the cheap trigger test is imported for them."""
+    from agentguard.receipts.triggers import shipping
+
+    if action.command is None or shipping(action, effects, policy.review_deploy) is None:
+        return decision
     from agentguard.receipts.ship_gate import ship_gate
 
     return ship_gate(places, policy, action, effects, decision)

@@ -113,3 +113,17 @@ def test_the_gate_judges_the_migration_command_itself(tmp_path: Path) -> None:
 
     assert verdict("agentguard migrate -- alembic upgrade head") == Verdict.ALLOW
     assert verdict("agentguard migrate --db app.db -- rm -rf /") == Verdict.DENY
+
+
+def test_the_database_alembic_ini_names_is_the_one_protected(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p")
+    (root / "app.db").rename(root / "state.sqlite.bin")  # outside @data: only alembic.ini says it is the database
+    (root / "alembic.ini").write_text(
+        "[alembic]\nscript_location = migrations\nsqlalchemy.url = sqlite:///state.sqlite.bin\n"
+    )
+    before = (root / "state.sqlite.bin").read_bytes()
+
+    done = migrate(root, HALF_THEN_FAIL.replace("app.db", "state.sqlite.bin"))
+
+    assert done.returncode == 1 and json.loads(done.stdout)["databases"] == [str(root / "state.sqlite.bin")]
+    assert (root / "state.sqlite.bin").read_bytes() == before

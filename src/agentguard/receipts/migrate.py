@@ -55,7 +55,7 @@ def migrate(places: Places, root: str, command: list[str], *, sqlite: list[str],
     if not command:
         raise AgentGuardError("name the migration after --, e.g. agentguard migrate -- alembic upgrade head")
     policy = Gate(places).policy(root)
-    files = [os.path.abspath(os.path.join(root, p)) for p in sqlite] or _protected_sqlite(root, policy)
+    files = [os.path.abspath(os.path.join(root, p)) for p in sqlite] or _found_sqlite(root, policy)
     dsns = postgres or list(policy.snapshot_postgres)
     if not files and not dsns:
         raise AgentGuardError(f"no database to protect in {root}: name one with --db PATH or --postgres DSN")
@@ -74,11 +74,35 @@ def migrate(places: Places, root: str, command: list[str], *, sqlite: list[str],
     return run
 
 
-def _protected_sqlite(root: str, policy: Policy) -> list[str]:
+def _found_sqlite(root: str, policy: Policy) -> list[str]:
+    """The SQLite files the migration names (DATABASE_URL, alembic.ini's sqlalchemy.url) and the project's
+    protected ones (@data)."""
     from agentguard.protect import _protected_inside
     from agentguard.snapshots.sqlite_copy import is_sqlite
 
-    return [p for p in _protected_inside(root, policy) if os.path.isfile(p) and is_sqlite(p)]
+    named = [_sqlite_path(root, url) for url in (os.environ.get("DATABASE_URL", ""), _alembic_url(root))]
+    protected = [p for p in _protected_inside(root, policy) if os.path.isfile(p) and is_sqlite(p)]
+    return list(dict.fromkeys(p for p in [*named, *protected] if p and os.path.isfile(p) and is_sqlite(p)))
+
+
+def _sqlite_path(root: str, url: str) -> str | None:
+    """`sqlite:///app.db` (relative to the project) or `sqlite:////abs/app.db`, as SQLAlchemy reads them."""
+    for prefix in ("sqlite+pysqlite:///", "sqlite:///"):
+        if url.startswith(prefix):
+            path = url[len(prefix) :].split("?", 1)[0]
+            return os.path.abspath(os.path.join(root, path)) if path else None
+    return None
+
+
+def _alembic_url(root: str) -> str:
+    import configparser
+
+    config = configparser.ConfigParser(interpolation=None)
+    try:
+        config.read(os.path.join(root, "alembic.ini"), encoding="utf-8")
+    except configparser.Error:
+        return ""
+    return config.get("alembic", "sqlalchemy.url", fallback="")
 
 
 def _snapshot(places: Places, files: list[str], dsns: list[str], command: list[str], actor: Actor) -> str:
