@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from claude_cli import Runner
+from claude_cli import Runner, agentguard_script
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -116,3 +116,19 @@ def test_the_wipe_and_refill_replay_raises_the_alert(runner: Runner, tmp_path: P
     events = [json.loads(line) for line in listed.splitlines()]
     phases = [e["payload"]["phase"] for e in events]
     assert phases[:4] == ["start", "before", "after", "stop"] and events[3]["payload"]["alerts"]
+
+
+def test_a_failing_migration_run_by_the_agent_is_rolled_back_byte_identical(runner: Runner, tmp_path: Path) -> None:
+    from tests.receipts.test_migrate import HALF_THEN_FAIL
+    from tests.receipts.test_migrate import make_project as make_db_project
+
+    project = make_db_project(tmp_path / "project")
+    (project / "migration.py").write_text(HALF_THEN_FAIL)
+    runner.agentguard(project, "init", "--claude")
+    before = (project / "app.db").read_bytes()
+
+    run = runner.run(project, [f"{agentguard_script()} migrate -- python3 migration.py"], human="allow")
+
+    result = run.tool_result(0)
+    assert "rolled back, databases restored" in result.text, run.describe()
+    assert (project / "app.db").read_bytes() == before
