@@ -137,3 +137,26 @@ def test_without_a_session_start_the_last_stop_is_the_baseline(tmp_path: Path) -
     reason = str(hook({"hook_event_name": "Stop", "cwd": str(root), "session_id": "s2"})["reason"])
 
     assert "app.db:users was emptied: 1,200 rows at session start, 0 now" in reason
+
+
+def test_the_alert_reaches_the_humans_webhook(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "ledger"))
+    from webhook import Receiver
+
+    root = make_project(tmp_path / "p")
+    with Receiver() as receiver:
+        url = f"json://{receiver.url.removeprefix('http://')}/alerts"
+        subprocess.run([str(Path(sys.executable).with_name("agentguard")), "init", "--alert-url", url], check=True,
+                       capture_output=True)  # fmt: skip
+        start(root)
+        write(root, "DELETE FROM users")
+        write(root, INSERT, fake_users(1200))
+        assert stop(root)["decision"] == "block"
+
+        [request] = receiver.wait_for(1)
+
+    body = request.json()
+    assert "data not intact" in body["title"] and "app.db:users had its rows replaced" in body["message"]
