@@ -160,3 +160,20 @@ def test_merging_a_branch_that_holds_the_rewrite_asks(shop: Path) -> None:
     assert decide(shop, "git merge main")[0] == Verdict.ALLOW  # nothing new comes in
     verdict, reason = decide(shop, "git merge no-such-branch")
     assert verdict == Verdict.ASK and "could not measure" in reason  # unknown is not waved through
+
+
+def test_the_approval_is_signed_with_the_admin_key_which_the_agent_key_cannot_forge(shop: Path) -> None:
+    from agentguard.ledger import Actor, Ledger
+    from agentguard.ledger.errors import LedgerError
+    from agentguard.state import Places
+
+    big_rewrite(shop)
+    diff = json.loads(agentguard(shop, "review", "status", "--json").stdout)["diff_hash"]
+    agentguard(shop, "review", "approve", diff)
+
+    with Ledger.open(Places.from_env()) as ledger:
+        [approval] = ledger.last(1, "review_approved")
+        assert approval.key_id == ledger.ring.current("admin").key.key_id  # type: ignore[union-attr]
+        with pytest.raises(LedgerError):  # what an agent with the agent key would try
+            ledger.append("review_approved", Actor.human("me"), {"project": str(shop), "tree": "x"})
+    assert agentguard(shop, "ledger", "verify").returncode == 0

@@ -62,22 +62,32 @@ def status(project: str | None, as_json: bool) -> None:
 @click.argument("diff_hash")
 @click.option("--reason", help="What was reviewed, by whom (kept in the ledger).")
 @click.option("--without-receipt", is_flag=True, help="Approve although no passing receipt exists for the tree.")
+@click.option("--admin-key", type=click.Path(dir_okay=False), help="The admin key file (default: state dir).")
 @click.option("--project", default=None, help="Project root (default: found from here).")
 @click.option("--json", "as_json", is_flag=True, help="Print the approval as JSON.")
-def approve(diff_hash: str, reason: str | None, without_receipt: bool, project: str | None, as_json: bool) -> None:
+def approve(diff_hash: str, reason: str | None, without_receipt: bool, admin_key: str | None, project: str | None,
+            as_json: bool) -> None:  # fmt: skip
     """Approve the change with this diff hash for shipping (push, merge, deploy): a signed review_approved
-    event, after which that tree is the reviewed base. Only a human may: the gate denies it to the agent.
+    event signed with the ADMIN key (its passphrase is asked when it is sealed, or read from
+    AGENTGUARD_ADMIN_PASSPHRASE), after which that tree is the reviewed base. Only a human may: the gate denies
+    it to the agent, and the agent's own key cannot sign it.
 
     \b
     Example:
       agentguard review approve sha256:9f2c… --reason "read the payments diff with Ana"
     """
+    from agentguard.cli.ledger import _passphrase
+    from agentguard.ledger.keys import load_key
+    from agentguard.ledger.paths import LedgerPaths
     from agentguard.receipts.approve import approve as record_approval
 
     root = os.path.abspath(project or find_project_root(os.getcwd()))
+    places = Places.from_env()
     try:
-        event, state = record_approval(Places.from_env(), root, diff_hash, by=getpass.getuser(), reason=reason,
-                                       without_receipt=without_receipt)  # fmt: skip
+        key_file = admin_key or LedgerPaths.from_places(places).admin_key
+        event, state = record_approval(places, root, diff_hash, by=getpass.getuser(), reason=reason,
+                                       without_receipt=without_receipt,
+                                       admin=lambda: load_key(key_file, _passphrase))  # fmt: skip
     except AgentGuardError as exc:
         fail(exc)
         return

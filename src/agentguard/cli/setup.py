@@ -93,20 +93,25 @@ def _review_setup(root: str, hooks: bool) -> list[str]:
 def _baseline(root: str) -> list[str]:
     import getpass
 
+    from agentguard.cli.ledger import _passphrase
     from agentguard.ledger import Ledger
-    from agentguard.ledger.records import record_human
+    from agentguard.ledger.keys import load_key
+    from agentguard.ledger.paths import LedgerPaths
+    from agentguard.ledger.records import record_review_approved
     from agentguard.receipts import tree as trees
 
     try:
         head = trees.commit_tree(root, "HEAD")
     except trees.TreeError:
         return []  # no commit yet: nothing to call reviewed
-    with Ledger.open(Places.from_env(), declare_breaks=True) as ledger:
+    places = Places.from_env()
+    with Ledger.open(places, declare_breaks=True) as ledger:
         if any(e.payload.get("project") == root for e in ledger.last(500, "review_approved")):
             return []
         payload = {"project": root, "tree": head, "diff_hash": None, "reason": "baseline: the committed tree when "
                    "agentguard init ran", "baseline": True}  # fmt: skip
-        event = record_human(ledger, "review_approved", payload, getpass.getuser())
+        admin = load_key(LedgerPaths.from_places(places).admin_key, _passphrase)
+        event = record_review_approved(ledger, payload, getpass.getuser(), admin)
     return [f"reviewed base: the committed tree {head[:12]} (ledger event {event.seq})"]
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from agentguard.ledger.event import Actor, Event
 
 if TYPE_CHECKING:
+    from agentguard.ledger.keys import KeyPair
     from agentguard.ledger.ledger import Ledger
     from agentguard.models import Action, Decision
     from agentguard.snapshots.model import Snapshot
@@ -95,8 +96,15 @@ def record_receipt(ledger: Ledger, payload: Mapping[str, Any], actor: Actor) -> 
 
 
 def record_human(ledger: Ledger, kind: str, payload: Mapping[str, Any], by: str) -> Event:
-    """receipt_waived, review_approved: what only a human does (the gate denies these commands to the agent)."""
+    """receipt_waived: what only a human does (the gate denies the command to the agent)."""
     return ledger.append(kind, Actor.human(by), dict(payload))
+
+
+def record_review_approved(ledger: Ledger, payload: Mapping[str, Any], by: str, admin: KeyPair | None) -> Event:
+    """Signed with the ADMIN key, like a break's resolution: the agent's key cannot forge an approval."""
+    from agentguard.ledger.keyring import REVIEW_APPROVED
+
+    return ledger._append(REVIEW_APPROVED, Actor.human(by), dict(payload), ledger._admin_signer(admin))
 
 
 def record_data_state(ledger: Ledger, payload: Mapping[str, Any], actor: Actor) -> Event:

@@ -7,6 +7,7 @@ diff nobody looked at. When the project declares checks, a passing receipt for t
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from agentguard.errors import AgentGuardError
@@ -16,13 +17,16 @@ from agentguard.state import Places
 
 if TYPE_CHECKING:
     from agentguard.ledger.event import Event
+    from agentguard.ledger.keys import KeyPair
     from agentguard.policy.model import Policy
 
 
-def approve(places: Places, root: str, diff_hash: str, *, by: str, reason: str | None,
-            without_receipt: bool) -> tuple[Event, ReviewState]:  # fmt: skip
+def approve(places: Places, root: str, diff_hash: str, *, by: str, reason: str | None, without_receipt: bool,
+            admin: Callable[[], KeyPair] | None = None) -> tuple[Event, ReviewState]:  # fmt: skip
+    """Signed with the admin key (`admin()` loads it, once the ledger exists; else the state dir's unsealed one),
+    as a break's resolution is."""
     from agentguard.ledger import Ledger
-    from agentguard.ledger.records import record_human
+    from agentguard.ledger.records import record_review_approved
     from agentguard.pipeline import Gate
     from agentguard.receipts.receipt import find_passing
 
@@ -37,7 +41,7 @@ def approve(places: Places, root: str, diff_hash: str, *, by: str, reason: str |
                                       "receipts run` first, or approve --without-receipt")  # fmt: skip
         payload: dict[str, Any] = {**state.to_json(), "reason": reason,
                                    "receipt": None if receipt is None else receipt.seq}  # fmt: skip
-        event = record_human(ledger, "review_approved", payload, by)
+        event = record_review_approved(ledger, payload, by, admin() if admin else None)
     return event, state
 
 
