@@ -27,9 +27,17 @@ def agentguard(root: Path, *args: str, check: bool = True) -> subprocess.Complet
     return subprocess.run([SCRIPT, *args], cwd=root, capture_output=True, text=True, check=check)
 
 
+def approve_current(root: Path) -> None:
+    """A human approves the project as it is (what `init` records as the baseline)."""
+    status = json.loads(agentguard(root, "review", "status", "--json").stdout)
+    agentguard(root, "review", "approve", status["diff_hash"], "--reason", "the project as adopted")
+
+
 @pytest.fixture
 def shop(tmp_path: Path) -> Path:
-    return make_payments_project(tmp_path)
+    root = make_payments_project(tmp_path)
+    approve_current(root)
+    return root
 
 
 @pytest.mark.parametrize("command", ["git push origin main", "git push", "./deploy.sh prod",
@@ -66,6 +74,7 @@ def test_a_one_line_change_to_protected_code_asks(shop: Path) -> None:
 
 def test_size_alone_asks_without_protected_paths(tmp_path: Path) -> None:
     shop = make_payments_project(tmp_path, toml="[review]\nmax_lines = 50\n")
+    approve_current(shop)
     (shop / "notes.md").write_text("line\n" * 60)
 
     verdict, reason = decide(shop, "git push")
@@ -97,6 +106,8 @@ def test_approving_a_hash_that_is_not_the_change_now_is_refused(shop: Path) -> N
 
 def test_with_checks_declared_an_approval_needs_a_passing_receipt(tmp_path: Path) -> None:
     shop = make_payments_project(tmp_path, toml=REVIEW_TOML + '[receipts]\nchecks = ["test -f README.md"]\n')
+    agentguard(shop, "receipts", "run")
+    approve_current(shop)
     big_rewrite(shop)
     diff = json.loads(agentguard(shop, "review", "status", "--json").stdout)["diff_hash"]
 
@@ -126,9 +137,11 @@ def test_a_deploy_outside_git_asks(tmp_path: Path) -> None:
     assert verdict == Verdict.ASK and "outside a git repository" in reason
 
 
-def test_init_installs_git_hooks_that_stop_the_push_until_approved(shop: Path) -> None:
+def test_init_installs_git_hooks_that_stop_the_push_until_approved(tmp_path: Path) -> None:
+    shop = make_payments_project(tmp_path)  # nothing approved yet: init records the committed tree as the base
     init = agentguard(shop, "init", "--claude")
     assert "pre-push: installed" in init.stdout and "reviewed base" in init.stdout
+    assert "reviewed base" not in agentguard(shop, "init", "--claude").stdout  # once: a later init moves nothing
     big_rewrite(shop)
     git(shop, "add", "-A")
 
@@ -177,3 +190,44 @@ def test_the_approval_is_signed_with_the_admin_key_which_the_agent_key_cannot_fo
         with pytest.raises(LedgerError):  # what an agent with the agent key would try
             ledger.append("review_approved", Actor.human("me"), {"project": str(shop), "tree": "x"})
     assert agentguard(shop, "ledger", "verify").returncode == 0
+
+
+def test_with_nothing_reviewed_the_whole_tree_is_the_change(tmp_path: Path) -> None:
+    shop = make_payments_project(tmp_path)  # pushed to its upstream, but no human approved anything
+
+    verdict, reason = decide(shop, "git push")
+
+    assert verdict == Verdict.ASK and "nothing reviewed yet" in reason and "charge.py (added)" in reason
+
+
+def test_moving_the_remote_tracking_ref_does_not_shrink_the_change(shop: Path) -> None:
+    big_rewrite(shop)
+    git(shop, "add", "-A")
+    git(shop, "commit", "-q", "--no-verify", "-m", "rewrite")
+    git(shop, "fetch", "-q", ".", "HEAD:refs/remotes/origin/main", "--update-head-ok")  # what an agent could run
+
+    verdict, reason = decide(shop, "git push origin main")
+
+    assert verdict == Verdict.ASK and "circuit_breaker.py (deleted)" in reason
+
+
+def test_a_user_who_trusts_the_upstream_gets_its_merge_base_as_reviewed(tmp_path: Path) -> None:
+    from agentguard.state import Places
+
+    shop = make_payments_project(tmp_path)
+    config = Path(Places.from_env().config)
+    config.mkdir(parents=True)
+    (config / "agentguard.toml").write_text("[review]\ntrust_upstream = true\n")
+
+    assert decide(shop, "git push")[0] == Verdict.ALLOW
+    big_rewrite(shop)
+    verdict, reason = decide(shop, "git push")
+    assert verdict == Verdict.ASK and "since merge-base with @{upstream}" in reason
+
+
+def test_the_project_may_not_trust_the_upstream(tmp_path: Path) -> None:
+    shop = make_payments_project(tmp_path, toml=REVIEW_TOML + "trust_upstream = true\n")
+
+    verdict, reason = decide(shop, "ls")
+
+    assert verdict == Verdict.DENY and "only your user config" in reason

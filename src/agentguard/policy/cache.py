@@ -165,6 +165,12 @@ def _verdict(value: Any) -> Verdict:
     return Verdict(value)
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"not a boolean: {value!r}")
+    return value
+
+
 def _opt_bool(value: Any) -> bool | None:
     if value is not None and not isinstance(value, bool):
         raise ValueError("expected true, false or null")
@@ -209,6 +215,7 @@ def encode_policy(policy: Policy) -> dict[str, Any]:
         "review_max_lines": policy.review_max_lines,
         "review_protected": list(policy.review_protected),
         "review_deploy": list(policy.review_deploy),
+        "review_trust_upstream": policy.review_trust_upstream,
     }
 
 
@@ -251,4 +258,5 @@ def decode_policy(data: Mapping[str, Any]) -> Policy:
         review_max_lines=_int(data["review_max_lines"]),
         review_protected=_strs(data["review_protected"]),
         review_deploy=_strs(data["review_deploy"]),
+        review_trust_upstream=_flag(data["review_trust_upstream"]),
     )

@@ -109,6 +109,7 @@ class Policy(NamedTuple):
     review_max_lines: int = 300
     review_protected: tuple[str, ...] = ()  # globs relative to the project root
     review_deploy: tuple[str, ...] = ()  # command globs that ship: `./deploy.sh *`, `kubectl apply *`
+    review_trust_upstream: bool = False  # the upstream's merge-base counts as reviewed (user config only)
 
     def default_for(self, kind: Kind) -> tuple[Verdict, str]:
         """The most specific default for `kind`: `db.drop` before `db.*` before `*`."""

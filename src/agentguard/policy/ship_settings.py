@@ -9,6 +9,8 @@
     max_lines = 300                          # a diff larger than this needs a human before it ships
     protected = ["**/circuit_breaker*", "src/payments/**"]   # touching (or deleting) these does too
     deploy = ["./deploy.sh *", "kubectl apply *"]           # commands that ship, like push and merge
+    trust_upstream = false   # user config only: count the upstream's merge-base as reviewed (the agent can
+                             # move remote-tracking refs, so this trusts it not to)
 
 The project layer sits in the workspace, where the agent can edit it, so it may only tighten: add checks,
 protected paths and deploy commands, lower max_lines. It may not lower the number of blocks or remove anything.
@@ -22,7 +24,7 @@ from typing import Any, NamedTuple
 from agentguard.errors import PolicyError
 
 RECEIPT_KEYS = frozenset({"checks", "timeout_seconds", "max_blocks"})
-REVIEW_KEYS = frozenset({"max_lines", "protected", "deploy"})
+REVIEW_KEYS = frozenset({"max_lines", "protected", "deploy", "trust_upstream"})
 
 
 class ShipSettings(NamedTuple):
@@ -32,6 +34,7 @@ class ShipSettings(NamedTuple):
     review_max_lines: int = 300
     review_protected: tuple[str, ...] = ()
     review_deploy: tuple[str, ...] = ()
+    review_trust_upstream: bool = False
 
 
 def merge_ship_settings(layers: list[tuple[str, str, Mapping[str, Any]]]) -> ShipSettings:
@@ -72,6 +75,14 @@ def _merge_review(out: ShipSettings, layer: str, path: str, table: Mapping[str, 
     if "protected" in table:
         protected = _commands(path, "review.protected", table["protected"])
         out = out._replace(review_protected=_union(out.review_protected, protected) if project else protected)
+    if "trust_upstream" in table:
+        trust = table["trust_upstream"]
+        if not isinstance(trust, bool):
+            raise PolicyError(f"{path}: review.trust_upstream must be true or false")
+        if project and trust:
+            raise PolicyError(f"{path}: review.trust_upstream loosens the review gate: only your user config "
+                              "(~/.config/agentguard/agentguard.toml) may set it")  # fmt: skip
+        out = out._replace(review_trust_upstream=trust)
     if "deploy" in table:
         deploy = _commands(path, "review.deploy", table["deploy"])
         out = out._replace(review_deploy=_union(out.review_deploy, deploy) if project else deploy)

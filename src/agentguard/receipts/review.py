@@ -1,9 +1,11 @@
 """The review gate: a change that is large or touches protected code needs a human before it ships.
 
 The change is the diff from the last reviewed base to the tree being shipped. Reviewed bases are the trees a
-human approved (`review_approved` ledger events, `agentguard review approve`) and what the upstream already
-has (the merge-base with the branch's upstream, or with origin's default branch); the one that leaves the
-smallest diff is used, and with none of them the whole tree is new. The approval is bound to the diff's hash.
+human approved (`review_approved` ledger events, signed with the admin key: `agentguard review approve`, and
+the committed tree when `agentguard init` ran) and, when the user's config says `trust_upstream = true`, what
+the upstream already has (the merge-base with the branch's upstream, or with origin's default branch); the one
+that leaves the smallest diff is used, and with none of them the whole tree is new. The approval is bound to
+the diff's hash.
 
 `approved(places, root, diff_hash)` is the one place that says whether a human approved a diff: the seam where
 an approvals queue can take over.
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 STATUS = {"A": "added", "D": "deleted", "M": "modified", "T": "type changed"}
 SCAN = 500
+UPSTREAMS = ("@{upstream}", "refs/remotes/origin/HEAD", "refs/remotes/origin/main", "refs/remotes/origin/master")
 
 
 class ReviewState(NamedTuple):
@@ -65,7 +68,7 @@ def review_state(places: Places, root: str, policy: Policy, tree: str | None = N
     """The change `tree` (default: the working tree as it is) makes over the last reviewed base."""
     tree = tree or trees.working_tree_id(root)
     best: ReviewState | None = None
-    for base, label in _bases(places, root):
+    for base, label in _bases(places, root, policy.review_trust_upstream):
         state = _measure(root, policy, base, label, tree)
         if best is None or state.changed_lines < best.changed_lines:
             best = state
@@ -102,17 +105,20 @@ def is_protected(path: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-def _bases(places: Places, root: str) -> list[tuple[str, str]]:
+def _bases(places: Places, root: str, upstream: bool) -> list[tuple[str, str]]:
+    """Admin-signed approvals (init's baseline among them); the upstream's merge-base only when the user's
+    config trusts it: the agent can move remote-tracking refs (`git fetch . HEAD:refs/remotes/origin/main`)."""
     found = [(tree, f"approved in ledger event {seq}") for tree, seq in _approved_trees(places, root)]
     found = [(t, label) for t, label in found if trees.has_tree(root, t)]
-    for ref in ("@{upstream}", "refs/remotes/origin/HEAD", "refs/remotes/origin/main", "refs/remotes/origin/master"):
+    for ref in UPSTREAMS if upstream else ():
         try:
             base = trees.git(root, "merge-base", "HEAD", ref).strip()
         except trees.TreeError:
             continue
         found.append((trees.commit_tree(root, base), f"merge-base with {ref}"))
         break
-    found.append((trees.empty_tree(root), "nothing reviewed yet: the whole tree"))
+    found.append((trees.empty_tree(root), "nothing reviewed yet (no approval, no baseline from `agentguard init`): "
+                  "the whole tree"))  # fmt: skip
     return found
 
 

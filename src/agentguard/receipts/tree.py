@@ -65,7 +65,10 @@ def working_tree_id(root: str) -> str:
         index = os.path.join(scratch, "index")
         current = os.path.join(git_dir, "index")
         if os.path.exists(current):
-            shutil.copyfile(current, index)  # a warm start: unchanged files are not hashed again
+            # A warm start: files whose stat data matches are not hashed again. copy2 keeps the index's mtime,
+            # which git's racy-clean check needs: a fresh mtime would make a file changed in the same second
+            # (same size) look unchanged, and a receipt would name the old tree.
+            shutil.copy2(current, index)
         env = dict(os.environ, GIT_INDEX_FILE=index)
         git(root, "add", "-A", "--", ".", env=env)
         return git(root, "write-tree", env=env).strip()
