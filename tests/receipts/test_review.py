@@ -231,3 +231,15 @@ def test_the_project_may_not_trust_the_upstream(tmp_path: Path) -> None:
     verdict, reason = decide(shop, "ls")
 
     assert verdict == Verdict.DENY and "only your user config" in reason
+
+
+def test_in_shadow_mode_the_review_gate_records_what_it_would_ask(shop: Path) -> None:
+    from agentguard.state import Places, write_mode
+
+    write_mode(Places.from_env(), "shadow", by="tests", reason=None)
+    big_rewrite(shop)
+
+    decision = Gate.from_env().decide(Action.shell("git push", str(shop)), project_root=str(shop))
+
+    assert decision.verdict == Verdict.ALLOW and decision.would_be == Verdict.ASK
+    assert "review needed before git push" in " ".join(decision.reasons)

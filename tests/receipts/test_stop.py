@@ -109,3 +109,16 @@ def test_the_console_script_blocks_a_subagent_stop(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=True, cwd=root)  # fmt: skip
 
     assert json.loads(done.stdout)["decision"] == "block"
+
+
+def test_outside_git_the_tree_is_a_digest_of_the_files(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    root.mkdir()
+    (root / "agentguard.toml").write_text('[receipts]\nchecks = ["grep -q fixed status.txt"]\n')
+    (root / "status.txt").write_text("broken\n")
+    assert hook(stop_payload(root))["decision"] == "block"
+
+    (root / "status.txt").write_text("fixed\n")
+    answer = hook(stop_payload(root, active=True))
+
+    assert "decision" not in answer and "all 1 checks pass on files:" in str(answer["systemMessage"])
