@@ -204,12 +204,18 @@ def _project_root(payload: Mapping[str, Any]) -> str:
 
 
 def _data_after(places: Any, payload: Mapping[str, Any]) -> None:
-    """A call that saved a database first: what the database holds after it (receipts.data_state)."""
+    """A call that saved a database first: what the database holds after it (receipts.data_state). Most calls
+    saved none: one stat, nothing imported."""
+    from agentguard.receipts import pending
+
+    session = _str_or_none(payload.get("session_id"))
+    databases = pending.take(places, session, _str_or_none(payload.get("tool_use_id")))
+    if not databases:
+        return
     from agentguard.receipts.data_state import after_call
 
     command = str((payload.get("tool_input") or {}).get("command") or payload.get("tool_name") or "")
-    after_call(places, _project_root(payload), _str_or_none(payload.get("session_id")),
-               _str_or_none(payload.get("tool_use_id")), command)  # fmt: skip
+    after_call(places, _project_root(payload), session, databases, command)
 
 
 def _session_start(payload: Mapping[str, Any]) -> None:

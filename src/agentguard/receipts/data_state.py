@@ -43,7 +43,6 @@ TABLES = (
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
     "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
 )
-PENDING = "data-state-pending"  # markers: a call saved a database first, its outcome records the state after
 
 
 # -- measuring --
@@ -147,27 +146,14 @@ def session_start(places: Places, root: str, session: str) -> None:
 
 def note_saved(places: Places, session: str | None, tool_use: str | None, databases: list[str]) -> None:
     """The pipeline saved these databases before a call: its outcome records what they hold after it."""
-    if not databases or not tool_use:
-        return
-    folder = os.path.join(places.state, PENDING)
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    with open(os.path.join(folder, _marker(session, tool_use)), "w", encoding="utf-8") as handle:
-        handle.write("\n".join(databases))
+    from agentguard.receipts import pending
+
+    if databases and tool_use:
+        pending.note(places, session, tool_use, databases)
 
 
-def after_call(places: Places, root: str, session: str | None, tool_use: str | None, command: str) -> None:
-    path = os.path.join(places.state, PENDING, _marker(session, tool_use or ""))
-    try:
-        with open(path, encoding="utf-8") as handle:
-            databases = [line for line in handle.read().splitlines() if line]
-    except FileNotFoundError:
-        return  # the usual case: the call saved no database first
+def after_call(places: Places, root: str, session: str | None, databases: list[str], command: str) -> None:
     record_state(places, root, session or "claude:no-session", "after", databases, origin=command[:300])
-    os.unlink(path)
-
-
-def _marker(session: str | None, tool_use: str) -> str:
-    return hashlib.sha256(f"{session}\0{tool_use}".encode()).hexdigest()[:32]
 
 
 def stop_check(places: Places, root: str, session: str) -> str | None:
