@@ -86,3 +86,18 @@ def test_when_agentguard_fails_a_second_time_the_stop_goes_through_with_a_warnin
 
     assert first["decision"] == "block"
     assert "decision" not in again and "WITHOUT a receipt" in again["systemMessage"]
+
+
+def test_doctor_says_whether_the_git_review_hooks_are_in_place(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+
+    def hooks_check() -> dict[str, object]:
+        done = subprocess.run([SCRIPT, "doctor", "--json"], cwd=tmp_path, capture_output=True, text=True)
+        return {c["name"]: c for c in json.loads(done.stdout)["checks"]}["git review hooks"]  # type: ignore[no-any-return]
+
+    before = hooks_check()
+    subprocess.run([SCRIPT, "init", "--git-hooks"], cwd=tmp_path, capture_output=True, check=True)
+    after = hooks_check()
+
+    assert before["warn"] is True and "pre-commit, pre-push not agentguard's" in str(before["detail"])
+    assert after.get("warn") is None and "in place" in str(after["detail"])

@@ -195,6 +195,7 @@ def _user_mode_checks(root: str) -> list[dict[str, Any]]:
         found = wired.get(event, [])
         detail = found[0][1] if found else "not wired (no receipts or data-state checks): run agentguard init --claude"
         checks.append({"name": f"claude {event} hook", "ok": True, "warn": not found, "detail": detail})
+    checks.append(_git_hooks(root))
     try:
         checks.append({"name": "mode", "ok": True, "detail": read_mode(places)})
     except AgentGuardError as exc:
@@ -211,6 +212,21 @@ def _user_mode_checks(root: str) -> list[dict[str, Any]]:
         checks.append(_probe(pre[0][1], root, "rm -rf /", expect="deny"))
         checks.append(_probe(pre[0][1], root, "ls", expect=None))
     return checks
+
+
+def _git_hooks(root: str) -> dict[str, Any]:
+    """The review gate's git hooks (a warning when missing: the gate still asks inside the agent)."""
+    from agentguard.receipts import tree as trees
+    from agentguard.receipts.githooks import installed
+
+    name = "git review hooks"
+    if not trees.is_git(root):
+        return {"name": name, "ok": True, "detail": "not a git repository"}
+    missing = [kind for kind, ours in installed(root).items() if not ours]
+    if missing:
+        return {"name": name, "ok": True, "warn": True, "detail": f"{', '.join(missing)} not agentguard's: outside "
+                "the agent a large or protected change is not stopped; run agentguard init --git-hooks"}  # fmt: skip
+    return {"name": name, "ok": True, "detail": "pre-commit and pre-push in place"}
 
 
 def _restores(places: Places) -> dict[str, Any]:

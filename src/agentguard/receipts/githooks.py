@@ -25,10 +25,27 @@ def hook_script(kind: str) -> str:
             f"exec {command} review hook {kind}\n")  # fmt: skip
 
 
+def hooks_folder(root: str) -> str:
+    """Where git looks for hooks (core.hooksPath respected)."""
+    folder = git(root, "rev-parse", "--git-path", "hooks").strip()
+    return folder if os.path.isabs(folder) else os.path.join(root, folder)
+
+
+def installed(root: str) -> dict[str, bool]:
+    """For each hook, whether agentguard's is the one git runs."""
+    found = {}
+    for kind in HOOKS:
+        try:
+            with open(os.path.join(hooks_folder(root), kind), encoding="utf-8", errors="replace") as handle:
+                found[kind] = MARK in handle.read()
+        except OSError:
+            found[kind] = False
+    return found
+
+
 def install_git_hooks(root: str) -> list[str]:
     """What was done for each hook, in words."""
-    folder = git(root, "rev-parse", "--git-path", "hooks").strip()
-    folder = folder if os.path.isabs(folder) else os.path.join(root, folder)
+    folder = hooks_folder(root)
     os.makedirs(folder, exist_ok=True)
     done = []
     for kind in HOOKS:
