@@ -243,3 +243,30 @@ def test_in_shadow_mode_the_review_gate_records_what_it_would_ask(shop: Path) ->
 
     assert decision.verdict == Verdict.ALLOW and decision.would_be == Verdict.ASK
     assert "review needed before git push" in " ".join(decision.reasons)
+
+
+def test_a_rewrite_committed_then_undone_in_the_working_tree_still_asks_on_push(shop: Path) -> None:
+    big_rewrite(shop)
+    git(shop, "add", "-A")
+    git(shop, "commit", "-q", "-m", "rewrite")
+    git(shop, "checkout", "-q", "HEAD~1", "--", ".")  # the working tree looks like the reviewed base again
+    git(shop, "rm", "-q", "--cached", "src/payments/engine.py")
+    (shop / "src/payments/engine.py").unlink()
+
+    verdict, reason = decide(shop, "git push origin main")
+
+    assert verdict == Verdict.ASK and "circuit_breaker.py (deleted)" in reason
+    assert decide(shop, "./deploy.sh prod")[0] == Verdict.ALLOW  # what a deploy from here ships is reviewed
+
+
+def test_pushing_another_branch_measures_that_branch(shop: Path) -> None:
+    git(shop, "checkout", "-q", "-b", "rewrite")
+    big_rewrite(shop)
+    git(shop, "add", "-A")
+    git(shop, "commit", "-q", "-m", "rewrite")
+    git(shop, "checkout", "-q", "main")
+
+    verdict, reason = decide(shop, "git push origin rewrite:main")
+
+    assert verdict == Verdict.ASK and "circuit_breaker.py (deleted)" in reason
+    assert decide(shop, "git push origin main")[0] == Verdict.ALLOW

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from agentguard.models import Action, Decision, Effect, Verdict
-from agentguard.receipts.triggers import merged_ref, shipping
+from agentguard.receipts.triggers import merged_ref, pushed_refs, shipping
 from agentguard.state import Places
 
 if TYPE_CHECKING:
@@ -27,24 +27,48 @@ def ship_gate(places: Places, policy: Policy, action: Action, effects: tuple[Eff
     if how is None:
         return decision
     try:
-        reason = _review_reason(places, policy, how, merged_ref(action, effects))
+        reason = _review_reason(places, policy, how, _what_ships(action, effects))
     except Exception as exc:  # a change that cannot be measured is not waved through
         why = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         reason = f"review gate: {how} ships a change agentguard could not measure ({why}); a human decides"
     return decision if reason is None else _stricter(decision, reason)
 
 
-def _review_reason(places: Places, policy: Policy, how: str, merging: str | None) -> str | None:
-    """A merge is measured by the tree it would make (what the other branch brings in), the rest by the
-    working tree (uncommitted work included: what a deploy from here ships)."""
+def _what_ships(action: Action, effects: tuple[Effect, ...]) -> tuple[str, list[str]]:
+    """("merge", [ref]) for a merge; ("push", [refs]) for a push (HEAD when it names none); ("deploy", [])."""
+    merging = merged_ref(action, effects)
+    if merging is not None:
+        return "merge", [merging]
+    pushed = pushed_refs(effects)
+    return ("push", pushed or ["HEAD"]) if pushed is not None else ("deploy", [])
+
+
+def _trees(root: str, ships: tuple[str, list[str]]) -> list[str | None]:
+    """The trees to measure (None: the working tree). A merge: the tree it would make. A push: the commits it
+    sends, and the working tree too (a rewrite committed, then undone in the working tree, still ships). A
+    deploy: the working tree, uncommitted work included."""
+    from agentguard.receipts import tree as trees
+
+    kind, refs = ships
+    if kind == "merge":
+        return [trees.merge_result(root, refs[0])]
+    if kind == "push":
+        return [None, *(trees.commit_tree(root, ref) for ref in refs)]
+    return [None]
+
+
+def _review_reason(places: Places, policy: Policy, how: str, ships: tuple[str, list[str]]) -> str | None:
     from agentguard.receipts import tree as trees
     from agentguard.receipts.review import approve_hint, approved, review_state
 
     root = policy.project_root
     if not trees.is_git(root):
         return f"review gate: {how} outside a git repository: the change cannot be measured; a human decides"
-    state = review_state(places, root, policy, trees.merge_result(root, merging) if merging else None)
-    if not state.reviewable or approved(places, root, state.diff_hash) is not None:
+    for tree in dict.fromkeys(_trees(root, ships)):
+        state = review_state(places, root, policy, tree)
+        if state.reviewable and approved(places, root, state.diff_hash) is None:
+            break
+    else:
         return None
     return (
         f"review needed before {how}: {state.why()} (since {state.base_from}); diff {state.diff_hash}; "

@@ -40,6 +40,25 @@ def merged_ref(action: Action, effects: tuple[Effect, ...]) -> str | None:
     return None
 
 
+def pushed_refs(effects: tuple[Effect, ...]) -> list[str] | None:
+    """For `git push [remote] [src[:dst]]…`: the sources it sends ([] when it names none: the current branch);
+    None when the action is not a push."""
+    import shlex
+
+    for effect in effects:
+        if effect.kind in (Kind.GIT_WRITE, Kind.GIT_REWRITE) and effect.detail.startswith("git push"):
+            try:
+                words = shlex.split(effect.source)
+            except ValueError:
+                return []
+            if "push" not in words:
+                return []
+            operands = [w for w in words[words.index("push") + 1 :] if not w.startswith("-")]
+            sources = [spec.lstrip("+").split(":", 1)[0] for spec in operands[1:]]
+            return [s for s in sources if s]  # `:branch` deletes; it ships no code
+    return None
+
+
 def _commands(action: Action, effects: tuple[Effect, ...]) -> list[str]:
     """Each simple command's text as parsed (the effects' sources), and the whole command line."""
     texts = [" ".join(e.source.split()) for e in effects if e.source]
