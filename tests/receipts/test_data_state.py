@@ -160,3 +160,12 @@ def test_the_alert_reaches_the_humans_webhook(tmp_path: Path) -> None:
 
     body = request.json()
     assert "data not intact" in body["title"] and "app.db:users had its rows replaced" in body["message"]
+
+
+def test_deleting_the_oldest_rows_and_adding_real_ones_is_not_a_replacement(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p")
+    start(root)
+    write(root, "DELETE FROM users WHERE id <= 30")  # a clean-up of the oldest accounts
+    write(root, INSERT, real_users(60, start=9000))
+
+    assert "decision" not in stop(root)

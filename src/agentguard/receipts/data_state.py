@@ -220,7 +220,7 @@ def _wipe_and_refill(name: str, path: str, table: str, before: dict[str, Any], d
     if _emptied_during(path, table, during):
         return [f"{name} was emptied or dropped during the session and refilled: {before['rows']:,} rows at "
                 f"session start, 0 after a destructive call, {after['rows']:,} now"]  # fmt: skip
-    if _replaced(before, after):
+    if _replaced(path, table, before):
         return [f"{name} had its rows replaced: none of the {len(before['sample'])} rows sampled at session start "
                 f"is still there ({before['rows']:,} rows then, {after['rows']:,} now)"]  # fmt: skip
     return []
@@ -237,17 +237,30 @@ def _emptied_during(path: str, table: str, during: list[dict[str, Any]]) -> bool
     return False
 
 
-def _replaced(before: dict[str, Any], after: dict[str, Any]) -> bool:
-    """Every sampled row gone or changed in most of its columns (an ordinary UPDATE touches a few)."""
+def _replaced(path: str, table: str, before: dict[str, Any]) -> bool:
+    """Every row sampled at the start gone or changed in most of its columns (an ordinary UPDATE touches a
+    few, an ordinary DELETE a few rows): looked up by rowid in the database as it is now."""
     sample = before.get("sample") or {}
-    if len(sample) < 5:
+    if len(sample) < 5 or not os.path.isfile(path):
         return False
-    kept = after.get("sample") or {}
+    now = _rows_by_id(path, table, [int(rowid) for rowid in sample])
     for rowid, columns in sample.items():
-        now = kept.get(rowid)
-        if now is not None and sum(a == b for a, b in zip(columns, now, strict=False)) * 2 > len(columns):
+        current = now.get(int(rowid))
+        if current is not None and sum(a == b for a, b in zip(columns, current, strict=False)) * 2 > len(columns):
             return False  # this row survived
     return True
+
+
+def _rows_by_id(path: str, table: str, rowids: list[int]) -> dict[int, list[str]]:
+    conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=10)
+    try:
+        marks = ",".join("?" * len(rowids))
+        rows = conn.execute(f"SELECT rowid, * FROM {_quoted(table)} WHERE rowid IN ({marks})", rowids).fetchall()
+    except sqlite3.Error:
+        return {}
+    finally:
+        conn.close()
+    return {int(row[0]): [_hash(v) for v in row[1:]] for row in rows}
 
 
 def _synthetic(path: str, name: str, table: str, before: dict[str, Any], after: dict[str, Any], *,
