@@ -270,3 +270,16 @@ def test_pushing_another_branch_measures_that_branch(shop: Path) -> None:
 
     assert verdict == Verdict.ASK and "circuit_breaker.py (deleted)" in reason
     assert decide(shop, "git push origin main")[0] == Verdict.ALLOW
+
+
+def test_push_all_measures_every_branch_and_a_missing_branch_is_not_measured(shop: Path) -> None:
+    git(shop, "checkout", "-q", "-b", "rewrite")
+    big_rewrite(shop)
+    git(shop, "add", "-A")
+    git(shop, "commit", "-q", "-m", "rewrite")
+    git(shop, "checkout", "-q", "main")
+
+    assert decide(shop, "git push --all origin")[0] == Verdict.ASK
+    assert decide(shop, "git push origin no-such-branch")[0] == Verdict.ALLOW  # git refuses it: nothing ships
+    verdict, reason = decide(shop, "git push origin 'refs/heads/*:refs/heads/*'")
+    assert verdict == Verdict.ASK and "could not measure" in reason

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from agentguard.models import Action, Decision, Effect, Verdict
-from agentguard.receipts.triggers import merged_ref, pushed_refs, shipping
+from agentguard.receipts.triggers import ALL_BRANCHES, merged_ref, pushed_refs, shipping
 from agentguard.state import Places
 
 if TYPE_CHECKING:
@@ -53,8 +53,24 @@ def _trees(root: str, ships: tuple[str, list[str]]) -> list[str | None]:
     if kind == "merge":
         return [trees.merge_result(root, refs[0])]
     if kind == "push":
-        return [None, *(trees.commit_tree(root, ref) for ref in refs)]
+        return [None, *(tree for ref in refs for tree in _pushed_trees(root, ref))]
     return [None]
+
+
+def _pushed_trees(root: str, ref: str) -> list[str]:
+    """The trees a push source sends. A name git cannot resolve is skipped (git refuses to push it: "src
+    refspec does not match any"); a pattern (`refs/heads/*`) cannot be measured here, so it raises."""
+    from agentguard.receipts import tree as trees
+
+    if ref == ALL_BRANCHES:
+        heads = trees.git(root, "for-each-ref", "--format=%(objectname)", "refs/heads").split()
+        return [trees.commit_tree(root, head) for head in heads]
+    if "*" in ref:
+        raise trees.TreeError(f"the refspec pattern {ref} cannot be measured")
+    try:
+        return [trees.commit_tree(root, ref)]
+    except trees.TreeError:
+        return []
 
 
 def _review_reason(places: Places, policy: Policy, how: str, ships: tuple[str, list[str]]) -> str | None:

@@ -10,6 +10,7 @@ from fnmatch import fnmatchcase
 from agentguard.models import Action, Effect, Kind
 
 GIT_SHIPPING = ("git push", "git merge")
+ALL_BRANCHES = "--all"  # what pushed_refs says for `git push --all` (and --branches, --mirror)
 
 
 def shipping(action: Action, effects: tuple[Effect, ...], deploy: tuple[str, ...]) -> str | None:
@@ -53,7 +54,10 @@ def pushed_refs(effects: tuple[Effect, ...]) -> list[str] | None:
                 return []
             if "push" not in words:
                 return []
-            operands = [w for w in words[words.index("push") + 1 :] if not w.startswith("-")]
+            rest = words[words.index("push") + 1 :]
+            if any(w in ("--all", "--branches", "--mirror") for w in rest):
+                return [ALL_BRANCHES]
+            operands = [w for w in rest if not w.startswith("-")]
             sources = [spec.lstrip("+").split(":", 1)[0] for spec in operands[1:]]
             return [s for s in sources if s]  # `:branch` deletes; it ships no code
     return None
