@@ -10,7 +10,8 @@ touched, and PYTHONDONTWRITEBYTECODE is dropped for them; `--as-is` keeps the ca
 Per call the wall time (what Claude Code waits) and the CPU time (steadier on a busy machine, where wall time
 mostly measures the scheduler) are taken; the bare interpreter's start is printed alongside for scale.
 
-Then user mode beside the daemon, each through the fail-closed command Claude Code runs (/bin/sh -c): one call
+Then user mode beside the daemon (with the Python client, and with the compiled one `system install` builds when
+there is a C compiler), each through the fail-closed command Claude Code runs (/bin/sh -c): one call
 at a time (--mode-calls; daemon target median <= 20 ms), then --concurrent commands at once for
 --concurrent-rounds rounds on one state dir (default 50 x 5; daemon target p99 <= 250 ms): latency, and from
 the ledger the chain breaks declared (target 0) and the decisions recorded exactly once.
@@ -172,7 +173,12 @@ def modes(project: str, calls: int, at_once: int, rounds: int, root: str, env: d
     from agentguard import hook_client
 
     client = Layout(socket=sock, python=python, prefix=os.path.dirname(hook_client.__file__))
-    commands = {"user mode": fail_closed(f"{agentguard} hook claude"), "daemon": client.hook_command()}
+    commands = {"user mode": fail_closed(f"{agentguard} hook claude"), "daemon, Python client": client.hook_command()}
+    from agentguard.system import native
+
+    compiled = os.path.join(root, "hook-client")
+    if native.build(compiled) is None:  # what `system install` wires when the machine has a C compiler
+        commands["daemon, compiled client"] = fail_closed(f"{compiled} --socket {sock} claude")
     daemon = subprocess.Popen([agentguard, "daemon", "--socket", sock], env=daemon_env, stderr=subprocess.DEVNULL)
     try:
         while not os.path.exists(sock):

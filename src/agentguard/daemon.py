@@ -23,13 +23,16 @@ import struct
 import sys
 import time
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from agentguard.state import Places
 
 GREETING = b"agentguard 1 hook "  # the request's first line, then the host (hook_client.py writes it)
 DEADLINE = 50  # seconds a child may take; the client waits 55 and Claude Code 60
 MAX_REQUEST = 4 << 20
 POOL = 6  # warm children waiting for a call
-FORWARDED_ENV = ("CLAUDE_PROJECT_DIR",)
+FORWARDED_ENV = ("CLAUDE_PROJECT_DIR", "CLAUDE_CODE_ENTRYPOINT")
 
 
 class _Stop(Exception):
@@ -60,12 +63,16 @@ def serve(socket_path: str, *, workers: int = POOL, on_ready: Callable[[], None]
     Each child answers one call and exits. A child tells the parent the moment it takes a call (one byte on a
     pipe), and the parent forks its replacement at once: the fork and the new child's first touches of the
     parent's memory (copy-on-write faults, most of a fresh fork's cost) happen while the call is being
-    decided, not while the next client waits."""
+    decided, not while the next client waits.
+
+    After answering, a child names the project it decided for (a hint on the same pipe), and the parent loads
+    that project's policy into its own memory: the children forked after it find it there (~2 ms each)."""
     warm()
     listener = _bind(socket_path)
     taken_r, taken_w = os.pipe()
     children: set[int] = set()
     idle = 0
+    pipe = _Messages()
 
     def stop(signum: int, frame: object) -> None:
         raise _Stop  # out of select(), which Python would otherwise resume after the handler (PEP 475)
@@ -84,7 +91,10 @@ def serve(socket_path: str, *, workers: int = POOL, on_ready: Callable[[], None]
                 idle += 1
             ready, _, _ = select.select([taken_r], [], [], 0.5)
             if ready:
-                idle -= len(os.read(taken_r, 4096))
+                taken, hints = pipe.feed(os.read(taken_r, 4096))
+                idle -= taken
+                for hint in hints:
+                    _warm_policy(hint)
             children -= _reaped(children)
             idle = min(idle, len(children))
     except _Stop:
@@ -129,6 +139,9 @@ def warm() -> None:
     try:
         os.environ["AGENTGUARD_HOME"] = os.path.join(scratch, "home")
         os.environ.pop("CLAUDE_PROJECT_DIR", None)
+        from agentguard.state import Places
+
+        _no_sync(Places.from_env())
         for command in ("ls", "rm -rf /", "rm -f x.db"):
             hook = {"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": command},
                     "cwd": scratch, "session_id": "warm-up"}  # fmt: skip
@@ -140,6 +153,17 @@ def warm() -> None:
             else:
                 os.environ[key] = value
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _no_sync(places: Places) -> None:
+    """Mark the throwaway ledger's sync as just started: a detached sync spawned by the warm-up decisions would
+    outlive the scratch folder and create it again after it is removed (seen: one leftover folder per start)."""
+    from agentguard.ledger.paths import LedgerPaths
+    from agentguard.ledger.sync import SyncState, state_path, write_state
+
+    folder = LedgerPaths.from_places(places).folder
+    os.makedirs(folder, exist_ok=True)
+    write_state(state_path(folder), SyncState(started=int(time.time())))
 
 
 def _bind(path: str) -> socket.socket:
@@ -171,14 +195,74 @@ def _fork_worker(listener: socket.socket, taken: int) -> int | None:
             signal.signal(signum, signal.SIG_DFL)
         _touch()
         conn, _ = listener.accept()
-        os.write(taken, b".")  # the parent forks this child's replacement now
+        os.write(taken, TAKEN)  # the parent forks this child's replacement now
         listener.close()
         signal.alarm(DEADLINE)  # past the deadline the child is killed; its client gets no answer and denies
         _answer_one(conn)
+        _send_hint(taken)
     except BaseException:
         status = 70
     finally:
         os._exit(status)
+
+
+TAKEN, HINT, END = b"\x00", b"\x01", b"\n"  # on the children's pipe: a call taken; a hint, up to END
+
+
+class _Messages:
+    """The parent's side of the pipe: counts calls taken and collects whole hints across reads."""
+
+    def __init__(self) -> None:
+        self.partial = b""
+
+    def feed(self, data: bytes) -> tuple[int, list[bytes]]:
+        taken, hints = 0, []
+        data = self.partial + data
+        while data:
+            if data[:1] == HINT:
+                body, found, rest = data[1:].partition(END)
+                if not found:
+                    break  # the rest of this hint comes with the next read
+                hints.append(body)
+                data = rest
+            else:
+                taken += data[:1] == TAKEN
+                data = data[1:]
+        self.partial = data
+        return taken, hints
+
+
+_decided_for: tuple[str, str] | None = None  # (home, project root) of the call this child answered
+
+
+def _send_hint(taken: int) -> None:
+    """Tell the parent which project this child decided for (best effort: a lost hint costs only speed)."""
+    if _decided_for is None:
+        return
+    body = json.dumps(_decided_for).encode("utf-8")
+    if len(body) < 4000 and END not in body:  # one write under PIPE_BUF arrives whole
+        with contextlib.suppress(OSError):
+            os.write(taken, HINT + body + END)
+
+
+def _warm_policy(hint: bytes) -> None:
+    """Load a project's policy in the parent, as its caller's children would (never raises: a policy that
+    does not load is the children's to report, as a denial)."""
+    try:
+        home, root = json.loads(hint)
+        saved = os.environ.get("HOME")
+        os.environ["HOME"] = home
+        try:
+            from agentguard.pipeline import Gate
+
+            Gate.from_env().policy(root)
+        finally:
+            if saved is None:
+                os.environ.pop("HOME", None)
+            else:
+                os.environ["HOME"] = saved
+    except Exception:
+        return
 
 
 def _touch() -> None:
@@ -254,10 +338,25 @@ def handle(host: str, env: dict[str, str], data: str, peer: Peer) -> str:
     """The host's answer to one hook request, decided as the hook process would, for the peer's user."""
     if host != "claude":
         raise RequestError(f"unknown host {host!r}: this daemon answers hooks for claude")
+    global _decided_for
     _become_callers_environment(peer, env)
     from agentguard.hosts.claude import answer
 
-    return answer(data)
+    reply = answer(data)
+    _decided_for = _project_of(data)
+    return reply
+
+
+def _project_of(data: str) -> tuple[str, str] | None:
+    """(home, project root) as the gate saw them for this hook input, or None."""
+    from agentguard.state import find_project_root
+
+    try:
+        cwd = json.loads(data).get("cwd")
+    except ValueError:
+        return None
+    root = os.environ.get("CLAUDE_PROJECT_DIR") or (find_project_root(cwd) if isinstance(cwd, str) else None)
+    return (os.environ.get("HOME", ""), root) if root else None
 
 
 def _become_callers_environment(peer: Peer, env: dict[str, str]) -> None:

@@ -17,7 +17,7 @@ import sys
 
 GREETING = b"agentguard 1 hook "  # then the host, a newline, NAME=value lines, a blank line, the hook input
 TIMEOUT = 55.0  # Claude Code gives a hook 60 s; the daemon's own deadline for a decision is 50 s
-FORWARDED_ENV = ("CLAUDE_PROJECT_DIR",)  # what the gate needs from the host's environment
+FORWARDED_ENV = ("CLAUDE_PROJECT_DIR", "CLAUDE_CODE_ENTRYPOINT")  # what the gate needs from the host's environment
 MAX_ANSWER = 1 << 20
 DOCTOR = "run `agentguard doctor` (protected mode: `sudo agentguard system status`)"
 

@@ -6,12 +6,13 @@ reason, because a guard that crashes lets the host run the tool anyway.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from agentguard.errors import AgentGuardError
 from agentguard.models import Action, Decision, Effect, Verdict
-from agentguard.state import Places, find_project_root, read_mode
+from agentguard.state import Places, _exists, find_project_root, read_mode
 
 if TYPE_CHECKING:
     from agentguard.policy.model import Policy
@@ -27,18 +28,21 @@ class Gate(NamedTuple):
     def from_env(cls) -> Gate:
         return cls(Places.from_env())
 
-    def decide(self, action: Action, *, project_root: str | None = None, before_run: bool = False) -> Decision:
+    def decide(
+        self, action: Action, *, project_root: str | None = None, before_run: bool = False, can_prompt: bool = True
+    ) -> Decision:
         """The gate's decision. `before_run`: the host runs the action if it is not denied, so the protected
         data it would destroy is saved first, and the decision is recorded in the ledger (a dry
-        `agentguard check` saves and records nothing)."""
+        `agentguard check` saves and records nothing). `can_prompt`: the host can put an ask to a human
+        (False in headless runs: there an ask becomes a pending approval, see agentguard.approvals)."""
         try:
-            return self._decide(action, project_root or find_project_root(action.cwd), before_run)
+            return self._decide(action, project_root or find_project_root(action.cwd), before_run, can_prompt)
         except AgentGuardError as exc:
             return failed(exc.message, action)
         except Exception as exc:
             return failed(f"internal error ({type(exc).__name__}: {exc})", action)
 
-    def _decide(self, action: Action, project_root: str, before_run: bool) -> Decision:
+    def _decide(self, action: Action, project_root: str, before_run: bool, can_prompt: bool) -> Decision:
         from agentguard.analysis import analyze
         from agentguard.policy.engine import evaluate
 
@@ -46,8 +50,16 @@ class Gate(NamedTuple):
         mode = read_mode(self.places)
         written = _agent_files(self.places, action)
         effects = analyze(action, home=self.places.home, project_root=project_root, agent_files=written)
+        if policy.estimate_postgres:  # the planner's numbers for PostgreSQL DELETE/UPDATE … WHERE
+            from agentguard.estimates import refine
+
+            effects = refine(effects, policy)
         decision = evaluate(policy, effects, mode=mode)
         decision = _review_gate(self.places, policy, action, effects, decision)
+        if mode == "normal" and _exists(_grant_file(self.places)):  # an approved plan's scope: one stat a call
+            from agentguard.plans.check import within_grant
+
+            decision = within_grant(self.places, action, project_root, decision)
         if not before_run:
             return decision
         if decision.verdict != Verdict.DENY:
@@ -58,6 +70,14 @@ class Gate(NamedTuple):
 
             decision, snapshot = protect(decision, action, policy, self.places)
             _note_databases(self.places, project_root, action, snapshot)
+        if decision.verdict == Verdict.ASK:  # a grant for this exact action, or a pending approval
+            from agentguard.approvals.gate import settle
+
+            decision = settle(self.places, action, decision, policy.digest, can_prompt=can_prompt)
+        elif decision.verdict == Verdict.DENY and decision.matches:  # freeze and production denials are told
+            from agentguard.notify import tell_denial
+
+            tell_denial(self.places, action, decision)
         return self._record(action, decision, snapshot, policy)
 
     def _record(self, action: Action, decision: Decision, snapshot: Snapshot | None, policy: Policy) -> Decision:
@@ -134,6 +154,10 @@ def _note_databases(places: Places, root: str, action: Action, snapshot: Snapsho
         note_saved(places, action.session_id, action.tool_use_id, databases)
     except Exception:
         pass
+
+
+def _grant_file(places: Places) -> str:
+    return os.path.join(places.state, "plan-grant.json")  # plans.grant.grant_file, without importing plans
 
 
 def _agent_files(places: Places, action: Action) -> frozenset[str]:

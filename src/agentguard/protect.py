@@ -85,12 +85,12 @@ def postgres_targets(effects: Iterable[Effect], policy: Policy) -> list[str]:
         database = effect.ctx("database")
         if effect.kind not in DB_KINDS or effect.path is not None or not database:
             continue
-        host = _local(effect.ctx("host") or "")
-        found += [dsn for dsn in policy.snapshot_postgres if _database_of(dsn) == (database, host)]
+        host = local_host(effect.ctx("host") or "")
+        found += [dsn for dsn in policy.snapshot_postgres if database_of(dsn) == (database, host)]
     return sorted(set(found))
 
 
-def _database_of(dsn: str) -> tuple[str, str]:
+def database_of(dsn: str) -> tuple[str, str]:
     from urllib.parse import urlsplit
 
     from agentguard.snapshots.postgres import parse
@@ -99,10 +99,10 @@ def _database_of(dsn: str) -> tuple[str, str]:
         host = urlsplit(dsn).hostname or ""
     else:
         host = next((v for k, v in (p.split("=", 1) for p in dsn.split() if "=" in p) if k == "host"), "")
-    return parse(dsn).database, _local(host)
+    return parse(dsn).database, local_host(host)
 
 
-def _local(host: str) -> str:
+def local_host(host: str) -> str:
     """One name for the local server, however a command line spells it (no host means the local socket)."""
     return "localhost" if host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/") else host
 

@@ -149,7 +149,7 @@ def build_fixture(root: str | os.PathLike[str], policy: str | None = None) -> Fi
     """A realistic project under `root`: sources, artifacts, secrets, real SQLite databases, a git repo.
     `policy` is the project layer's TOML (the fixture's agentguard.toml), to test a policy of your own."""
     base = Path(root)
-    project, home, guard_home = base / "project", base / "home", base / "agentguard-home"
+    project, home, guard_home = base / "project", base / "home", base / "guard-home"
     for directory in (project, home, guard_home):
         directory.mkdir(parents=True, exist_ok=True)
     for rel, text in PROJECT_FILES.items():
@@ -170,7 +170,9 @@ def build_fixture(root: str | os.PathLike[str], policy: str | None = None) -> Fi
 @contextmanager
 def fixture(policy: str | None = None) -> Iterator[Fixture]:
     """A fixture project in a fresh temporary directory (with `policy` as its agentguard.toml), removed after."""
-    root = tempfile.mkdtemp(prefix="agentguard-corpus-")
+    # Not "agentguard-*": the fixture's guard state lives in it, and rows that clean up agentguard's temp
+    # folders in /tmp would then (rightly) be denied for deleting the guard's own state.
+    root = tempfile.mkdtemp(prefix="ag-corpus-")
     try:
         yield build_fixture(root, policy)
     finally:

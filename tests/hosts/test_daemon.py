@@ -34,9 +34,28 @@ def hook_input(command: str, cwd: Path, event: str = "PreToolUse") -> str:
                        "cwd": str(cwd), "session_id": "d1", "tool_use_id": "t1"})  # fmt: skip
 
 
-def client(sock: str, data: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    argv = [*PYTHON, "--socket", sock, *extra, "claude"]
-    return subprocess.run(argv, input=data, capture_output=True, text=True, timeout=60, check=False)
+CLIENTS: dict[str, list[str]] = {"python": PYTHON}
+
+
+@pytest.fixture(scope="session", params=["python", "native"])
+def client_argv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Each test of the client runs against both: the Python one and the compiled one (hook_client.c)."""
+    if request.param == "python":
+        return PYTHON
+    from agentguard.system import native
+
+    binary = str(tmp_path_factory.mktemp("native") / "hook-client")
+    why = native.build(binary)
+    if why is not None:
+        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+            pytest.fail(f"the compiled hook client did not build: {why}")
+        pytest.skip(f"the compiled hook client did not build: {why}")
+    return [binary]
+
+
+def client(sock: str, data: str, *extra: str, argv: list[str] = PYTHON) -> subprocess.CompletedProcess[str]:
+    command = [*argv, "--socket", sock, *extra, "claude"]
+    return subprocess.run(command, input=data, capture_output=True, text=True, timeout=60, check=False)
 
 
 @pytest.fixture
@@ -57,15 +76,17 @@ def daemon(sock: str) -> Iterator[subprocess.Popen[str]]:
     proc.wait(timeout=90)
 
 
-def test_the_daemon_decides_like_the_hook_and_records_each_call(daemon: object, sock: str, project: Path) -> None:
-    allowed = client(sock, hook_input("ls", project))
+def test_the_daemon_decides_like_the_hook_and_records_each_call(
+    daemon: object, sock: str, project: Path, client_argv: list[str]
+) -> None:
+    allowed = client(sock, hook_input("ls", project), argv=client_argv)
     assert (allowed.returncode, allowed.stdout) == (0, "{}\n")
-    denied = client(sock, hook_input("rm -rf /", project))
+    denied = client(sock, hook_input("rm -rf /", project), argv=client_argv)
     assert denied.returncode == 0
     assert json.loads(denied.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
-    asked = client(sock, hook_input("rm -f .agentic-qe/*.db", project))
+    asked = client(sock, hook_input("rm -f .agentic-qe/*.db", project), argv=client_argv)
     assert "memory.db" in json.loads(asked.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
-    after = client(sock, hook_input("ls", project, "PostToolUse"))
+    after = client(sock, hook_input("ls", project, "PostToolUse"), argv=client_argv)
     assert (after.returncode, after.stdout) == (0, "{}\n")
     with Ledger.open(Places.from_env(), readonly=True) as reader:
         verdicts = [e.payload["verdict"] for e in reader.events(kind="decision")]
@@ -83,8 +104,8 @@ def test_the_callers_home_is_the_one_the_kernel_names(daemon: object, sock: str,
     assert home in reason
 
 
-def test_a_stopped_daemon_blocks_with_the_reason(sock: str, project: Path) -> None:
-    done = client(sock, hook_input("ls", project))
+def test_a_stopped_daemon_blocks_with_the_reason(sock: str, project: Path, client_argv: list[str]) -> None:
+    done = client(sock, hook_input("ls", project), argv=client_argv)
     assert done.returncode == 2 and done.stdout == ""
     assert "the agentguard daemon is not running" in done.stderr and "agentguard doctor" in done.stderr
 
@@ -119,10 +140,10 @@ def fake_daemon(sock: str, reply: Callable[[socket.socket], None]) -> socket.soc
     ],
 )
 def test_every_bad_answer_blocks(sock: str, project: Path, reply: Callable[[socket.socket], None],
-                                 reason: str) -> None:  # fmt: skip
+                                 reason: str, client_argv: list[str]) -> None:  # fmt: skip
     listener = fake_daemon(sock, reply)
     try:
-        done = client(sock, hook_input("ls", project), "--timeout", "1")
+        done = client(sock, hook_input("ls", project), "--timeout", "1", argv=client_argv)
     finally:
         listener.close()
     assert done.returncode == 2 and done.stdout == "" and reason in done.stderr
@@ -130,9 +151,9 @@ def test_every_bad_answer_blocks(sock: str, project: Path, reply: Callable[[sock
 
 @pytest.mark.parametrize("argv", [[], ["--socket"], ["--socket", "/x", "codex"], ["--socket", "/x", "--timeout",
                                                                                    "soon", "claude"]])  # fmt: skip
-def test_a_wrong_command_line_blocks(argv: list[str]) -> None:
-    done = subprocess.run([*PYTHON, *argv], input="{}", capture_output=True, text=True, timeout=30, check=False)
-    assert done.returncode == 2 and "usage: hook_client.py" in done.stderr
+def test_a_wrong_command_line_blocks(argv: list[str], client_argv: list[str]) -> None:
+    done = subprocess.run([*client_argv, *argv], input="{}", capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 2 and "usage: hook" in done.stderr
 
 
 def test_the_client_imports_nothing_of_agentguard_and_no_json() -> None:
@@ -148,3 +169,50 @@ def test_a_request_not_in_the_protocol_is_refused() -> None:
         parse_request(b'{"op": "hook"}')
     host, env, data = parse_request(hook_client.request("claude", b'{"a": 1}', {"CLAUDE_PROJECT_DIR": "/p"}))
     assert (host, env, data) == ("claude", {"CLAUDE_PROJECT_DIR": "/p"}, '{"a": 1}')
+
+
+def test_the_warm_up_starts_no_sync_that_outlives_its_scratch_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A detached sync spawned by the warm-up decisions would create the removed scratch folder again (one
+    leftover `agentguard-warm-*` per daemon start, seen in /tmp)."""
+    import subprocess as sp
+
+    from agentguard import daemon
+
+    started: list[object] = []
+    real_popen = sp.Popen
+
+    def popen(args: object, *rest: object, **kw: object) -> object:
+        started.append(args)
+        return real_popen(args, *rest, **kw)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(sp, "Popen", popen)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    daemon.warm()
+    assert started == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_parent_reads_calls_taken_and_whole_hints_across_reads() -> None:
+    from agentguard.daemon import HINT, TAKEN, _Messages
+
+    pipe = _Messages()
+    hint = HINT + b'["/home/a", "/work/p.q"]\n'
+    assert pipe.feed(TAKEN + TAKEN + hint[:7]) == (2, [])
+    assert pipe.feed(hint[7:] + TAKEN) == (1, [b'["/home/a", "/work/p.q"]'])
+    assert pipe.feed(b"") == (0, [])
+
+
+def test_a_hint_loads_the_projects_policy_into_the_parents_memory(project: Path) -> None:
+    """What the children forked after a hint inherit: the project's policy, already in memory."""
+    from agentguard import daemon
+    from agentguard.policy import cache
+
+    cache._memo.clear()
+    daemon._warm_policy(json.dumps([os.environ["HOME"], str(project)]).encode())
+    assert any(str(project) in key for key in cache._memo)
+    daemon._warm_policy(b"not json")  # a bad hint changes nothing and raises nothing

@@ -54,3 +54,32 @@ def test_a_dead_post_tool_use_process_answers_an_empty_object() -> None:
 
 def test_the_childs_answer_passes_through() -> None:
     assert run_supervised("answers", PRE) == "the answer\n"
+
+
+def test_a_hook_that_cannot_fork_decides_in_its_own_process(tmp_path: object) -> None:
+    """At the process limit (a pids cgroup that holds only this process) fork() fails: the hook still answers,
+    deciding in-process, instead of crashing with a traceback."""
+    import os
+    import uuid
+    from pathlib import Path
+
+    base = Path("/sys/fs/cgroup/pids")
+    if os.geteuid() != 0 or not (base / "cgroup.procs").exists():
+        pytest.skip("needs root and a pids cgroup (v1)")
+    group = base / f"agentguard-test-{uuid.uuid4().hex[:8]}"
+    group.mkdir()
+    try:
+        (group / "pids.max").write_text("1")
+        body = "\n    ".join(WORKS["answers"].split("; "))
+        code = (
+            "import sys\nfrom agentguard.hosts.claude import failure_answer\n"
+            "from agentguard.hosts.supervise import supervise\n"
+            f"def work(data):\n    {body}\nsys.exit(supervise(work, failure_answer))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], input=PRE, capture_output=True, text=True, timeout=60, check=False,
+            preexec_fn=lambda: (group / "cgroup.procs").write_text(str(os.getpid())),
+        )  # fmt: skip
+        assert (done.returncode, done.stdout, done.stderr) == (0, "the answer\n", "")
+    finally:
+        group.rmdir()

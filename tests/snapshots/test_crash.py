@@ -256,7 +256,8 @@ def test_killed_restores_leave_old_or_new_content_never_a_mix(tmp_path: Path, st
     kills = round_ = 0
     outcomes = set()
     finished: set[str] = set()
-    while kills < KILLS and round_ < KILLS * 3:
+    both = {"finished", "cleaned"}  # kills at random times: go on (bounded) until both recoveries were reached
+    while (kills < KILLS or not both <= finished) and round_ < KILLS * 6:
         round_ += 1
         put_back_b()
         kills += kill_after(restore_a, rng.uniform(0, scale * 1.2))
@@ -271,9 +272,9 @@ def test_killed_restores_leave_old_or_new_content_never_a_mix(tmp_path: Path, st
         outcomes.add((digest == old_db[1], now == old_files))
         verify_all(store_root, checked)
         finished.add(recovered_whole(store_root, tmp_path, (old_db, old_files), (new_db, new_files), round_))
-    assert kills == KILLS, f"only {kills} of {round_} runs were killed before they ended"
+    assert kills >= KILLS, f"only {kills} of {round_} runs were killed before they ended"
     assert (False, False) in outcomes, "no kill landed before the swap"
-    assert {"finished", "cleaned"} <= finished, f"recoveries seen: {finished}"  # both kinds were reached
+    assert both <= finished, f"recoveries seen: {finished}"  # both kinds were reached
     verify_all(store_root, set())
     still_works(store_root, db, folder)
 

@@ -70,3 +70,46 @@ def test_a_password_in_the_policy_is_refused(agentguard_home: Path, project: Pat
     )
     decision = decide("ls", project)
     assert decision.verdict == Verdict.DENY and "password" in " ".join(decision.reasons)
+
+
+@pytest.fixture
+def estimated_shop(postgres_server: PostgresServer, agentguard_home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A database with 1,000 analysed rows, and a policy naming a read-only connection for planner estimates."""
+    name = f"estimate_shop_{os.getpid()}"
+    postgres_server.sql("postgres", f"DROP DATABASE IF EXISTS {name}")
+    postgres_server.sql("postgres", f"CREATE DATABASE {name}")
+    postgres_server.sql(name, "CREATE TABLE orders (id serial PRIMARY KEY, qty int); INSERT INTO orders (qty) "
+                        "SELECT i FROM generate_series(1, 1000) i; ANALYZE orders")  # fmt: skip
+    (agentguard_home / "config").mkdir(exist_ok=True)
+    policy = f'[settings]\nestimate_postgres = ["{postgres_server.dsn(name, password=False)}"]\n'
+    (agentguard_home / "config" / "agentguard.toml").write_text(policy)
+    monkeypatch.setenv("PGPASSWORD", postgres_server.password)
+    return name
+
+
+@pytest.mark.parametrize(
+    ("where", "verdict", "words"),
+    [
+        ("id > 0", Verdict.ASK, "deletes about 1,000 of about 1,000 rows in orders"),
+        ("qty >= 0", Verdict.ASK, "reaches (nearly) every row"),
+        ("id = 7", Verdict.ALLOW, None),
+    ],
+)
+def test_the_planner_says_how_much_a_where_reaches(
+    postgres_server: PostgresServer, estimated_shop: str, project: Path, where: str, verdict: Verdict, words: str | None
+) -> None:
+    """`DELETE … WHERE id > 0` empties the table as surely as no WHERE: the planner's estimate shows it."""
+    command = f"psql -h 127.0.0.1 -p {postgres_server.port} -d {estimated_shop} -c 'DELETE FROM orders WHERE {where}'"
+    decision = Gate.from_env().decide(Action.shell(command, str(project)), project_root=str(project))
+    assert decision.verdict == verdict, decision.reasons
+    if words is not None:
+        assert words in " ".join(decision.reasons)
+    else:
+        assert any("planner estimate" in e.detail for e in decision.effects), decision.effects
+    assert postgres_server.sql(estimated_shop, "SELECT count(*) FROM orders") == "1000"  # EXPLAIN ran nothing
+
+
+def test_without_a_connection_the_text_decides(postgres_server: PostgresServer, project: Path) -> None:
+    command = f"psql -h 127.0.0.1 -p {postgres_server.port} -d shop -c 'DELETE FROM orders WHERE id > 0'"
+    decision = Gate.from_env().decide(Action.shell(command, str(project)), project_root=str(project))
+    assert decision.verdict == Verdict.ALLOW and not any("planner" in e.detail for e in decision.effects)

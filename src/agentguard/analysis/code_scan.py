@@ -47,6 +47,11 @@ SPAWNS_SHELL = re.compile(
     r"""|Runtime\.getRuntime|\|&"""
 )
 URL = re.compile(r"""\b(?:https?|wss?|ftp)://[^\s'"`)]+""")
+# Code that loads agentguard's own modules can call what its CLI keeps from the agent (write_mode, the ledger's
+# writer, the snapshot store) without any file path the gate would see.
+IMPORTS_GUARD = re.compile(
+    r"""\b(?:import|from)\s+agentguard\b|(?:__import__|import_module|require)\s*\(\s*['"]agentguard\b"""
+)
 
 
 CALL = re.compile(r"(?:([A-Za-z_]\w*)\s*\.\s*)?([A-Za-z_]\w*)\s*\(")
@@ -112,11 +117,23 @@ def scan(inv: Invocation, walker: Walker) -> list[Effect]:
     if SENDS.search(code):
         url = URL.search(code)
         effects.append(send(host_of(url.group(0)) if url else "", f"{inv.name} code sends data", inv))
+    if IMPORTS_GUARD.search(code):
+        effects.append(_guard_code(inv, inline))
     calls = destroying_calls(code, modelled=inv.name in MODELLED) if inline else []
     if calls:
         effects.append(Effect.make(Kind.EXEC_MUTATE, calls[0], f"{inv.name} code calls {calls[0]}()",
                                    source=inv.source))  # fmt: skip
     return [e for e in effects if e.kind != Kind.READ or e.ctx("holds_secret") is None]
+
+
+def _guard_code(inv: Invocation, inline: bool) -> Effect:
+    """Inline code that imports agentguard is how an agent would reach past the CLI: denied (guard.tamper). A
+    script file that does (agentguard's own benchmarks, a plugin) is asked about instead."""
+    if inline:
+        return Effect.make(Kind.GUARD_TAMPER, "agentguard", f"{inv.name} code imports agentguard's own modules "
+                           "(they can change its mode, ledger and snapshots)", source=inv.source)  # fmt: skip
+    return Effect.make(Kind.EXEC_MUTATE, "agentguard", f"{inv.name} runs a script that imports agentguard's own "
+                       "modules (they can change its mode, ledger and snapshots)", source=inv.source)  # fmt: skip
 
 
 EXPECT_SPAWN = re.compile(r"(?:^|[;\n{])\s*(?:spawn|exec)\s+(?:-\w+\s+)*([^;\n}]+)")

@@ -13,7 +13,7 @@ import re
 import shlex
 from typing import TYPE_CHECKING
 
-from agentguard.analysis import paths, programs, registry, wrappers
+from agentguard.analysis import paths, programs, registry, secrets, wrappers
 from agentguard.analysis.shell_builtins import (
     BUILTINS,
     UNKNOWN_ALIAS,
@@ -139,6 +139,9 @@ def _command(walker: Walker, inv: Invocation) -> list[Effect]:
         first = inv.words[0]
     if not first.known:
         return [Effect.unknown(f"the command name is computed at run time ({first.why})", inv.source)]
+    if first.glob is not None:  # `/* -D main`, `/usr/bin/r? -rf x`: whatever the pattern matches first runs
+        return [Effect.unknown(f"the command name is a pattern ({first.text}): what runs is whatever it matches",
+                               inv.source)]  # fmt: skip
     if any(c in first.text for c in " \t\n"):  # `c="agentguard mode"; $c shadow`: the value splits into words
         return walker.run(inv.with_words([*(Word.literal(t) for t in first.text.split()), *inv.words[1:]]))
     name = inv.name
@@ -274,6 +277,8 @@ def _plain_program(walker: Walker, inv: Invocation) -> list[Effect]:
     kind = programs.classify(inv.name)
     detail = {Kind.READ: "reads", Kind.EXEC_TEST: "runs checks", Kind.EXEC_BUILD: "builds or installs"}
     effects = [Effect.make(kind, inv.name, detail.get(kind, "runs a program"), source=inv.source)]
+    if kind == Kind.EXEC_PROGRAM:  # a program nobody modelled, handed a credential store: it may print or send it
+        effects += secrets.read_effects(inv.args, inv, f"{inv.name} is given a credential store")
     return effects + programs.verb_effects(kind, inv)
 
 

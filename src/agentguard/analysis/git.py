@@ -371,7 +371,16 @@ def _force(inv: Invocation, remote: str, branch_name: str | None, lease: bool) -
                        context=context)  # fmt: skip
 
 
+def replace(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    """`git replace` with no operands or -l lists replacement refs; with objects, it swaps history's content."""
+    if not rest or has_flag(rest[:1], "-l", "--list"):
+        return [_effect(Kind.READ, "replace refs", "git replace --list", inv)]
+    return history_rewrite(rest, inv, ctx)
+
+
 def history_rewrite(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
+    if has_flag(rest, "-h", "--help"):
+        return [_effect(Kind.READ, "history", "prints help", inv)]
     return [_effect(Kind.GIT_REWRITE, "history", "rewrites repository history", inv)]
 
 
@@ -435,7 +444,9 @@ def git_rm(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
 
 
 def switch(rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
-    if has_flag(rest, "--discard-changes", "-f", "--force"):
+    # -c/-C take the new branch's name, attached or not: `-Cfixup` is the branch "fixup", not -C -f -i -x…
+    flags = [w for w in rest if not (w.text[:2] in ("-c", "-C") and len(w.text) > 2)]
+    if has_flag(flags, "--discard-changes", "-f", "--force"):
         return _losing(_effect(Kind.GIT_DISCARD, "working tree", "git switch --discard-changes", inv), inv, [])
     return [_effect(Kind.GIT_WRITE, "branch", "git switch", inv)]
 
@@ -444,7 +455,7 @@ _SUBCOMMANDS = {
     "reset": reset, "checkout": checkout, "restore": restore, "clean": clean, "stash": stash,
     "branch": branch, "push": push, "filter-branch": history_rewrite, "filter-repo": history_rewrite,
     "reflog": reflog, "gc": gc, "update-ref": update_ref, "worktree": worktree, "tag": tag, "rm": git_rm,
-    "switch": switch, "replace": history_rewrite, "prune": prune, "symbolic-ref": symbolic_ref, "config": config,
+    "switch": switch, "replace": replace, "prune": prune, "symbolic-ref": symbolic_ref, "config": config,
     "clone": clone, "read-tree": read_tree,
 }  # fmt: skip
 

@@ -18,7 +18,7 @@ READ_ONLY = {
     ("check",), ("explain",), ("doctor",), ("policy", "test"), ("policy", "show"), ("mode", "show"),
     ("ledger", "verify"), ("ledger", "list"), ("ledger", "show"), ("ledger", "breaks"),
     ("ledger", "verify-proof"), ("ledger", "prove"), ("ledger", "consistency"), ("snapshots", "list"),
-    ("snapshots", "show"),
+    ("snapshots", "show"), ("approvals", "list"), ("approvals", "show"), ("plan", "show"),
     ("snapshots", "verify"), ("version",), ("--version",), ("--help",), ("help",), ("demo",),
     ("receipts", "list"), ("receipts", "show"), ("receipts", "verify"), ("review", "status"), ("review", "hook"),
 }  # fmt: skip
@@ -64,7 +64,35 @@ def pip(inv: Invocation, ctx: Context) -> list[Effect]:
                             source=inv.source)]  # fmt: skip
     kind = Kind.READ if verb in ("list", "show", "freeze", "check", "search", "index", "--version") else Kind.EXEC_BUILD
     effects = [Effect.make(kind, "python packages", f"pip {verb}".strip(), source=inv.source)]
+    if verb in ("install", "download", "wheel") or kind != Kind.READ:
+        effects += _install_places(inv)
     return effects + (_local_builds(inv, ctx) if verb == "install" else [])
+
+
+PLACE_OPTIONS = ("--target", "-t", "--prefix", "--root", "--src")
+
+
+def _install_places(inv: Invocation) -> list[Effect]:
+    """Where the packages go, when the line says: the environment of a pip named by path (`venv/bin/pip`,
+    `venv/bin/python -m pip`) or a --target/--prefix/--root folder. A package can ship a `.pth` file that runs
+    at every start of that environment's python: installing into agentguard's own is tampering with it."""
+    import os
+
+    if inv.cwd is None:
+        return []
+    places = []
+    program = inv.words[0].text if inv.words else ""
+    if "/" in program and inv.words[0].known:
+        places.append(os.path.dirname(os.path.dirname(os.path.join(inv.cwd, program))))
+    args = inv.args
+    for i, word in enumerate(args):
+        option, _, value = word.text.partition("=")
+        if option in PLACE_OPTIONS and not value and i + 1 < len(args) and args[i + 1].known:
+            value = args[i + 1].text
+        if option in PLACE_OPTIONS and value:
+            places.append(os.path.join(inv.cwd, os.path.expanduser(value)))
+    return [Effect.make(Kind.FILE_WRITE, os.path.normpath(p), f"{inv.name} installs packages into",
+                        source=inv.source, path=os.path.normpath(p), is_dir=True) for p in places]  # fmt: skip
 
 
 def _local_builds(inv: Invocation, ctx: Context) -> list[Effect]:

@@ -134,7 +134,27 @@ def stdin_from(walker: Walker, redirects: list[Node]) -> Stdin | None:
             _secret_input(walker, word, _text(redirect))
             text = walker.read_text(word.text, walker.cwd) if word.known else None
             return Stdin("file", text, word.text)
+        if redirect.type == "file_redirect" and _operator(redirect) == "<&" and not _is_input_fd(redirect):
+            return _duplicated_stdin(walker, redirect)
     return None
+
+
+def _duplicated_stdin(walker: Walker, redirect: Node) -> Stdin:
+    """`bash <&3`, `sh <&$fd`: stdin is another descriptor. A connection opened on it earlier in the line
+    (`exec 3<>/dev/tcp/…`) is the network; any other is content not known here."""
+    dest = redirect.child_by_field_name("destination")
+    word = walker.expander().expand(dest) if dest is not None else Word("", False, "?")
+    if word.known and word.text == "-":  # `<&-` closes stdin: nothing to read
+        return Stdin("literal", "")
+    if word.known and word.text in walker.network_fds:
+        return Stdin("network", None, walker.network_fds[word.text])
+    return Stdin("pipe")
+
+
+def _is_input_fd(redirect: Node) -> bool:
+    """`3<&0`: the redirection names a descriptor other than stdin, so stdin itself is unchanged."""
+    descriptor = next((c for c in redirect.children if c.type == "file_descriptor"), None)
+    return descriptor is not None and _text(descriptor) != "0"
 
 
 def _secret_input(walker: Walker, word: Word, source: str) -> None:

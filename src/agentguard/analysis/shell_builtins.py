@@ -88,10 +88,14 @@ def _shell_file(walker: Walker, inv: Invocation, rest: Iterable[Word]) -> list[E
         return [Effect.unknown(f"runs files matched at run time ({script_word.text}) as shell scripts", inv.source)]
     if script_word.text.startswith("/dev/fd/") or script_word.text.startswith("/proc/self/fd/"):
         return [Effect.unknown("runs shell code from a process substitution", inv.source)]
+    from agentguard.analysis import secrets
+
+    # `bash /etc/shadow`, `sh .env`: each line that is not a command comes back in an error message, whole
+    leaked = secrets.read_effects([script_word], inv, f"{inv.name} runs a credential store as a script")
     script = walker.read_text(script_word.text, inv.cwd)
-    effects = [Effect.make(Kind.EXEC_PROGRAM, script_word.text, "runs a shell script", source=inv.source)]
+    effects = [Effect.make(Kind.EXEC_PROGRAM, script_word.text, "runs a shell script", source=inv.source), *leaked]
     if script is None:
-        return effects if exists(script_word, inv) else missing_script(walker, script_word, inv)
+        return effects if exists(script_word, inv) else [*missing_script(walker, script_word, inv), *leaked]
     return effects + walker.shell(script, inv, stdin=inv.stdin)
 
 

@@ -99,7 +99,14 @@ def substitution_output(text: str, cwd: str | None, tmpdir: str | None) -> str |
         return os.path.realpath(cwd) if "-P" in words else cwd
     if words[:1] == ["mktemp"]:
         return _mktemp_output(words[1:], tmpdir)
+    options = ECHO_OPTIONS.fullmatch(words[1] if len(words) > 1 else "")
+    if words[:1] == ["echo"] and not options and all(PLAIN_WORD.fullmatch(w) for w in words[1:]):
+        return " ".join(words[1:])  # `$(echo rm -rf x)`: plain words, printed as they are
     return _date_output(words)
+
+
+PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:=+,@%-]+")  # no quote, $, glob, brace or escape
+ECHO_OPTIONS = re.compile(r"-[neE]+")  # echo's own options change what it prints
 
 
 def _mktemp_output(args: list[str], tmpdir: str | None) -> str | None:

@@ -26,9 +26,16 @@ def inner_commands(inv: Invocation) -> list[Invocation]:
     args = list(inv.args)
     i = 0
     replace: str | None = None
+    delimiter: str | None = None  # None: blanks and quotes, as xargs splits by default
     while i < len(args) and args[i].text.startswith("-") and args[i].text != "-":
         text = args[i].text
-        if text in ("-I", "--replace", "-i"):
+        if text in ("-0", "--null"):
+            delimiter = "\0"
+        elif text in ("-d", "--delimiter") and i + 1 < len(args):
+            delimiter = _unescape(args[i + 1].text)
+        elif text.startswith("--delimiter="):
+            delimiter = _unescape(text.split("=", 1)[1])
+        elif text in ("-I", "--replace", "-i"):
             replace = args[i + 1].text if text == "-I" and i + 1 < len(args) else "{}"
         elif text.startswith(("-I", "-i")) and len(text) > 2:
             replace = text[2:]
@@ -46,13 +53,21 @@ def inner_commands(inv: Invocation) -> list[Invocation]:
     if replace is not None and inv.stdin.text is not None:  # -I: each input line is one whole argument
         lines = [line.strip() for line in inv.stdin.text.splitlines() if line.strip()]
         return [_fill(inv, template, [Word.literal(line)], replace) for line in lines[:16]]
-    return [_fill(inv, template, _operands(inv), replace)]
+    return [_fill(inv, template, _operands(inv, delimiter), replace)]
 
 
-def _operands(inv: Invocation) -> list[Word]:
+def _unescape(delimiter: str) -> str:
+    """xargs -d takes C escapes: `-d '\\n'` is a newline."""
+    return {"\\n": "\n", "\\t": "\t", "\\0": "\0"}.get(delimiter, delimiter[:1])
+
+
+def _operands(inv: Invocation, delimiter: str | None = None) -> list[Word]:
     stdin = inv.stdin
     if stdin.origin == "find" and stdin.path:
         return [Word(text=stdin.path, glob=stdin.path)]
+    if stdin.text is not None and delimiter is not None:
+        # -0 / -d: no quote or blank splitting; `echo 'rm -rf ~' | xargs -0 sh -c` runs the whole line as code
+        return [Word.literal(t) for t in stdin.text.split(delimiter) if t.strip()]
     if stdin.text is not None:
         try:
             return [Word.literal(t) for t in shlex.split(stdin.text)]

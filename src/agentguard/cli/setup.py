@@ -173,7 +173,9 @@ def _doctor_checks(root: str) -> list[dict[str, Any]]:
         found = status.checks(layout)
         if os.geteuid() == 0:  # the ledger and the config are the daemon's: root (sudo) reads them
             places = Places.from_env()
-            found += [_ledger_breaks(places), _break_reporting(places)]
+            from agentguard.approvals.doctor import check as approvals_check
+
+            found += [_ledger_breaks(places), _break_reporting(places), approvals_check(places, protected=True)]
         return found
     return [*_user_mode_checks(root), *status.checks(None)]
 
@@ -203,6 +205,9 @@ def _user_mode_checks(root: str) -> list[dict[str, Any]]:
     checks.append(_restores(places))
     checks.append(_ledger_breaks(places))
     checks.append(_admin_key(places))
+    from agentguard.approvals.doctor import check as approvals_check
+
+    checks.append(approvals_check(places, protected=False))
     try:
         checks.append(_break_reporting(places))
     except AgentGuardError as exc:

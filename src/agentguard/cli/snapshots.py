@@ -230,6 +230,9 @@ def restore(snapshot_id: str, to: str | None, dry_run: bool, dsn: str | None, as
         report = run(store, snapshot_id, to=to, dry_run=dry_run, progress=_progress("restore"), postgres_dsn=dsn)
         if not dry_run:
             _record(lambda ledger, by: record_restore(ledger, report, by))
+            from agentguard.notify import tell_restore
+
+            tell_restore(Places.from_env(), snapshot_id, getpass.getuser(), "cli", report.to_json())
         _end_progress()
         if as_json:
             emit_json(report.to_json())

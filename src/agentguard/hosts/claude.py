@@ -173,8 +173,21 @@ def _pre_tool_use(payload: Mapping[str, Any]) -> dict[str, Any] | None:
 
     action = action_from_hook(payload)
     project_root = os.environ.get("CLAUDE_PROJECT_DIR") or None
-    decision = Gate.from_env().decide(action, project_root=project_root, before_run=True)
+    decision = Gate.from_env().decide(action, project_root=project_root, before_run=True, can_prompt=can_prompt())
     return pre_tool_use_answer(decision)
+
+
+# Claude Code's entry points without a terminal to ask in: `claude -p` and the Agent SDKs.
+HEADLESS_ENTRYPOINTS = frozenset({"sdk-cli", "sdk-ts", "sdk-py"})
+
+
+def can_prompt() -> bool:
+    """Whether Claude Code surely has a human at a prompt: not in a headless run (`claude -p`, the SDKs).
+    Whether a headless run was given `--permission-prompt-tool` cannot be seen from here (Claude Code
+    overwrites its process title), so a queued ask still goes back to Claude Code as an ask: a prompt tool
+    or the SDK's canUseTool answers it; without one, Claude Code refuses it with agentguard's reason.
+    Any other entry point (the terminal, an IDE, one not known) keeps its own prompt."""
+    return os.environ.get("CLAUDE_CODE_ENTRYPOINT", "") not in HEADLESS_ENTRYPOINTS
 
 
 def _record_outcome(payload: Mapping[str, Any]) -> None:

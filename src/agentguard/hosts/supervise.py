@@ -29,7 +29,13 @@ def supervise(work: Callable[[str], str], failure: Callable[[str, str], str], *,
         sys.stdout.write(_in_process(work, failure, data))
         return 0
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # at the process limit: decide here (a native crash now ends with no answer, which the
+        os.close(read_end)  # fail-closed wrapper around the hook command turns into a block)
+        os.close(write_end)
+        sys.stdout.write(_in_process(work, failure, data))
+        return 0
     if pid == 0:  # the child: decide, hand the answer over, and leave without running any parent cleanup
         os.close(read_end)
         status = 0

@@ -187,7 +187,8 @@ RULE_FIELDS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
     ("id", _str), ("verdict", _verdict), ("reason", _str), ("kinds", _strs), ("not_kinds", _strs),
     ("paths", _strs), ("not_paths", _strs), ("scratch_paths", _strs), ("project_paths", _strs),
     ("targets", _strs), ("not_targets", _strs), ("context", _context), ("not_context", _context),
-    ("recursive", _opt_bool), ("production", _verdict), ("match", _strs), ("not_match", _strs), ("origin", _str),
+    ("recursive", _opt_bool), ("holds", _strs), ("production", _verdict), ("match", _strs), ("not_match", _strs),
+    ("origin", _str),
 )  # fmt: skip
 # If Rule gains a field this table does not know, the cache is never used rather than dropping the field.
 SCHEMA_OK = Rule._fields == tuple(name for name, _ in RULE_FIELDS)
@@ -208,6 +209,7 @@ def encode_policy(policy: Policy) -> dict[str, Any]:
         "snapshot_max_bytes": policy.snapshot_max_bytes,
         "snapshot_skip": list(policy.snapshot_skip),
         "snapshot_postgres": list(policy.snapshot_postgres),
+        "estimate_postgres": list(policy.estimate_postgres),
         "project_root": policy.project_root,
         "receipt_checks": list(policy.receipt_checks),
         "receipt_timeout": policy.receipt_timeout,
@@ -251,6 +253,7 @@ def decode_policy(data: Mapping[str, Any]) -> Policy:
         snapshot_max_bytes=_int(data["snapshot_max_bytes"]),
         snapshot_skip=_strs(data["snapshot_skip"]),
         snapshot_postgres=_strs(data["snapshot_postgres"]),
+        estimate_postgres=_strs(data["estimate_postgres"]),
         project_root=_str(data["project_root"]),
         receipt_checks=_strs(data["receipt_checks"]),
         receipt_timeout=_int(data["receipt_timeout"]),

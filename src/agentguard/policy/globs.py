@@ -66,6 +66,16 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
     return re.compile("^" + prefix + "".join(out) + "$")
 
 
+def fixed_prefix(pattern: str) -> str:
+    """The absolute folder path before a pattern's first wildcard (`~/.claude/**` -> `~/.claude`); "" for a
+    pattern that starts with one (`**/.claude/settings.json` could be anywhere)."""
+    cut = min((i for i, c in enumerate(pattern) if c in WILDCARDS), default=len(pattern))
+    fixed = pattern[:cut]
+    if cut < len(pattern):
+        fixed = fixed.rpartition("/")[0]
+    return fixed if fixed.startswith("/") and fixed != "/" else ""
+
+
 def _literal(text: str) -> bool:
     return not WILDCARDS.intersection(text)
 

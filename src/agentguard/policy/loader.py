@@ -37,6 +37,7 @@ RULE_KEYS = frozenset(
         "context",
         "not_context",
         "recursive",
+        "holds",
         "production",
         "match",
         "not_match",
@@ -126,7 +127,8 @@ def merge(layers: Sequence[Layer], places: Mapping[str, str]) -> Policy:
         digest=digest,
         snapshot_paths=_snapshot_paths(settings.get("snapshot", ()), sets, places),
         snapshot_skip=_snapshot_paths(settings.get("snapshot_skip", ()), sets, places),
-        snapshot_postgres=_dsns(settings.get("snapshot_postgres", ())),
+        snapshot_postgres=_dsns(settings.get("snapshot_postgres", ()), "snapshot_postgres"),
+        estimate_postgres=_dsns(settings.get("estimate_postgres", ()), "estimate_postgres"),
         snapshot_max_bytes=_megabytes(settings.get("snapshot_max_mb", 4096)) * 1024 * 1024,
         project_root=places.get("PROJECT", ""),
         **ship._asdict(),
@@ -148,14 +150,14 @@ def _snapshot_paths(patterns: Any, sets: Mapping[str, list[str]], places: Mappin
     return tuple(dict.fromkeys(out))
 
 
-def _dsns(values: Any) -> tuple[str, ...]:
-    """PostgreSQL DSNs to dump; a password written into a policy file is refused (secrets by reference)."""
+def _dsns(values: Any, key: str) -> tuple[str, ...]:
+    """PostgreSQL DSNs; a password written into a policy file is refused (secrets by reference)."""
     out = []
     for dsn in values:
         if not isinstance(dsn, str) or not dsn.strip():
-            raise PolicyError(f"settings.snapshot_postgres: {dsn!r} is not a connection string")
+            raise PolicyError(f"settings.{key}: {dsn!r} is not a connection string")
         if re.search(r"://[^/@]*:[^/@]*@|password\s*=", dsn, re.I):
-            raise PolicyError("settings.snapshot_postgres: a DSN holds a password; leave it out and let libpq read "
+            raise PolicyError(f"settings.{key}: a DSN holds a password; leave it out and let libpq read "
                               "~/.pgpass or PGPASSWORD")  # fmt: skip
         out.append(dsn.strip())
     return tuple(dict.fromkeys(out))
@@ -169,9 +171,10 @@ def _megabytes(value: Any) -> int:
 
 def _check_top_keys(layer: Layer) -> None:
     allowed = {"version", "settings", "defaults", "paths", "environments", "rule", "receipts", "review"}
-    # [ledger] and [alerts] (read by agentguard.ledger.config) say where the evidence of a break goes: only the
-    # user file may set them, never the project file the agent can edit.
-    user_only = {"ledger", "alerts"}
+    # [ledger] and [alerts] (read by agentguard.ledger.config) say where the evidence of a break goes, and
+    # [approvals] (agentguard.approvals.settings) which asks wait for a human: only the user file may set them,
+    # never the project file the agent can edit.
+    user_only = {"ledger", "alerts", "approvals"}
     for key in layer.data:
         if key in user_only and layer.name == "project":
             raise PolicyError(f"{_where(layer, key)}: [{key}] belongs in your user config (~/.config/agentguard/"
@@ -188,6 +191,7 @@ SETTINGS = (
     "snapshot",
     "snapshot_skip",
     "snapshot_postgres",
+    "estimate_postgres",
     "snapshot_max_mb",
 )
 
@@ -202,7 +206,7 @@ def _merge_settings(layer: Layer, table: Mapping[str, Any], settings: dict[str, 
             if Verdict.parse(str(value)) < Verdict.parse(str(settings.get("unknown", "ask"))):
                 raise PolicyError(f"{_where(layer, key)}: the project policy may only tighten settings.unknown")
             settings[key] = value
-        elif key in ("protected_branches", "snapshot", "snapshot_postgres"):  # more protection is tightening
+        elif key in ("protected_branches", "snapshot", "snapshot_postgres", "estimate_postgres"):  # tightening
             settings[key] = [*settings.get(key, []), *_strings(layer, key, value)]
         elif key == "snapshot_max_mb" and isinstance(value, int) and value <= int(settings.get(key, value)):
             settings[key] = value
@@ -244,7 +248,7 @@ def _build_rule(layer: Layer, table: Mapping[str, Any], sets: Mapping[str, list[
             f"{where}: the project policy may only tighten; rule {rule_id!r} allows. "
             "Put allow rules in your user policy (~/.config/agentguard/agentguard.toml)"
         )
-    if not any(k in table for k in ("kinds", "paths", "targets", "context")):
+    if not any(k in table for k in ("kinds", "paths", "holds", "targets", "context")):
         raise PolicyError(f"{where}: rule {rule_id!r} matches every effect; give it kinds, paths, "
                           "targets or context")  # fmt: skip
 
@@ -292,6 +296,7 @@ def _build_rule(layer: Layer, table: Mapping[str, Any], sets: Mapping[str, list[
         context=context_list("context"),
         not_context=context_list("not_context"),
         recursive=bool(recursive) if recursive is not None else None,
+        holds=path_list("holds"),
         production=_verdict(layer, "production", table.get("production", "deny")),
         match=tuple(_strings(layer, "match", table.get("match", []))),
         not_match=tuple(_strings(layer, "not_match", table.get("not_match", []))),

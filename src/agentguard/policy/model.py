@@ -7,6 +7,7 @@ applies only where no rule matches.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -36,6 +37,7 @@ class Rule(NamedTuple):
     context: tuple[tuple[str, tuple[str, ...]], ...] = ()
     not_context: tuple[tuple[str, tuple[str, ...]], ...] = ()
     recursive: bool | None = None
+    holds: tuple[str, ...] = ()  # matches a folder that holds one of these (a strict ancestor of its fixed part)
     production: Verdict = Verdict.DENY  # what a destructive match on a production resource becomes
     match: tuple[str, ...] = ()
     not_match: tuple[str, ...] = ()
@@ -49,7 +51,16 @@ class Rule(NamedTuple):
             return False
         if self.recursive is not None and effect.recursive != self.recursive:
             return False
+        if self.holds and not self._holds(effect):
+            return False
         return self._paths_match(effect) and self._targets_match(effect) and self._context_match(effect)
+
+    def _holds(self, effect: Effect) -> bool:
+        """`rm -rf ~/.local`, `mv ~/.config x`: the folder holds a path of `holds` (its part before the first
+        wildcard), so what is done to the folder is done to that path too."""
+        folders = [os.path.normpath(p).rstrip("/") + "/" for p in (effect.path, effect.real_path) if p]
+        fixed = [globs.fixed_prefix(pattern) for pattern in self.holds]
+        return any(f.startswith(folder) for f in fixed if f for folder in folders)
 
     def _paths_match(self, effect: Effect) -> bool:
         if not self.paths and not self.not_paths and not self.scratch_paths:
@@ -100,6 +111,7 @@ class Policy(NamedTuple):
     snapshot_max_bytes: int = 4096 * 1024 * 1024
     snapshot_skip: tuple[str, ...] = ()  # trees not looked into for protected files (settings.snapshot_skip)
     snapshot_postgres: tuple[str, ...] = ()  # DSNs dumped before destructive SQL (settings.snapshot_postgres)
+    estimate_postgres: tuple[str, ...] = ()  # read-only DSNs asked for planner estimates (settings.estimate_postgres)
     project_root: str = ""  # the project this policy was loaded for ($PROJECT)
     # [receipts]: the project's own checks, run when the agent says it is done (agentguard.receipts).
     receipt_checks: tuple[str, ...] = ()

@@ -2,7 +2,7 @@
 
 A file's content is a list of chunk ids: BLAKE3 digests of the raw chunks, kept packed as 32-byte strings
 (a 100 MB database has 25,000 pages; hex JSON for them would cost more than the pages that changed).
-A SQLite database is stored as the pages of a transaction-consistent copy made through the backup API, one
+A SQLite database is stored as its pages as of one transaction (read in place, or from a backup-API copy), one
 chunk per page, so an incremental snapshot stores only the pages that changed; its row counts per table are
 kept for the restore diff.
 """

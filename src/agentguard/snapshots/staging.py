@@ -39,10 +39,11 @@ def stage(
         try:
             for entry in snapshot.entries:
                 if entry.type == DIRECTORY:
-                    os.makedirs(target(entry), exist_ok=True)
+                    _makedirs(target(entry))
                 elif entry.type == SYMLINK and entry.link is not None:
-                    os.makedirs(os.path.dirname(temps[entry.path]), exist_ok=True)
+                    _makedirs(os.path.dirname(temps[entry.path]))
                     os.symlink(entry.link, temps[entry.path])
+                    _own_like(temps[entry.path], target(entry))
                 elif entry.path in temps:
                     done, check = _stage_file(store, entry, temps[entry.path], pool, (done, target(entry), progress))
                     if check is not None:
@@ -60,7 +61,7 @@ def _stage_file(
     store: Store, entry: Entry, temp: str, pool: ThreadPoolExecutor, shown: tuple[int, str, Progress | None]
 ) -> tuple[int, Future[str] | None]:
     """Write, check (a database) and flush one file; returns the bytes done so far and the pending check."""
-    os.makedirs(os.path.dirname(temp), exist_ok=True)
+    _makedirs(os.path.dirname(temp))
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     check = None
     try:
@@ -71,9 +72,29 @@ def _stage_file(
         os.fsync(fd)
     finally:
         os.close(fd)
+    _own_like(temp, shown[1])
     os.chmod(temp, entry.mode)
     os.utime(temp, ns=(entry.mtime_ns, entry.mtime_ns))
     return done, check
+
+
+def _makedirs(path: str) -> None:
+    """Create missing folders, each owned like its parent (see _own_like)."""
+    if os.path.isdir(path):
+        return
+    _makedirs(os.path.dirname(path))
+    os.makedirs(path, exist_ok=True)
+    _own_like(path, path)
+
+
+def _own_like(made: str, target: str) -> None:
+    """Run by root (protected mode: `sudo agentguard restore`), give what the restore made the owner of what it
+    replaces, or of the folder it goes into: a restored file owned by root would lock its user out of it."""
+    if os.geteuid() != 0:
+        return
+    place = target if os.path.lexists(target) and target != made else os.path.dirname(target)
+    info = os.lstat(place)
+    os.lchown(made, info.st_uid, info.st_gid)
 
 
 def _reserve(fd: int, size: int) -> None:

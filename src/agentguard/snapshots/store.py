@@ -12,10 +12,12 @@ import contextlib
 import json
 import os
 import sqlite3
+from array import array
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from agentguard.errors import AgentGuardError
 from agentguard.snapshots.model import DIGEST, Entry, Snapshot
@@ -47,6 +49,12 @@ CREATE TABLE IF NOT EXISTS entry_chunks (
 """
 
 
+class PreviousEntry(NamedTuple):
+    chunks: bytes  # chunk ids in file order, DIGEST bytes each
+    places: array[int]  # three numbers per chunk (packs.pack_places)
+    groups: bytes  # sqlite_pages.encode_groups of a database read in place; b"" otherwise
+
+
 READERS = 2  # worker threads reading, decompressing, checking and writing blobs (the machines have 2 cores or more)
 
 
@@ -65,14 +73,16 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
-        self._add_places_column()
+        self._add_columns()
 
-    def _add_places_column(self) -> None:
-        """Stores made before chunk places were recorded: their entries are read through the catalog."""
+    def _add_columns(self) -> None:
+        """Stores made before chunk places (their entries are read through the catalog) or page-group digests
+        (their next capture of a database hashes every page) were recorded."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(entry_chunks)")}
-        if "places" not in columns:
-            with contextlib.suppress(sqlite3.OperationalError):  # another process added it first
-                self.db.execute("ALTER TABLE entry_chunks ADD COLUMN places BLOB")
+        for name in ("places", "groups"):
+            if name not in columns:
+                with contextlib.suppress(sqlite3.OperationalError):  # another process added it first
+                    self.db.execute(f"ALTER TABLE entry_chunks ADD COLUMN {name} BLOB")
 
     @classmethod
     def open(cls, state_dir: str) -> Store:
@@ -130,31 +140,41 @@ class Store:
     def previous_chunks(self, path: str) -> dict[bytes, Place]:
         """Chunk ids and places of `path` in the newest snapshot that holds it, all in the store (empty when none
         does). A database snapshotted again is mostly the same pages: these need no catalog lookup one by one."""
+        previous = self.previous_entry(path)
+        if previous is None:
+            return {}
+        flat = previous.places
+        ids = [previous.chunks[i : i + DIGEST] for i in range(0, len(previous.chunks), DIGEST)]
+        return dict(zip(ids, zip(flat[0::3], flat[1::3], flat[2::3], strict=True), strict=True))
+
+    def previous_entry(self, path: str) -> PreviousEntry | None:
+        """`path` in the newest snapshot that holds it: chunk ids and places in file order, and its page-group
+        digests when it was a database read in place. None when no snapshot has it with its places."""
         quoted = json.dumps(path)
         row = self.db.execute(
             "SELECT id, manifest FROM snapshots WHERE instr(manifest, ?) > 0 ORDER BY seq DESC LIMIT 1", (quoted,)
         ).fetchone()
         if row is None:
-            return {}
+            return None
         paths = [entry["path"] for entry in json.loads(row[1])["entries"]]
         if path not in paths:
-            return {}
+            return None
         found = self.db.execute(
-            "SELECT chunks, places FROM entry_chunks WHERE snapshot = ? AND entry = ?", (row[0], paths.index(path))
+            "SELECT chunks, places, groups FROM entry_chunks WHERE snapshot = ? AND entry = ?",
+            (row[0], paths.index(path)),
         ).fetchone()
-        chunks, places = (found[0], found[1] or b"") if found else (b"", b"")
-        if len(places) * DIGEST != len(chunks) * PLACE_BYTES:
-            return {}  # recorded before places were: the capture asks the catalog instead
-        flat = unpack_places(places)
-        ids = [chunks[i : i + DIGEST] for i in range(0, len(chunks), DIGEST)]
-        return dict(zip(ids, zip(flat[0::3], flat[1::3], flat[2::3], strict=True), strict=True))
+        if found is None or len(found[1] or b"") * DIGEST != len(found[0]) * PLACE_BYTES:
+            return None  # recorded before places were: the capture asks the catalog instead
+        return PreviousEntry(found[0], unpack_places(found[1]), found[2] or b"")
 
     def next_id(self) -> str:
         row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'snapshots'").fetchone()
         return f"s-{(row[0] if row else 0) + 1:04d}"
 
-    def commit(self, snapshot: Snapshot, blobs: list[BlobRecord]) -> None:
-        """Record the blobs (already durable in packs) and the snapshot, in one transaction."""
+    def commit(self, snapshot: Snapshot, blobs: list[BlobRecord], groups: Mapping[str, bytes] | None = None) -> None:
+        """Record the blobs (already durable in packs) and the snapshot, in one transaction. `groups`: the
+        page-group digests of the databases read in place, by path (what the next capture compares against)."""
+        groups = groups or {}
         with self._transaction():
             for blob in blobs:
                 self.db.execute(
@@ -172,8 +192,12 @@ class Store:
                  snapshot.seconds, json.dumps(snapshot.manifest(), sort_keys=True)),
             )  # fmt: skip
             self.db.executemany(
-                "INSERT INTO entry_chunks (snapshot, entry, chunks, places) VALUES (?, ?, ?, ?)",
-                [(snapshot.id, i, e.chunks, e.places) for i, e in enumerate(snapshot.entries) if e.chunks],
+                "INSERT INTO entry_chunks (snapshot, entry, chunks, places, groups) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (snapshot.id, i, e.chunks, e.places, groups.get(e.path))
+                    for i, e in enumerate(snapshot.entries)
+                    if e.chunks
+                ],
             )
 
     def mark_verified(self, snapshot_id: str) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agentguard.errors import AgentGuardError
+from agentguard.system import native
 from agentguard.system.layout import Layout, system_file
 
 Say = Callable[[str], None]
@@ -59,6 +60,7 @@ def install(layout: Layout, source: str, *, start: bool, say: Say) -> list[str]:
         _user(layout, say),
         _venv(layout, source, say),
         _client(layout, say),
+        _native_client(layout, say),
         _dirs(layout, say),
         _marker(layout, say),
         _link(layout, say),
@@ -129,6 +131,20 @@ def _client(layout: Layout, say: Say) -> str:
     return f"client {layout.client}"
 
 
+def _native_client(layout: Layout, say: Say) -> str:
+    """The compiled client, when the system has a C compiler: no interpreter start on every tool call. Without
+    one (or when it fails to build) the Python client is what the managed hook runs."""
+    if native.up_to_date(layout.native_client):
+        return ""
+    built = native.build(layout.native_client)
+    if built is not None:
+        say(f"no C compiler built the hook client ({built}): the Python client answers instead")
+        return ""
+    os.chown(layout.native_client, 0, 0)
+    say(f"== compiled hook client {layout.native_client}")
+    return f"native client {layout.native_client}"
+
+
 def _dirs(layout: Layout, say: Say) -> str:
     user = pwd.getpwnam(layout.user)
     made = []
@@ -177,6 +193,8 @@ def _managed(layout: Layout, say: Say) -> str:
     if settings.get("allowManagedHooksOnly") is not True:
         settings["allowManagedHooksOnly"] = True
         changed = True
+        os.makedirs(os.path.dirname(_we_set_managed_only()), mode=0o755, exist_ok=True)
+        _write_root_file(_we_set_managed_only(), "agentguard set allowManagedHooksOnly; uninstall takes it out\n")
     if not changed:
         return ""
     say(f"== Claude Code managed settings {layout.managed} (allowManagedHooksOnly)")
@@ -219,7 +237,8 @@ def uninstall(layout: Layout, *, purge: bool, say: Say) -> list[str]:
     done = []
     if os.path.isdir("/run/systemd/system") and os.path.exists(layout.unit):
         subprocess.run(["systemctl", "disable", "--now", "agentguard.service"], capture_output=True, check=False)
-    for path in (layout.unit, system_file(), layout.client):
+    client_files = (layout.client, layout.native_client, native.stamp(layout.native_client))
+    for path in (layout.unit, system_file(), *client_files):
         if os.path.exists(path):
             os.unlink(path)
             done.append(path)
@@ -257,12 +276,19 @@ def _unwire(path: str) -> bool:
             hooks.pop(event, None)
     if isinstance(hooks, dict) and not hooks:
         settings.pop("hooks", None)
-    settings.pop("allowManagedHooksOnly", None)
+    if os.path.exists(_we_set_managed_only()):  # one the administrator set stays
+        settings.pop("allowManagedHooksOnly", None)
+        os.unlink(_we_set_managed_only())
     if settings:
         _write_root_file(path, json.dumps(settings, indent=2) + "\n")
     else:
         os.unlink(path)
     return True
+
+
+def _we_set_managed_only() -> str:
+    """A root-owned note, beside the system marker, that allowManagedHooksOnly was agentguard's doing."""
+    return os.path.join(os.path.dirname(system_file()), "managed-hooks-only.set")
 
 
 def default_source() -> str:

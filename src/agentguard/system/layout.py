@@ -42,13 +42,21 @@ class Layout(NamedTuple):
     def client(self) -> str:
         return os.path.join(self.prefix, "hook_client.py")
 
+    @property
+    def native_client(self) -> str:
+        """The same client compiled (hook_client.c), when install found a C compiler."""
+        return os.path.join(self.prefix, "hook-client")
+
     def hook_command(self) -> str:
-        """The managed hook: the client, wrapped so that any failure of it is a block (exit 2)."""
+        """The managed hook: the compiled client if there is one, else the Python one, wrapped so that any
+        failure of it is a block (exit 2)."""
         import shlex
 
         from agentguard.hosts.claude_settings import fail_closed
 
-        client = " ".join(shlex.quote(p) for p in (self.python, "-I", "-S", self.client, "--socket", self.socket))
+        native = os.access(self.native_client, os.X_OK)
+        argv = (self.native_client,) if native else (self.python, "-I", "-S", self.client)
+        client = " ".join(shlex.quote(p) for p in (*argv, "--socket", self.socket))
         return fail_closed(f"{client} claude")
 
     def daemon_env(self) -> dict[str, str]:

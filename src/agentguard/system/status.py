@@ -26,6 +26,8 @@ def checks(layout: Layout | None = None) -> list[dict[str, Any]]:
         return [{"name": "protection", "ok": True, "warn": True, "detail": USER_MODE_LIMITS}]
     found = [{"name": "protection", "ok": True, "detail": f"protected mode ({layout.state}, user {layout.user})"}]
     found += [_root_owned("install", layout.agentguard), _root_owned("hook client", layout.client)]
+    if os.path.exists(layout.native_client):  # the managed hook runs it when it is there
+        found.append(_root_owned("compiled hook client", layout.native_client))
     found += [_state(layout), _managed(layout), _probe(layout, "ls", None), _probe(layout, "rm -rf /", "deny")]
     found.append(_sudo())
     return found

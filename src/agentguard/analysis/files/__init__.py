@@ -7,7 +7,7 @@ Every operand is evaluated (`rm a b c` deletes three things). A path that is onl
 from __future__ import annotations
 
 from agentguard.analysis.files.common import split_args
-from agentguard.analysis.files.copy import cp, create, ln, mv, perms, rsync, setfacl, tee
+from agentguard.analysis.files.copy import cp, create, ln, mv, perms, rsync, setfacl, split, tee
 from agentguard.analysis.files.edit import awk, editor, patch, sed, sort
 from agentguard.analysis.files.fetch import archive, device_tool, download
 from agentguard.analysis.files.remove import dd, rm, shred, trash, truncate
@@ -23,7 +23,7 @@ HANDLERS: dict[str, Handler] = {
     "mkfs": device_tool, "wipefs": device_tool, "fdisk": device_tool, "sfdisk": device_tool,
     "parted": device_tool, "gdisk": device_tool, "sgdisk": device_tool, "mkswap": device_tool,
     "tar": archive, "unzip": archive, "curl": download, "wget": download, "sort": sort,
-    "patch": patch, "split": create, "csplit": create, "trash": trash, "trash-put": trash, "gio": trash,
+    "patch": patch, "split": split, "csplit": create, "trash": trash, "trash-put": trash, "gio": trash,
     "rimraf": rm, "del": rm, "del-cli": rm, "sponge": tee, "awk": awk, "gawk": awk, "mawk": awk, "nawk": awk,
     "busybox-awk": awk, "vim": editor, "vi": editor, "nvim": editor, "ex": editor, "ed": editor,
     "emacs": editor, "nano": editor, "view": editor, "fd": fd, "fdfind": fd,

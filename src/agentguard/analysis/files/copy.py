@@ -62,7 +62,9 @@ def cp(inv: Invocation, ctx: Context) -> list[Effect]:
     reads = [Effect.make(Kind.READ, s.text, "copies from", source=inv.source) for s in sources]
     if has_flag(options, "-n", "--no-clobber"):
         return reads + ctx.file_effects(Kind.FILE_WRITE, dest, inv, "copies into")
-    return reads + _destination(ctx, dest, sources, inv, f"overwritten by {inv.name}")
+    merged = [s for s in sources if s.text.rstrip("/").endswith("/.") or s.text in (".", "./")]  # `cp -r src/. d`
+    detail = f"overwritten by {inv.name}"
+    return reads + _destination(ctx, dest, sources, inv, detail) + _contents_into(ctx, merged, dest, inv, detail)
 
 
 def _destination(ctx: Context, dest: Word, sources: Sequence[Word], inv: Invocation,
@@ -178,4 +180,52 @@ def rsync(inv: Invocation, ctx: Context) -> list[Effect]:
     # rsync writes into the destination directory (`/dest/` is not replaced, its files are): `/dest/*`, so that
     # `rsync -a src/ /` reaches `/*` while `rsync -a /src/ /dest/` is judged by where /dest is.
     into = Word.literal(dest.text.rstrip("/") + "/*") if dest.text.endswith("/") else dest
-    return ctx.file_effects(Kind.FILE_OVERWRITE, into, inv, "overwritten by rsync")
+    merged = [s for s in operands[:-1] if s.text.endswith("/")]  # `rsync -a src/ dest`: src's contents
+    return ctx.file_effects(Kind.FILE_OVERWRITE, into, inv, "overwritten by rsync") + _contents_into(
+        ctx, merged, dest, inv, "overwritten by rsync"
+    )
+
+
+MAX_LISTED = 2000  # entries of a source tree listed to see which names a merge copy lands on
+
+
+def _contents_into(ctx: Context, sources: Sequence[Word], dest: Word, inv: Invocation, detail: str) -> list[Effect]:
+    """A directory's contents merged into `dest` (`cp -r src/. dest`, `rsync -a src/ dest`): each file lands
+    at the same relative name in dest, so `src/.claude/settings.json` is judged as `dest/.claude/settings.json`.
+    A source that is not an existing directory, or holds too much to list, adds nothing here."""
+    if inv.cwd is None or not dest.known:
+        return []
+    effects: list[Effect] = []
+    for source in sources:
+        root = os.path.join(inv.cwd, os.path.expanduser(source.text))
+        names = _listed(root) if source.known and os.path.isdir(root) else None
+        for name in names or ():
+            effects += overwrite_if_exists(ctx, Word.literal(os.path.join(dest.text, name)), inv, detail)
+    return effects
+
+
+def _listed(root: str) -> list[str] | None:
+    names: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            names.append(os.path.relpath(os.path.join(folder, name), root))
+            if len(names) > MAX_LISTED:
+                return None
+    return names
+
+
+SPLIT_VALUED = frozenset({"-a", "-b", "-C", "-l", "-n", "-t", "--suffix-length", "--bytes", "--line-bytes",
+                          "--lines", "--number", "--separator", "--additional-suffix", "--filter"})  # fmt: skip
+
+
+def split(inv: Invocation, ctx: Context) -> list[Effect]:
+    """coreutils `split [FILE [PREFIX]]` writes PREFIXaa, PREFIXab…; more operands, or a sub-command shape
+    (`split segments delete beta`), is Split.io's CLI, whose destroying verbs the vocabulary judges."""
+    from agentguard.analysis import verbs
+
+    _, operands = split_args(inv.args, SPLIT_VALUED)
+    if len(operands) > 2 or any(w.text.startswith("--workspace") for w in inv.args):
+        return verbs.unmodelled_list(inv) or [Effect.make(Kind.EXEC_PROGRAM, "split", "runs Split.io's CLI",
+                                                          source=inv.source)]  # fmt: skip
+    prefix = operands[1].text if len(operands) == 2 else "x"
+    return ctx.file_effects(Kind.FILE_WRITE, Word(prefix + "*", glob=prefix + "*"), inv, "split writes pieces")

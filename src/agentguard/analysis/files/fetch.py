@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from agentguard.analysis.files.common import (
@@ -98,10 +99,48 @@ def extract(inv: Invocation, ctx: Context) -> list[Effect]:
         return [Effect.make(Kind.READ, inv.name, "lists or packs an archive", source=inv.source)]
     dest = option_value(inv.args, "-C", "--directory", "-d") or "."
     kind = Kind.FILE_WRITE if inv.name == "unzip" and not has_flag(inv.args, "-o") else Kind.FILE_OVERWRITE
+    members = _members(_archive_named(inv), inv.cwd)
+    if members is not None:  # each member where it lands: `.claude/settings.json` in one is judged as such
+        joined = [Word.literal(os.path.join(dest, m)) for m in members]
+        return [e for w in joined for e in ctx.file_effects(kind, w, inv, "extracts an archive over")]
     # The members are not known: they land as DEST/* (the directory itself is written into, not replaced),
     # which lets `-C /tmp` stay temp work while `-C /` and `-C ~/.ssh` are judged by what they reach.
     inside = Word.literal(dest.rstrip("/") + "/*") if dest.rstrip("/") else Word.literal("/*")
     return ctx.file_effects(kind, inside, inv, "extracts an archive over files in")
+
+
+MAX_ARCHIVE = 64 << 20  # bytes read to list a compressed tar's members (a zip's list is at its end)
+MAX_MEMBERS = 2000
+
+
+def _archive_named(inv: Invocation) -> str | None:
+    if inv.name == "unzip":
+        _, operands = split_args(inv.args, frozenset({"-d", "-x", "-P"}))
+        return operands[0].text if operands and operands[0].known else None
+    return option_value(inv.args, "-f", "--file") or _bundled_file(inv.args)
+
+
+def _members(archive: str | None, cwd: str | None) -> list[str] | None:
+    """The names in an archive that exists now (None when it does not, or cannot be listed cheaply)."""
+    import tarfile
+    import zipfile
+
+    if archive is None or cwd is None or archive == "-" or ":" in archive:
+        return None
+    path = os.path.join(cwd, os.path.expanduser(archive))
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zipped:
+                names = zipped.namelist()
+        elif os.path.getsize(path) <= MAX_ARCHIVE and tarfile.is_tarfile(path):
+            with tarfile.open(path) as tarred:
+                names = tarred.getnames()
+        else:
+            return None
+    except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError):
+        return None
+    names = [n.lstrip("/") for n in names if n.strip("./")]
+    return names if len(names) <= MAX_MEMBERS else None
 
 
 def _tar_members(args: Sequence[Word]) -> list[Word]:

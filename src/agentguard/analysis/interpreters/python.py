@@ -5,6 +5,8 @@ The code itself is analysed by `python_code` (with `ast`, never run); this modul
 
 from __future__ import annotations
 
+import os
+
 from agentguard.analysis.interpreters import common
 from agentguard.analysis.interpreters.python_code import analyse
 from agentguard.analysis.types import Context, Invocation, Word
@@ -106,10 +108,16 @@ def _inline(code: Word, rest: list[Word], inv: Invocation, ctx: Context) -> list
     return analyse(code.text, inv, ctx, argv=argv) if code.known else [common.unknown_code(inv, code)]
 
 
+def _beside(inv: Invocation, tool: str) -> str:
+    """`/venv/bin/python -m pip` is `/venv/bin/pip`: the tool of that environment (where pip installs)."""
+    program = inv.words[0].text if inv.words else ""
+    return os.path.join(os.path.dirname(program), tool) if "/" in program else tool
+
+
 def _module(module: str, rest: list[Word], inv: Invocation, ctx: Context) -> list[Effect]:
     top = module.split(".", 1)[0]
     if top in DELEGATED:  # handlers that know these tools (pip uninstall agentguard is guard tampering)
-        return ctx.run(inv.with_words([Word.literal(DELEGATED[top]), *rest]))
+        return ctx.run(inv.with_words([Word.literal(_beside(inv, DELEGATED[top])), *rest]))
     if module in ("pytest", "tox", "nox"):  # runners that load project files as code (conftest.py…)
         return ctx.run(inv.with_words([Word.literal(module), *rest]))
     if top in TEST_MODULES:

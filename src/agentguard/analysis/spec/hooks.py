@@ -70,7 +70,9 @@ def pacman(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list[
 
 
 # Names whose every call destroys (an alias of a program whose other names read: `rmmod` beside `modprobe`).
-ALWAYS_DESTROYS = frozenset("lvremove vgremove pvremove lvreduce vgreduce blkdiscard rmmod deluser delgroup".split())
+ALWAYS_DESTROYS = frozenset(
+    "lvremove vgremove pvremove lvreduce vgreduce blkdiscard rmmod deluser delgroup nsupdate".split()
+)
 
 
 def always_destroys(program: Program, inv: Invocation, ctx: Context, r: Reading) -> list[Effect] | None:

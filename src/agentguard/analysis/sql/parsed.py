@@ -99,7 +99,7 @@ def _delete(e: Any, chunk: str, s: Session) -> None:
             why = "without WHERE" if where is None else "with a WHERE that is always true"
             s.add(Kind.DB_DELETE, f"table {name}", f"deletes every row of table {name} ({why})", schema=schema_of(node))
         else:
-            _bounded(s, node, where, "deletes", Kind.DB_DELETE)
+            _bounded(s, node, where, "deletes", Kind.DB_DELETE, chunk)
 
 
 def _update(e: Any, chunk: str, s: Session) -> None:
@@ -109,18 +109,26 @@ def _update(e: Any, chunk: str, s: Session) -> None:
         why = "without WHERE" if where is None else "with a WHERE that is always true"
         s.add(Kind.DB_UPDATE, f"table {name}", f"updates every row of table {name} ({why})", schema=schema_of(e.this))
     else:
-        _bounded(s, e.this, where, "updates", Kind.DB_UPDATE)
+        _bounded(s, e.this, where, "updates", Kind.DB_UPDATE, chunk)
 
 
-def _bounded(s: Session, node: Any, where: Any, verb: str, every: Kind) -> None:
+MAX_STATEMENT = 4000  # characters of a statement carried for the planner estimate (estimates.py)
+
+
+def _bounded(s: Session, node: Any, where: Any, verb: str, every: Kind, chunk: str) -> None:
     """A DELETE/UPDATE with a WHERE: on a SQLite file, counted against the live rows; one that reaches every
-    row of its table is as destructive as having no WHERE."""
+    row of its table is as destructive as having no WHERE. On PostgreSQL the statement travels with the effect,
+    for the planner's estimate where the policy names a read-only connection (estimates.py)."""
     from agentguard.analysis.sql import live
 
     name, schema = name_of(node), schema_of(node)
     counted = live.reach(s.path, node, where.this) if s.dialect == "sqlite" and schema in ("", "main") else None
     if counted is None:
-        s.add(Kind.DB_WRITE, f"table {name}", f"{verb} rows of table {name} (WHERE …)", schema=schema, rewrites=True)
+        statement = chunk.strip().rstrip(";").strip()
+        extra = {"statement": statement, "table": name, "verb": verb, "every": every.value}
+        extra = extra if s.dialect == "postgres" and len(statement) <= MAX_STATEMENT else {}
+        s.add(Kind.DB_WRITE, f"table {name}", f"{verb} rows of table {name} (WHERE …)", schema=schema, rewrites=True,
+              extra=extra)  # fmt: skip
     elif counted.every_row:
         detail = counted.phrase(verb, name) + " (its WHERE reaches every row)"
         s.add(every, f"table {name}", detail, schema=schema)

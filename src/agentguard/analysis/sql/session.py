@@ -30,12 +30,21 @@ class Session:
     effects: list[Effect] = field(default_factory=list)
 
     def add(
-        self, kind: Kind, target: str, detail: str, *, path: str | None = None, schema: str = "", rewrites: bool = False
+        self,
+        kind: Kind,
+        target: str,
+        detail: str,
+        *,
+        path: str | None = None,
+        schema: str = "",
+        rewrites: bool = False,
+        extra: dict[str, str] | None = None,
     ) -> None:
         """`rewrites`: the statement changes or removes stored rows (DELETE, UPDATE, ALTER…), so a protected
-        database it runs against is saved first whatever its clause."""
+        database it runs against is saved first whatever its clause. `extra`: more context for later stages."""
         where = self.attached.get(schema.lower(), path or self.path) if schema else (path or self.path)
         context = {**self.context, "rewrites": "rows"} if rewrites else self.context
+        context = {**context, **extra} if extra else context
         self.effects.append(Effect.make(kind, target, detail, source=self.source, path=where, context=context))
 
     def unknown(self, reason: str) -> None:
