@@ -159,13 +159,27 @@ def tool_uses(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def turn_ends(body: dict[str, Any]) -> list[str]:
-    """The texts of the assistant's earlier turn ends (messages without a tool call): a Stop hook blocked them."""
-    ends = []
-    for message in body.get("messages", []):
+    """The texts of the assistant's earlier turn ends that a Stop hook sent back (a message without a tool call,
+    answered by Claude Code's "Stop hook feedback"). A turn end answered by a new prompt (a resumed session) is
+    not a step of this script."""
+    ends, messages = [], body.get("messages", [])
+    for message, after in itertools.pairwise(messages):
         blocks = _blocks(message)
-        if message.get("role") == "assistant" and blocks and not any(b.get("type") == "tool_use" for b in blocks):
+        calls = any(b.get("type") == "tool_use" for b in blocks)
+        text_only = message.get("role") == "assistant" and bool(blocks) and not calls
+        if text_only and STOP_FEEDBACK in _text_of(after):
             ends.append(" ".join(str(b.get("text", "")) for b in blocks if b.get("type") == "text"))
     return ends
+
+
+STOP_FEEDBACK = "Stop hook feedback"
+
+
+def _text_of(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    return "\n".join(str(b.get("text", "")) for b in _blocks(message) if b.get("type") == "text")
 
 
 def stop_feedback(body: dict[str, Any]) -> list[str]:
