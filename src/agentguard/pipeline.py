@@ -55,6 +55,7 @@ class Gate(NamedTuple):
 
             effects = refine(effects, policy)
         decision = evaluate(policy, effects, mode=mode)
+        decision = _review_gate(self.places, policy, action, effects, decision)
         if mode == "normal" and _exists(_grant_file(self.places)):  # an approved plan's scope: one stat a call
             from agentguard.plans.check import within_grant
 
@@ -68,6 +69,7 @@ class Gate(NamedTuple):
             from agentguard.protect import protect
 
             decision, snapshot = protect(decision, action, policy, self.places)
+            _note_databases(self.places, project_root, action, snapshot)
         if decision.verdict == Verdict.ASK:  # a grant for this exact action, or a pending approval
             from agentguard.approvals.gate import settle
 
@@ -119,6 +121,39 @@ def failed(why: str, action: Action, verdict: Verdict = Verdict.DENY) -> Decisio
     """The decision when agentguard itself cannot decide: never allow."""
     effect = Effect.unknown(why, source=action.describe())
     return Decision(verdict, (f"agentguard could not decide, so it blocks: {why}",), (effect,), error=why)
+
+
+def _review_gate(places: Places, policy: Policy, action: Action, effects: tuple[Effect, ...],
+                 decision: Decision) -> Decision:  # fmt: skip
+    """A push, merge or deploy of a large or protected change asks a human (agentguard.receipts.ship_gate).
+    Most calls ship nothing: only the cheap trigger test is imported for them."""
+    from agentguard.receipts.triggers import shipping
+
+    if action.command is None or shipping(action, effects, policy.review_deploy) is None:
+        return decision
+    from agentguard.receipts.ship_gate import ship_gate
+
+    return ship_gate(places, policy, action, effects, decision)
+
+
+def _note_databases(places: Places, root: str, action: Action, snapshot: Snapshot | None) -> None:
+    """Databases saved before this call: their state now, and a note so its outcome records the state after
+    (agentguard.receipts.data_state). Best effort: the snapshot, which is what protects them, is taken."""
+    if snapshot is None:
+        return
+    from agentguard.snapshots.model import POSTGRES, SQLITE
+
+    databases = [e.path for e in snapshot.entries if e.type in (SQLITE, POSTGRES)]  # PostgreSQL: masked DSN
+    if not databases:
+        return
+    from agentguard.receipts.data_state import note_saved, record_state
+
+    try:
+        record_state(places, root, action.session_id or "claude:no-session", "before", databases,
+                     origin=action.describe()[:300])  # fmt: skip
+        note_saved(places, action.session_id, action.tool_use_id, databases)
+    except Exception:
+        pass
 
 
 def _grant_file(places: Places) -> str:

@@ -51,6 +51,9 @@ class ClaudeRun:
     def tool_result(self, step: int) -> ToolResult:
         return self.api.result_for(step)
 
+    def stop_feedback(self) -> list[str]:
+        return self.api.stop_feedback()
+
     def denied_steps(self) -> set[int]:
         """Steps Claude Code reports in `permission_denials`, by the scripted tool_use ids."""
         ids = {str(d.get("tool_use_id")) for d in self.result.get("permission_denials") or []}

@@ -42,7 +42,9 @@ class Reply:
     block: dict[str, Any]
 
 
-# A step is a Bash command, or another tool's call: {"tool": "Write", "input": {"file_path": …, "content": …}}.
+# A step is a Bash command, another tool's call: {"tool": "Write", "input": {"file_path": …, "content": …}}, or
+# the end of a turn: {"text": "All done."} (the model stops; Claude Code runs its Stop hooks, which may send
+# it back to work: the next step is then the model's next move).
 Step = str | dict[str, Any]
 
 
@@ -90,9 +92,11 @@ class ScriptedApi:
     def reply_to(self, body: dict[str, Any]) -> Reply:
         if not is_main_loop(body):
             return Reply("end_turn", {"type": "text", "text": SIDE_TEXT})
-        done = len(tool_uses(body))
+        done = len(tool_uses(body)) + len(turn_ends(body))
         if done < len(self.commands):
             command = self.commands[done]
+            if isinstance(command, dict) and "text" in command:
+                return Reply("end_turn", {"type": "text", "text": command["text"]})
             name, given = (command["tool"], command["input"]) if isinstance(command, dict) else (TOOL, None)
             block = {"type": "tool_use", "id": f"toolu_e2e_{done:02d}", "name": name,
                      "input": given or {"command": command, "description": f"scripted step {done}"}}  # fmt: skip
@@ -103,6 +107,11 @@ class ScriptedApi:
     def main_requests(self) -> list[dict[str, Any]]:
         bodies = [r.body for r in self.requests if r.path.split("?", 1)[0] == "/v1/messages"]
         return [b for b in bodies if isinstance(b, dict) and is_main_loop(b)]
+
+    def stop_feedback(self) -> list[str]:
+        """The Stop hook block reasons Claude Code passed on to the model, in order (from the last request)."""
+        requests = self.main_requests()
+        return stop_feedback(requests[-1]) if requests else []
 
     def tool_results(self) -> dict[str, ToolResult]:
         """Every tool result the CLI sent back, by tool_use id (the last one seen wins)."""
@@ -147,6 +156,45 @@ def is_main_loop(body: dict[str, Any]) -> bool:
 def tool_uses(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [b for m in body.get("messages", []) if m.get("role") == "assistant" for b in _blocks(m)
             if b.get("type") == "tool_use"]  # fmt: skip
+
+
+def turn_ends(body: dict[str, Any]) -> list[str]:
+    """The texts of the assistant's earlier turn ends that a Stop hook sent back (a message without a tool call,
+    answered by Claude Code's "Stop hook feedback"). A turn end answered by a new prompt (a resumed session) is
+    not a step of this script."""
+    ends, messages = [], body.get("messages", [])
+    for message, after in itertools.pairwise(messages):
+        blocks = _blocks(message)
+        calls = any(b.get("type") == "tool_use" for b in blocks)
+        text_only = message.get("role") == "assistant" and bool(blocks) and not calls
+        if text_only and STOP_FEEDBACK in _text_of(after):
+            ends.append(" ".join(str(b.get("text", "")) for b in blocks if b.get("type") == "text"))
+    return ends
+
+
+STOP_FEEDBACK = "Stop hook feedback"
+
+
+def _text_of(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    return "\n".join(str(b.get("text", "")) for b in _blocks(message) if b.get("type") == "text")
+
+
+def stop_feedback(body: dict[str, Any]) -> list[str]:
+    """What the user side said after a turn end: Claude Code's message carrying a Stop hook's block reason."""
+    found, after_end = [], False
+    for message in body.get("messages", []):
+        blocks = _blocks(message)
+        content = message.get("content")
+        if message.get("role") == "assistant":
+            after_end = bool(blocks) and not any(b.get("type") == "tool_use" for b in blocks)
+        elif after_end:
+            texts = [str(b.get("text", "")) for b in blocks if b.get("type") == "text"] if blocks else [str(content)]
+            found.append("\n".join(texts))
+            after_end = False
+    return found
 
 
 def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:

@@ -21,10 +21,13 @@ pytestmark = pytest.mark.e2e
 
 
 def wire(project: Path, command: str) -> None:
-    """Point both agentguard hooks of the project's settings at `command`."""
+    """Point both agentguard tool hooks of the project's settings at `command` (the lifecycle hooks keep their
+    own wrapper: see tests/receipts/test_wiring.py)."""
     path = project / ".claude" / "settings.json"
     settings = json.loads(path.read_text())
-    for groups in settings["hooks"].values():
+    for event, groups in settings["hooks"].items():
+        if event not in ("PreToolUse", "PostToolUse"):
+            continue
         for group in groups:
             for hook in group["hooks"]:
                 hook["command"] = command

@@ -20,6 +20,7 @@ READ_ONLY = {
     ("ledger", "verify-proof"), ("ledger", "prove"), ("ledger", "consistency"), ("snapshots", "list"),
     ("snapshots", "show"), ("approvals", "list"), ("approvals", "show"), ("plan", "show"),
     ("snapshots", "verify"), ("version",), ("--version",), ("--help",), ("help",), ("demo",),
+    ("receipts", "list"), ("receipts", "show"), ("receipts", "verify"), ("review", "status"), ("review", "hook"),
 }  # fmt: skip
 
 

@@ -99,6 +99,8 @@ SPECS: dict[str, Spec] = {
 
 # Two-word wrappers: `poetry run X`, `bundle exec X` and the like run X.
 SUBCOMMAND_WRAPPERS: dict[tuple[str, str], Spec] = {
+    # `agentguard migrate -- CMD` is judged as CMD: the wrapper only adds a snapshot and a way back.
+    ("agentguard", "migrate"): _spec("--db --postgres --project", separator="--"),
     ("poetry", "run"): _spec(),
     ("pipenv", "run"): _spec(),
     ("pdm", "run"): _spec(),
@@ -140,6 +142,7 @@ def find_spec(words: Sequence[Word], name: str) -> tuple[Spec, int] | None:
     if (
         name
         in (
+            "agentguard",
             "poetry",
             "pipenv",
             "pdm",
@@ -166,7 +169,7 @@ def find_spec(words: Sequence[Word], name: str) -> tuple[Spec, int] | None:
         spec = SUBCOMMAND_WRAPPERS.get((name, words[1].text))
         if spec is not None:
             return spec, 2
-    if name in ("op", "direnv", "aws-vault", "pnpm", "yarn", "npm", "docker-compose"):
+    if name in ("agentguard", "op", "direnv", "aws-vault", "pnpm", "yarn", "npm", "docker-compose"):
         return None  # only their `run`/`exec` forms wrap
     spec = SPECS.get(name)
     return (spec, 1) if spec is not None else None

@@ -20,10 +20,11 @@ def main(argv: list[str] | None = None) -> None:
         # (~35 passes, ~3 ms); reference counting still frees everything else, and the process exits soon.
         gc.disable()
         defer_imports(DEFERRED)
-        from agentguard.hosts.claude import answer, failure_answer
+        from agentguard.hosts.claude import answer, deadline_for, failure_answer
         from agentguard.hosts.supervise import supervise
 
-        fast_exit(supervise(answer, failure_answer))  # a crash below, even in native code, answers deny
+        # A crash below, even in native code, answers deny (a blocked stop for a stop).
+        fast_exit(supervise(answer, failure_answer, deadline=deadline_for))
     from agentguard.system.cli_mode import apply
 
     apply(args)  # protected mode: the daemon's state for root, sudo for everyone else

@@ -5,7 +5,22 @@ from __future__ import annotations
 import click
 
 from agentguard import __version__
-from agentguard.cli import approvals, check, dashboard, demo, ledger, mode, plan, policy, setup, snapshots, system
+from agentguard.cli import (
+    approvals,
+    check,
+    dashboard,
+    demo,
+    ledger,
+    migrate,
+    mode,
+    plan,
+    policy,
+    receipts,
+    review,
+    setup,
+    snapshots,
+    system,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,5 +48,8 @@ for command in (
     *approvals.COMMANDS,
     *dashboard.COMMANDS,
     *plan.COMMANDS,
+    *receipts.COMMANDS,
+    *review.COMMANDS,
+    *migrate.COMMANDS,
 ):
     cli.add_command(command)

@@ -32,10 +32,16 @@ from agentguard.state import Places, find_project_root, read_mode
     metavar="DIR",
     help="Copy every ledger checkpoint to this folder (best on another disk or a synced share).",
 )
+@click.option(
+    "--git-hooks/--no-git-hooks",
+    "git_hooks",
+    default=None,
+    help="Install git pre-commit/pre-push hooks for the review gate (default: with --claude in a git repo).",
+)
 @click.option("--project", default=None, help="Project root (default: found from here).")
 @click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
-def init(claude: bool, alert_urls: tuple[str, ...], mirrors: tuple[str, ...], project: str | None,
-         as_json: bool) -> None:  # fmt: skip
+def init(claude: bool, alert_urls: tuple[str, ...], mirrors: tuple[str, ...], git_hooks: bool | None,
+         project: str | None, as_json: bool) -> None:  # fmt: skip
     """Wire agentguard into a host, and say where a broken ledger is reported. Merges, never clobbers; running
     it twice changes nothing. Alert URLs and mirrors go into your user config, out of the agent's reach.
 
@@ -43,11 +49,12 @@ def init(claude: bool, alert_urls: tuple[str, ...], mirrors: tuple[str, ...], pr
     Example:
       cd my-project && agentguard init --claude --alert-url ntfy://ntfy.sh/my-topic --mirror ~/ag-mirror
     """
-    if not (claude or alert_urls or mirrors):
+    if not (claude or alert_urls or mirrors or git_hooks):
         raise click.UsageError("name a host to wire (--claude), or an --alert-url or --mirror to add")
     root = os.path.abspath(project or find_project_root(os.getcwd()))
     try:
         report = claude_settings.install(root) if claude else None
+        review = _review_setup(root, claude if git_hooks is None else git_hooks)
         added = _add_break_reporting(alert_urls, mirrors)
         reporting = _break_reporting(Places.from_env())
     except AgentGuardError as exc:
@@ -57,15 +64,55 @@ def init(claude: bool, alert_urls: tuple[str, ...], mirrors: tuple[str, ...], pr
         out: dict[str, Any] = {"message_type": "init", "added": added, "break_reporting": reporting}
         if report is not None:
             out.update(host="claude", settings=report.path, changed=report.changed, command=report.command)
+        out["review_gate"] = review
         emit_json(out)
         return
     if report is not None:
         state = "updated" if report.changed else "already in place"
         click.echo(f"Claude Code hooks {state}: {report.path}\n  hook: {report.command}")
+    for line in review:
+        click.echo(f"review gate: {line}")
     for line in added:
         click.echo(f"added to {reporting['config']}: {line}")
     if not reporting["ok"]:
         click.echo(f"note: {reporting['detail']}")
+
+
+def _review_setup(root: str, hooks: bool) -> list[str]:
+    """Git hooks for the review gate, and the committed tree as the first reviewed base (the project as it is
+    when a human adopts agentguard), once: later inits never move the base."""
+    from agentguard.receipts import tree as trees
+
+    if not hooks or not trees.is_git(root):
+        return []
+    from agentguard.receipts.githooks import install_git_hooks
+
+    return [*install_git_hooks(root), *_baseline(root)]
+
+
+def _baseline(root: str) -> list[str]:
+    import getpass
+
+    from agentguard.cli.ledger import _passphrase
+    from agentguard.ledger import Ledger
+    from agentguard.ledger.keys import load_key
+    from agentguard.ledger.paths import LedgerPaths
+    from agentguard.ledger.records import record_review_approved
+    from agentguard.receipts import tree as trees
+
+    try:
+        head = trees.commit_tree(root, "HEAD")
+    except trees.TreeError:
+        return []  # no commit yet: nothing to call reviewed
+    places = Places.from_env()
+    with Ledger.open(places, declare_breaks=True) as ledger:
+        if any(e.payload.get("project") == root for e in ledger.last(500, "review_approved")):
+            return []
+        payload = {"project": root, "tree": head, "diff_hash": None, "reason": "baseline: the committed tree when "
+                   "agentguard init ran", "baseline": True}  # fmt: skip
+        admin = load_key(LedgerPaths.from_places(places).admin_key, _passphrase)
+        event = record_review_approved(ledger, payload, getpass.getuser(), admin)
+    return [f"reviewed base: the committed tree {head[:12]} (ledger event {event.seq})"]
 
 
 def _add_break_reporting(alert_urls: tuple[str, ...], mirrors: tuple[str, ...]) -> list[str]:
@@ -146,6 +193,11 @@ def _user_mode_checks(root: str) -> list[dict[str, Any]]:
         covers = bool(found) and all(t in found[0][0] for t in ("Bash", "Write", "Edit"))
         detail = f"{found[0][1]} on {found[0][0]}" if found else "not wired: run agentguard init --claude"
         checks.append({"name": f"claude {event} hook", "ok": covers, "detail": detail})
+    for event in claude_settings.STOP_EVENTS:  # receipts and data-state: missing ones are a warning, not a fail
+        found = wired.get(event, [])
+        detail = found[0][1] if found else "not wired (no receipts or data-state checks): run agentguard init --claude"
+        checks.append({"name": f"claude {event} hook", "ok": True, "warn": not found, "detail": detail})
+    checks.append(_git_hooks(root))
     try:
         checks.append({"name": "mode", "ok": True, "detail": read_mode(places)})
     except AgentGuardError as exc:
@@ -165,6 +217,21 @@ def _user_mode_checks(root: str) -> list[dict[str, Any]]:
         checks.append(_probe(pre[0][1], root, "rm -rf /", expect="deny"))
         checks.append(_probe(pre[0][1], root, "ls", expect=None))
     return checks
+
+
+def _git_hooks(root: str) -> dict[str, Any]:
+    """The review gate's git hooks (a warning when missing: the gate still asks inside the agent)."""
+    from agentguard.receipts import tree as trees
+    from agentguard.receipts.githooks import installed
+
+    name = "git review hooks"
+    if not trees.is_git(root):
+        return {"name": name, "ok": True, "detail": "not a git repository"}
+    missing = [kind for kind, ours in installed(root).items() if not ours]
+    if missing:
+        return {"name": name, "ok": True, "warn": True, "detail": f"{', '.join(missing)} not agentguard's: outside "
+                "the agent a large or protected change is not stopped; run agentguard init --git-hooks"}  # fmt: skip
+    return {"name": name, "ok": True, "detail": "pre-commit and pre-push in place"}
 
 
 def _restores(places: Places) -> dict[str, Any]:

@@ -93,30 +93,79 @@ def answer(data: str) -> str:
 
 
 def failure_answer(data: str, why: str) -> str:
-    """What Claude Code gets when the decision process died: a deny for a gated call, nothing for the rest."""
+    """What Claude Code gets when the decision process died: a deny for a gated call, a blocked stop for a
+    stop (the work was not checked), nothing for the rest."""
     try:
         event = json.loads(data).get("hook_event_name", "PreToolUse")
     except Exception:  # unreadable input was never going to be allowed either
         event = "PreToolUse"
+    if event in STOP_EVENTS:
+        from agentguard.receipts.stop import stop_failure
+
+        return json.dumps(stop_failure(why, again=_again(data))) + "\n"
     return json.dumps(deny_answer(why)) + "\n" if event == "PreToolUse" else NOTHING
+
+
+STOP_EVENTS = ("Stop", "SubagentStop")
+
+
+def _again(data: str) -> bool:
+    """Whether this stop was already sent back once (Claude Code's `stop_hook_active`)."""
+    try:
+        return json.loads(data).get("stop_hook_active") is True
+    except Exception:  # unreadable: treat it as a first stop, which is blocked
+        return False
+
+
+def deadline_for(data: str) -> float:
+    """The supervisor's deadline: a stop runs the project's checks and gets far longer than a tool call. Read
+    from the raw text (no JSON parse in the parent): a tool call that merely mentions "Stop" only waits longer."""
+    from agentguard.hosts.supervise import DEADLINE
+
+    if '"Stop"' in data or '"SubagentStop"' in data:
+        from agentguard.receipts.stop import DEADLINE as STOP_DEADLINE
+
+        return STOP_DEADLINE
+    return DEADLINE
 
 
 def run_hook(stdin: IO[str], stdout: IO[str]) -> int:
     """Entry point of `agentguard hook claude`. Always exits 0 with a well-formed answer."""
+    event, data = "PreToolUse", ""
     try:
-        payload = json.loads(stdin.read() or "{}")
+        data = stdin.read()
+        payload = json.loads(data or "{}")
         if not isinstance(payload, dict):
             raise ValueError("hook input is not a JSON object")
-        event = payload.get("hook_event_name", "PreToolUse")
+        event = str(payload.get("hook_event_name", "PreToolUse"))
         answer = None
         if event == "PostToolUse":
             _record_outcome(payload)
+        elif event == "SessionStart":
+            _session_start(payload)
         elif event == "PreToolUse":
             answer = _pre_tool_use(payload)
+        elif event in STOP_EVENTS:
+            answer = _stop(payload)
     except Exception as exc:
-        answer = deny_answer(f"{type(exc).__name__}: {exc}")
+        why = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        answer = (
+            _stop_failure(why, _again(data)) if event in STOP_EVENTS else deny_answer(f"{type(exc).__name__}: {exc}")
+        )
     stdout.write(NOTHING if answer is None else json.dumps(answer) + "\n")
     return 0
+
+
+def _stop(payload: Mapping[str, Any]) -> dict[str, Any] | None:
+    from agentguard.receipts.stop import stop_answer
+
+    return stop_answer(payload)
+
+
+def _stop_failure(why: str, again: bool) -> dict[str, Any]:
+    from agentguard.receipts.stop import stop_failure
+
+    return stop_failure(why, again=again)
 
 
 def _pre_tool_use(payload: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -154,10 +203,46 @@ def _record_outcome(payload: Mapping[str, Any]) -> None:
         with Ledger.open(places, declare_breaks=True) as ledger:
             record_outcome(ledger, payload)
             after_append(ledger, places)
+        _data_after(places, payload)
     except Exception as exc:
         import sys
 
         print(f"agentguard: the outcome of this call was NOT recorded in the ledger: {exc}", file=sys.stderr)
+
+
+def _project_root(payload: Mapping[str, Any]) -> str:
+    from agentguard.state import find_project_root
+
+    return os.environ.get("CLAUDE_PROJECT_DIR") or find_project_root(str(payload.get("cwd") or os.getcwd()))
+
+
+def _data_after(places: Any, payload: Mapping[str, Any]) -> None:
+    """A call that saved a database first: what the database holds after it (receipts.data_state). Most calls
+    saved none: one stat, nothing imported."""
+    from agentguard.receipts import pending
+
+    session = _str_or_none(payload.get("session_id"))
+    databases = pending.take(places, session, _str_or_none(payload.get("tool_use_id")))
+    if not databases:
+        return
+    from agentguard.receipts.data_state import after_call
+
+    command = str((payload.get("tool_input") or {}).get("command") or payload.get("tool_name") or "")
+    after_call(places, _project_root(payload), session, databases, command)
+
+
+def _session_start(payload: Mapping[str, Any]) -> None:
+    """What the protected databases hold when the session starts, for the stop to compare against. Failing
+    here blocks nothing (nothing has run yet); the stop then compares with the last recorded state."""
+    from agentguard.receipts.data_state import session_start
+    from agentguard.state import Places
+
+    try:
+        session_start(Places.from_env(), _project_root(payload), str(payload.get("session_id") or "claude:no-session"))
+    except Exception as exc:
+        import sys
+
+        print(f"agentguard: the data state at session start was NOT recorded: {exc}", file=sys.stderr)
 
 
 def _str_or_none(value: object) -> str | None:

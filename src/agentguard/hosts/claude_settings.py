@@ -7,6 +7,7 @@ import os
 import shlex
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,18 +16,23 @@ from agentguard.state import write_json_atomic
 
 MATCHER = "Bash|Write|Edit|MultiEdit|NotebookEdit"
 EVENTS = ("PreToolUse", "PostToolUse")
+# When the agent says it is done: the project's checks run (agentguard.receipts.stop). No matcher (stops have
+# no tool), and a timeout far above Claude Code's 60 s default: a hook killed by its timeout lets the stop through.
+STOP_EVENTS = ("SessionStart", "Stop", "SubagentStop")  # SessionStart: the data state stops compare with
+STOP_TIMEOUT = 900  # agentguard.receipts.stop.HOOK_TIMEOUT
 
 
-def hook_command() -> str:
+def hook_command(wrap: Callable[[str], str] | None = None) -> str:
     """The hook command `init` writes: agentguard by name when the one on PATH is this install (so the line
     holds on a teammate's machine with its own install), else by absolute path; either way fail-closed."""
+    wrap = wrap or fail_closed
     script = os.path.join(os.path.dirname(sys.executable), "agentguard")
     found = shutil.which("agentguard")
     if found and os.path.exists(script) and os.path.samefile(found, script):
-        return fail_closed("agentguard hook claude")
+        return wrap("agentguard hook claude")
     if os.path.exists(script):
-        return fail_closed(f"{shlex.quote(os.path.abspath(script))} hook claude")
-    return fail_closed(f"{shlex.quote(sys.executable)} -m agentguard hook claude")
+        return wrap(f"{shlex.quote(os.path.abspath(script))} hook claude")
+    return wrap(f"{shlex.quote(sys.executable)} -m agentguard hook claude")
 
 
 # Claude Code runs hook commands under /bin/sh -c and lets the tool run when a hook exits with any code but 0
@@ -39,6 +45,23 @@ FAIL_CLOSED = ("o=$({command}) && [ -n \"$o\" ] && printf '%s\\n' \"$o\" || {{ e
 
 def fail_closed(command: str) -> str:
     return FAIL_CLOSED.format(command=command)
+
+
+# The same for the lifecycle hooks (Stop, SubagentStop, SessionStart), with one difference: a stop that was
+# already sent back once (`"stop_hook_active": true` in its input) is let through with the reason on stderr
+# (exit 1, shown to the human), because a broken agentguard would otherwise block every stop and trap the
+# session in a loop. The first stop is still blocked, so the agent is told before it claims to be done.
+FAIL_CLOSED_STOP = (
+    'i=$(cat); o=$(printf \'%s\' "$i" | {command}) && [ -n "$o" ] && printf \'%s\\n\' "$o" || {{ '
+    'case "$i" in *\'"stop_hook_active":true\'*|*\'"stop_hook_active": true\'*) echo '
+    "'agentguard: the hook gave no decision again, so the agent stopped WITHOUT its checks: "
+    "run agentguard doctor' >&2; exit 1;; esac; echo 'agentguard: the hook gave no decision (not installed, "
+    "not executable, or it failed), so the agent may not stop yet: run agentguard doctor' >&2; exit 2; }}"
+)
+
+
+def fail_closed_stop(command: str) -> str:
+    return FAIL_CLOSED_STOP.format(command=command)
 
 
 def is_ours(command: object) -> bool:
@@ -72,33 +95,41 @@ def load_settings(path: str) -> dict[str, Any]:
     return data
 
 
-def merge_hooks(settings: dict[str, Any], command: str) -> bool:
-    """Add (or update) agentguard's hook entries; returns whether anything changed."""
+def merge_hooks(settings: dict[str, Any], command: str, stop_command: str | None = None) -> bool:
+    """Add (or update) agentguard's hook entries; returns whether anything changed. `stop_command`: wire the
+    lifecycle hooks (receipts, data state) too; protected mode does not (its daemon is not the project's user,
+    and must not run the project's checks)."""
     hooks = settings.setdefault("hooks", {})
     if not isinstance(hooks, dict):
         raise AgentGuardError("settings.json: 'hooks' must be an object")
     changed = False
-    for event in EVENTS:
+    for event in (*EVENTS, *(STOP_EVENTS if stop_command else ())):
         groups = hooks.setdefault(event, [])
         if not isinstance(groups, list):
             raise AgentGuardError(f"settings.json: hooks.{event} must be a list")
-        changed |= _merge_event(groups, command)
+        if event in STOP_EVENTS:
+            wanted = {"type": "command", "command": stop_command, "timeout": STOP_TIMEOUT}
+            changed |= _merge_event(groups, wanted, None)
+        else:
+            changed |= _merge_event(groups, {"type": "command", "command": command}, MATCHER)
     return changed
 
 
-def _merge_event(groups: list[Any], command: str) -> bool:
+def _merge_event(groups: list[Any], wanted: dict[str, Any], matcher: str | None) -> bool:
     for group in groups:
         if not isinstance(group, dict):
             continue
         for hook in group.get("hooks", []):
             if isinstance(hook, dict) and is_ours(hook.get("command")):
-                if hook.get("command") == command and group.get("matcher") == MATCHER:
+                if all(hook.get(k) == v for k, v in wanted.items()) and group.get("matcher") == matcher:
                     return False
-                hook["command"] = command
-                hook["type"] = "command"
-                group["matcher"] = MATCHER
+                hook.update(wanted)
+                if matcher is None:
+                    group.pop("matcher", None)
+                else:
+                    group["matcher"] = matcher
                 return True
-    groups.append({"matcher": MATCHER, "hooks": [{"type": "command", "command": command}]})
+    groups.append({"hooks": [dict(wanted)]} if matcher is None else {"matcher": matcher, "hooks": [dict(wanted)]})
     return True
 
 
@@ -106,7 +137,7 @@ def install(project_root: str) -> WiringReport:
     path = settings_path(project_root)
     settings = load_settings(path)
     command = hook_command()
-    changed = merge_hooks(settings, command)
+    changed = merge_hooks(settings, command, hook_command(fail_closed_stop))
     if changed:
         write_json_atomic(path, settings)
     return WiringReport(path, changed, command)
@@ -116,7 +147,7 @@ def wired_commands(settings: dict[str, Any]) -> dict[str, list[tuple[str, str]]]
     """For each event, the (matcher, command) pairs that run agentguard."""
     found: dict[str, list[tuple[str, str]]] = {}
     hooks = settings.get("hooks", {})
-    for event in EVENTS:
+    for event in (*EVENTS, *STOP_EVENTS):
         for group in hooks.get(event, []) if isinstance(hooks, dict) else []:
             for hook in group.get("hooks", []) if isinstance(group, dict) else []:
                 if isinstance(hook, dict) and is_ours(hook.get("command")):

@@ -18,10 +18,13 @@ from collections.abc import Callable
 DEADLINE = 50.0
 
 
-def supervise(work: Callable[[str], str], failure: Callable[[str, str], str], *, deadline: float = DEADLINE) -> int:
+def supervise(work: Callable[[str], str], failure: Callable[[str, str], str], *,
+              deadline: float | Callable[[str], float] = DEADLINE) -> int:  # fmt: skip
     """Read stdin, run `work(stdin) -> answer` in a child, print its answer; on any failure print
-    `failure(stdin, why)` instead. Always returns 0: the answer, not the exit code, carries the decision."""
+    `failure(stdin, why)` instead. Always returns 0: the answer, not the exit code, carries the decision.
+    `deadline` may depend on the input (a Stop hook runs the project's checks)."""
     data = sys.stdin.read()
+    seconds = deadline(data) if callable(deadline) else deadline
     if not hasattr(os, "fork"):  # no fork (Windows): in-process, with Python-level failures still caught
         sys.stdout.write(_in_process(work, failure, data))
         return 0
@@ -42,7 +45,7 @@ def supervise(work: Callable[[str], str], failure: Callable[[str, str], str], *,
             status = 70
         os._exit(status)
     os.close(write_end)
-    answer, why = _collect(pid, read_end, deadline)
+    answer, why = _collect(pid, read_end, seconds)
     sys.stdout.write(answer if why is None else failure(data, why))
     return 0
 

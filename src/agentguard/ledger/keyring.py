@@ -21,8 +21,11 @@ DETECTED = "chain_break_detected"
 RESOLUTION = "chain_break_resolution"
 TIMEOUT = "timeout_no_action"
 LOST = "event_lost"  # a placeholder for an event a break declares lost, so no number means two events
-ADMIN_KINDS = frozenset({RESOLUTION})
-RESERVED = frozenset({GENESIS, ROTATION, DETECTED, RESOLUTION, TIMEOUT, LOST})  # written by their own functions
+REVIEW_APPROVED = "review_approved"  # a human approved a change for shipping (agentguard.receipts.approve)
+ADMIN_KINDS = frozenset({RESOLUTION, REVIEW_APPROVED})
+RESERVED = frozenset(
+    {GENESIS, ROTATION, DETECTED, RESOLUTION, TIMEOUT, LOST, REVIEW_APPROVED}
+)  # written by their own functions
 
 
 def role_for(kind: str, payload: Mapping[str, Any]) -> str:

@@ -5,6 +5,7 @@
     outcome           what happened after an allowed call (Claude Code's PostToolUse)
     mode_change       a human set the mode
     snapshot          a snapshot taken by hand;  restore: a snapshot put back, with its checks
+    receipt, receipt_waived, review_approved, data_state, migration: issue 14, at the end of this file
 No floats anywhere (the canonical JSON refuses them): sizes are integers, durations milliseconds.
 """
 
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from agentguard.ledger.event import Actor, Event
 
 if TYPE_CHECKING:
+    from agentguard.ledger.keys import KeyPair
     from agentguard.ledger.ledger import Ledger
     from agentguard.models import Action, Decision
     from agentguard.snapshots.model import Snapshot
@@ -81,3 +83,33 @@ def record_restore(ledger: Ledger, report: RestoreReport, by: str) -> Event:
     payload["changed"] = sum(1 for c in changes if c["action"] != "unchanged")
     payload["changes"] = [c for c in changes if c["action"] != "unchanged"][:50]  # the rest: `snapshots show`
     return ledger.append("restore", Actor.human(by), payload)
+
+
+# Issue 14's kinds (agentguard.receipts): each payload is built by its own module; these only name the actor.
+#   receipt          the project's checks on one exact tree (commands, exit codes, output digests, duration)
+#   receipt_waived   a human let the agent stop on a tree whose checks fail
+#   review_approved  a human approved a change (bound to its diff hash) for shipping
+#   data_state       row counts and digests of protected databases, and what looked like a wipe or fakes
+#   migration        a migration run under `agentguard migrate`, its checks, and whether it was rolled back
+def record_receipt(ledger: Ledger, payload: Mapping[str, Any], actor: Actor) -> Event:
+    return ledger.append("receipt", actor, dict(payload))
+
+
+def record_human(ledger: Ledger, kind: str, payload: Mapping[str, Any], by: str) -> Event:
+    """receipt_waived: what only a human does (the gate denies the command to the agent)."""
+    return ledger.append(kind, Actor.human(by), dict(payload))
+
+
+def record_review_approved(ledger: Ledger, payload: Mapping[str, Any], by: str, admin: KeyPair | None) -> Event:
+    """Signed with the ADMIN key, like a break's resolution: the agent's key cannot forge an approval."""
+    from agentguard.ledger.keyring import REVIEW_APPROVED
+
+    return ledger._append(REVIEW_APPROVED, Actor.human(by), dict(payload), ledger._admin_signer(admin))
+
+
+def record_data_state(ledger: Ledger, payload: Mapping[str, Any], actor: Actor) -> Event:
+    return ledger.append("data_state", actor, dict(payload))
+
+
+def record_migration(ledger: Ledger, payload: Mapping[str, Any], actor: Actor) -> Event:
+    return ledger.append("migration", actor, dict(payload))

@@ -32,7 +32,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BUILT_IN = os.path.join(HERE, "default.toml")
 # The code that turns policy files into a Policy: a change to any of it must not reuse an old result.
 CODE = (
-    *(os.path.join(HERE, name) for name in ("loader.py", "model.py", "globs.py", "examples.py", "cache.py")),
+    *(
+        os.path.join(HERE, name)
+        for name in ("loader.py", "model.py", "globs.py", "examples.py", "cache.py", "ship_settings.py")
+    ),
     os.path.join(os.path.dirname(HERE), "models.py"),  # Verdict's numbers are what the cache stores
 )
 
@@ -162,6 +165,12 @@ def _verdict(value: Any) -> Verdict:
     return Verdict(value)
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"not a boolean: {value!r}")
+    return value
+
+
 def _opt_bool(value: Any) -> bool | None:
     if value is not None and not isinstance(value, bool):
         raise ValueError("expected true, false or null")
@@ -202,6 +211,13 @@ def encode_policy(policy: Policy) -> dict[str, Any]:
         "snapshot_postgres": list(policy.snapshot_postgres),
         "estimate_postgres": list(policy.estimate_postgres),
         "project_root": policy.project_root,
+        "receipt_checks": list(policy.receipt_checks),
+        "receipt_timeout": policy.receipt_timeout,
+        "receipt_max_blocks": policy.receipt_max_blocks,
+        "review_max_lines": policy.review_max_lines,
+        "review_protected": list(policy.review_protected),
+        "review_deploy": list(policy.review_deploy),
+        "review_trust_upstream": policy.review_trust_upstream,
     }
 
 
@@ -239,4 +255,11 @@ def decode_policy(data: Mapping[str, Any]) -> Policy:
         snapshot_postgres=_strs(data["snapshot_postgres"]),
         estimate_postgres=_strs(data["estimate_postgres"]),
         project_root=_str(data["project_root"]),
+        receipt_checks=_strs(data["receipt_checks"]),
+        receipt_timeout=_int(data["receipt_timeout"]),
+        receipt_max_blocks=_int(data["receipt_max_blocks"]),
+        review_max_lines=_int(data["review_max_lines"]),
+        review_protected=_strs(data["review_protected"]),
+        review_deploy=_strs(data["review_deploy"]),
+        review_trust_upstream=_flag(data["review_trust_upstream"]),
     )

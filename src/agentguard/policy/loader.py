@@ -20,6 +20,7 @@ from agentguard.errors import PolicyError
 from agentguard.models import Verdict
 from agentguard.policy import globs
 from agentguard.policy.model import EXEMPTING_SETS, Policy, Rule
+from agentguard.policy.ship_settings import merge_ship_settings
 
 DEFAULT_POLICY = Path(__file__).with_name("default.toml")
 RULE_KEYS = frozenset(
@@ -114,6 +115,7 @@ def merge(layers: Sequence[Layer], places: Mapping[str, str]) -> Policy:
     lists = {"protected_branches": list(protected)}
     rules = tuple(_build_rule(layer, table, sets, lists, places) for layer, table in raw_rules.values())
     digest = hashlib.sha256("\0".join(f"{l.path}\0{l.text}" for l in layers).encode()).hexdigest()  # noqa: E741
+    ship = merge_ship_settings([(layer.name, layer.path, layer.data) for layer in layers])
     return Policy(
         rules=rules,
         defaults=defaults,
@@ -129,6 +131,7 @@ def merge(layers: Sequence[Layer], places: Mapping[str, str]) -> Policy:
         estimate_postgres=_dsns(settings.get("estimate_postgres", ()), "estimate_postgres"),
         snapshot_max_bytes=_megabytes(settings.get("snapshot_max_mb", 4096)) * 1024 * 1024,
         project_root=places.get("PROJECT", ""),
+        **ship._asdict(),
     )
 
 
@@ -167,7 +170,7 @@ def _megabytes(value: Any) -> int:
 
 
 def _check_top_keys(layer: Layer) -> None:
-    allowed = {"version", "settings", "defaults", "paths", "environments", "rule"}
+    allowed = {"version", "settings", "defaults", "paths", "environments", "rule", "receipts", "review"}
     # [ledger] and [alerts] (read by agentguard.ledger.config) say where the evidence of a break goes, and
     # [approvals] (agentguard.approvals.settings) which asks wait for a human: only the user file may set them,
     # never the project file the agent can edit.

@@ -113,6 +113,15 @@ class Policy(NamedTuple):
     snapshot_postgres: tuple[str, ...] = ()  # DSNs dumped before destructive SQL (settings.snapshot_postgres)
     estimate_postgres: tuple[str, ...] = ()  # read-only DSNs asked for planner estimates (settings.estimate_postgres)
     project_root: str = ""  # the project this policy was loaded for ($PROJECT)
+    # [receipts]: the project's own checks, run when the agent says it is done (agentguard.receipts).
+    receipt_checks: tuple[str, ...] = ()
+    receipt_timeout: int = 600  # seconds for all the checks of one stop together
+    receipt_max_blocks: int = 5  # consecutive blocked stops of one session before it may stop (and is told)
+    # [review]: what makes a change need a human before it ships (agentguard.review).
+    review_max_lines: int = 300
+    review_protected: tuple[str, ...] = ()  # globs relative to the project root
+    review_deploy: tuple[str, ...] = ()  # command globs that ship: `./deploy.sh *`, `kubectl apply *`
+    review_trust_upstream: bool = False  # the upstream's merge-base counts as reviewed (user config only)
 
     def default_for(self, kind: Kind) -> tuple[Verdict, str]:
         """The most specific default for `kind`: `db.drop` before `db.*` before `*`."""

@@ -34,6 +34,7 @@ class _Capture:
     store: Store
     writer: PackWriter
     progress: Progress | None
+    exact: frozenset[str] = frozenset()  # SQLite files saved as their bytes (the caller holds them quiescent)
     entries: list[Entry] = field(default_factory=list)
     done: int = 0
     seen: set[str] = field(default_factory=set)
@@ -54,10 +55,13 @@ def take(
     origin: dict[str, str] | None = None,
     progress: Progress | None = None,
     postgres: Sequence[str] = (),
+    exact: Sequence[str] = (),
 ) -> Snapshot:
     """Snapshot `paths` (absolute) and the PostgreSQL databases named by the DSNs in `postgres`, under the
     store's lock. Raises SnapshotError when anything cannot be saved: a snapshot that silently skipped a file
-    would be a promise of an undo that does not exist."""
+    would be a promise of an undo that does not exist. `exact`: SQLite files to save byte for byte rather than
+    through the backup API (which rewrites the header's change counter), for a restore that must give back the
+    very same bytes; only safe while nothing writes to them (`agentguard migrate` holds their write lock)."""
     from agentguard.snapshots import postgres as pg
 
     started = time.perf_counter()
@@ -65,7 +69,7 @@ def take(
     sources = tuple(dict.fromkeys(_source(os.path.abspath(p)) for p in paths)) + tuple(databases)
     with store.lock():
         _clear_scratch(store)
-        capture = _Capture(store, store.writer(), progress)
+        capture = _Capture(store, store.writer(), progress, frozenset(os.path.abspath(p) for p in exact))
         missing = []
         try:
             for source in sources[: len(sources) - len(databases)]:
@@ -156,7 +160,7 @@ def _add(capture: _Capture, entry: Entry) -> None:
 def _capture_file(capture: _Capture, path: str) -> None:
     if path in capture.seen:
         return
-    if is_sqlite(path):
+    if is_sqlite(path) and path not in capture.exact:
         try:
             _capture_database(capture, path)
             return
