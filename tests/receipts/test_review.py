@@ -283,3 +283,26 @@ def test_push_all_measures_every_branch_and_a_missing_branch_is_not_measured(sho
     assert decide(shop, "git push origin no-such-branch")[0] == Verdict.ALLOW  # git refuses it: nothing ships
     verdict, reason = decide(shop, "git push origin 'refs/heads/*:refs/heads/*'")
     assert verdict == Verdict.ASK and "could not measure" in reason
+
+
+def test_a_review_ask_is_approved_by_its_diff_not_queued_for_the_command(shop: Path) -> None:
+    """With every ask routed to the approvals queue, the review gate's ask still is not queued: a grant for the
+    command `git push` would ship whatever diff is there when it is used. It is approved by the diff's hash."""
+    from agentguard.approvals.store import db_path
+    from agentguard.state import Places
+
+    places = Places.from_env()
+    Path(places.config).mkdir(parents=True, exist_ok=True)
+    Path(places.config, "agentguard.toml").write_text('[approvals]\nroute = "always"\nwait_seconds = 0\n')
+    big_rewrite(shop)
+    git(shop, "add", "-A")
+    git(shop, "commit", "-q", "-m", "rewrite payments")
+    action = Action.shell("git push origin main", str(shop), session_id="s-1")
+
+    decision = Gate.from_env().decide(action, project_root=str(shop), before_run=True)
+
+    assert decision.verdict == Verdict.ASK and "agentguard review approve sha256:" in " ".join(decision.reasons)
+    assert "pending" not in " ".join(decision.reasons)
+    assert not Path(db_path(places.state)).exists()
+    approve_current(shop)
+    assert Gate.from_env().decide(action, project_root=str(shop), before_run=True).verdict == Verdict.ALLOW

@@ -30,8 +30,16 @@ if TYPE_CHECKING:
 POLL_SECONDS = 0.25
 
 
+REVIEW_GATE = "review-gate"  # receipts.ship_gate.RULE (not imported: the hook path stays light)
+
+
 def settle(places: Places, action: Action, decision: Decision, policy_digest: str, *, can_prompt: bool) -> Decision:
     if decision.verdict != Verdict.ASK or not decision.enforced:
+        return decision
+    if any(m.rule == REVIEW_GATE for m in decision.matches):
+        # A change to review is approved by its diff's hash (`agentguard review approve sha256:…`, signed with the
+        # admin key, what the git hooks check too), not by a grant for this command: a queue grant would let
+        # the same command ship a different diff. Its ask already says how to approve.
         return decision
     try:
         return _settle(places, action, decision, policy_digest, can_prompt)

@@ -111,9 +111,16 @@ def _receipt_note(places: Places, policy: Policy, tree: str) -> str:
     return f"; passing receipt {receipt.seq} for this tree"
 
 
+RULE = "review-gate"  # the match this gate adds: its ask is answered by `review approve`, not the queue
+
+
 def _stricter(decision: Decision, reason: str) -> Decision:
+    from agentguard.models import RuleMatch
+
+    match = RuleMatch(RULE, Verdict.ASK, reason, 0)
     if decision.would_be is not None:  # shadow mode: recorded as what would have been, not enforced
-        return replace(decision, would_be=max(decision.would_be, Verdict.ASK), reasons=(*decision.reasons, reason))
+        return replace(decision, would_be=max(decision.would_be, Verdict.ASK), reasons=(*decision.reasons, reason),
+                       matches=(*decision.matches, match))  # fmt: skip
     verdict = max(decision.verdict, Verdict.ASK)
     reasons = (reason,) if decision.verdict == Verdict.ALLOW else (*decision.reasons, reason)
-    return replace(decision, verdict=verdict, reasons=reasons)
+    return replace(decision, verdict=verdict, reasons=reasons, matches=(*decision.matches, match))
