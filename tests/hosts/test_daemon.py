@@ -198,13 +198,13 @@ def test_the_warm_up_starts_no_sync_that_outlives_its_scratch_folder(
 
 
 def test_the_parent_reads_calls_taken_and_whole_hints_across_reads() -> None:
-    from agentguard.daemon import HINT, TAKEN, _Messages
+    from agentguard.daemon import HINT, READY, TAKEN, _Messages
 
     pipe = _Messages()
     hint = HINT + b'["/home/a", "/work/p.q"]\n'
-    assert pipe.feed(TAKEN + TAKEN + hint[:7]) == (2, [])
-    assert pipe.feed(hint[7:] + TAKEN) == (1, [b'["/home/a", "/work/p.q"]'])
-    assert pipe.feed(b"") == (0, [])
+    assert pipe.feed(TAKEN + TAKEN + hint[:7]) == (2, 0, [])
+    assert pipe.feed(hint[7:] + READY + TAKEN) == (1, 1, [b'["/home/a", "/work/p.q"]'])
+    assert pipe.feed(b"") == (0, 0, [])
 
 
 def test_a_hint_loads_the_projects_policy_into_the_parents_memory(project: Path) -> None:
