@@ -8,6 +8,7 @@ link when `[alerts] dashboard` names it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -75,6 +76,23 @@ def approval_message(places: Places, approval: Approval) -> tuple[str, str]:
     if link:
         lines.append(f"Or open {link}")
     return title, "\n".join(lines)
+
+
+def tell_review(places: Places, action: Action, reason: str) -> None:
+    """A change waiting for review: told once per diff (the agent may retry the push many times)."""
+    import hashlib
+
+    marker = os.path.join(places.state, "notified", "review-" + hashlib.sha256(reason.encode()).hexdigest()[:24])
+    if os.path.exists(marker) or not _settings(places).urls:
+        return
+    with contextlib.suppress(OSError):
+        os.makedirs(os.path.dirname(marker), exist_ok=True)
+        with open(marker, "x"):
+            pass
+    lines = [f"An agent wants to ship from {action.cwd}: {action.describe()}", reason, ""]
+    link = dashboard_link(places, "review")
+    lines.append(f"Review it: {link}" if link else "Review it from your own terminal: agentguard review status")
+    spawn(places, "agentguard: a change waits for your review", "\n".join(lines))
 
 
 # Denials a human wants to hear about even when nobody is watching: a code freeze, a production resource.

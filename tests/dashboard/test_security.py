@@ -42,7 +42,10 @@ def state_fingerprint(project: Path) -> dict[str, object]:
     mode = Path(places.mode_file).read_text() if os.path.exists(places.mode_file) else None
     grant = Path(places.state, "plan-grant.json")
     plan = grant.read_text() if grant.exists() else None
-    files = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(project.rglob("*")) if p.is_file()}
+    # git's object store is content-addressed: measuring a change (the review page) adds tree objects that no
+    # ref names, as `git status` may; refs, the index and every other file are compared
+    files = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(project.rglob("*"))
+             if p.is_file() and "/.git/objects/" not in str(p)}  # fmt: skip
     return {"ledger": head, "approvals": approvals, "snapshots": taken, "mode": mode, "plan": plan, "files": files}
 
 
@@ -75,9 +78,9 @@ def test_a_get_on_any_url_changes_nothing(board: Board, hook: Hook, project: Pat
     before = state_fingerprint(project)
     t = token(board)
     pages = ["/", "/fragments/feed", "/fragments/pending", "/approvals", "/approvals/A-1", "/snapshots",
-             f"/snapshots/{snapshot}", "/ledger", "/mode", "/plan"]  # fmt: skip
+             f"/snapshots/{snapshot}", "/ledger", "/mode", "/plan", "/review"]  # fmt: skip
     actions = ["/approvals/A-1/approve", "/approvals/A-1/deny", f"/snapshots/{snapshot}/restore",
-               "/ledger/breaks/B1/resolve", "/plan/approve", "/plan/done"]  # fmt: skip
+               "/ledger/breaks/B1/resolve", "/plan/approve", "/plan/done", "/review/approve"]  # fmt: skip
     for path in pages + actions:
         status, _ = http("GET", f"{board.base}{path}?t={t}")
         assert status == (405 if path in actions else 200), path
@@ -125,3 +128,37 @@ def test_the_dashboard_reads_the_places_the_cli_reads(board: Board, hook: Hook) 
     hook()
     status, page = http("GET", f"{board.base}/approvals?t={token(board)}")
     assert status == 200 and "A-1" in page and Places.from_env().state.startswith(os.environ["AGENTGUARD_HOME"])
+
+
+def test_a_change_to_review_is_approved_on_the_page_by_its_diff(board: Board, project: Path) -> None:
+    """The review page shows what would ship and its diff hash; approving signs a review_approved for that
+    hash (as `agentguard review approve` does), and the gate then lets the push through. A change made after
+    the page was read has another hash: the stale form is refused."""
+    import subprocess
+
+    from agentguard.models import Action
+    from agentguard.pipeline import Gate
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    (project / "big.py").write_text("".join(f"x{i} = {i}\n" for i in range(400)))
+    git("add", "big.py")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "a big change")
+    push = Action.shell("git push origin main", str(project), session_id="s-1")
+    assert Gate.from_env().decide(push, project_root=str(project)).verdict.name == "ASK"
+    status, page = http("GET", f"{board.base}/review?t={token(board)}")
+    assert status == 200 and "review needed" in page and "changed lines &gt; 300" in page
+    diff_hash = re.search(r'id="diff-hash">(sha256:[0-9a-f]+)<', page)
+    assert diff_hash, page
+    nonce = form_nonce(board, "/review", "/review/approve")
+    (project / "later.py").write_text("y = 1\n")  # the change grows after the human read the page
+    stale = {"nonce": nonce, "diff_hash": diff_hash.group(1), "reason": "read it"}
+    assert http("POST", f"{board.base}/review/approve?t={token(board)}", data=stale)[0] == 400
+    (project / "later.py").unlink()
+    nonce = form_nonce(board, "/review", "/review/approve")
+    data = {"nonce": nonce, "diff_hash": diff_hash.group(1), "reason": "read it with Ana"}
+    status, where = http("POST", f"{board.base}/review/approve?t={token(board)}", data=data)
+    assert status == 303 and where.startswith("/review?done=")
+    assert Gate.from_env().decide(push, project_root=str(project)).verdict.name == "ALLOW"

@@ -77,3 +77,24 @@ def test_a_ledger_break_is_sent_with_the_resolve_command(receivers: tuple[Inbox,
 
 def test_nothing_is_sent_when_no_url_is_configured(project: Path) -> None:
     assert send(Places.from_env(), "title", "body") is None
+
+
+def test_a_change_waiting_for_review_is_sent_once(receivers: tuple[Inbox, Inbox], project: Path) -> None:
+    """A push of a change nobody reviewed asks, and the human hears of it, with where to review it; the agent
+    retrying the push does not send it again."""
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True)
+
+    mail, hooks = receivers
+    git("init", "-q", "-b", "main")
+    (project / "big.py").write_text("".join(f"x{i} = {i}\n" for i in range(400)))
+    git("add", "big.py")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "a big change")
+    for _ in range(2):
+        assert hook(project, "git push origin main").verdict == Verdict.ASK
+    got = mail.wait("a change waits for your review")
+    assert "git push origin main" in got.body and "changed lines > 300" in got.body
+    assert "http://127.0.0.1:8765/review" in got.body
+    hooks.wait("a change waits for your review")
+    assert len(list((Path(Places.from_env().state) / "notified").iterdir())) == 1

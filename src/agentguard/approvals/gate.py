@@ -39,7 +39,10 @@ def settle(places: Places, action: Action, decision: Decision, policy_digest: st
     if any(m.rule == REVIEW_GATE for m in decision.matches):
         # A change to review is approved by its diff's hash (`agentguard review approve sha256:…`, signed with the
         # admin key, what the git hooks check too), not by a grant for this command: a queue grant would let
-        # the same command ship a different diff. Its ask already says how to approve.
+        # the same command ship a different diff. Its ask already says how to approve; the human is told.
+        from agentguard.notify import tell_review
+
+        tell_review(places, action, next(m.reason for m in decision.matches if m.rule == REVIEW_GATE))
         return decision
     try:
         return _settle(places, action, decision, policy_digest, can_prompt)

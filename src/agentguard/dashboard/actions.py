@@ -59,6 +59,24 @@ def resolve_break(places: Places, break_id: str, resolution: str, reason: str, p
     return {"break_id": break_id, "resolution": event.payload["resolution"], "seq": event.seq, "key": event.key_id}
 
 
+def approve_review(places: Places, project: str, diff_hash: str, reason: str, passphrase: str) -> dict[str, Any]:
+    """As `agentguard review approve`: the diff the page showed (its hash), signed with the admin key."""
+    from agentguard.ledger.errors import LedgerError
+    from agentguard.ledger.keys import load_key
+    from agentguard.ledger.paths import LedgerPaths
+    from agentguard.receipts.approve import approve
+
+    def given() -> str:
+        if not passphrase:
+            raise LedgerError("the admin key is sealed: type its passphrase")
+        return passphrase
+
+    key_file = LedgerPaths.from_places(places).admin_key
+    event, state = approve(places, project, diff_hash, by=getpass.getuser(), reason=reason or None,
+                           without_receipt=False, admin=lambda: load_key(key_file, given))  # fmt: skip
+    return {"seq": event.seq, "diff_hash": state.diff_hash, "lines": state.changed_lines}
+
+
 def approve_plan(places: Places, project: str, sha256: str) -> dict[str, Any]:
     """LGTM, as `agentguard plan approve`: only the plan the human saw (its hash on the page) is approved."""
     from agentguard.cli.mode import _set_and_record

@@ -110,6 +110,15 @@ class Dashboard:
     async def mode(self, request: Request) -> Response:
         return self.render(request, "mode.html", mode=views.mode(self.places))
 
+    async def review(self, request: Request) -> Response:
+        return self.render(request, "review.html", review=views.review(self.places, self.project))
+
+    async def approve_review(self, request: Request) -> Response:
+        form = await self.posted(request)
+        done = actions.approve_review(self.places, self.project, form.get("diff_hash", ""), form.get("reason", ""),
+                                      form.get("passphrase", ""))  # fmt: skip
+        return self.done(f"change {done['diff_hash'][:19]}… approved (event {done['seq']})", "/review")
+
     async def plan(self, request: Request) -> Response:
         return self.render(request, "plan.html", plan=views.plan(self.places, self.project))
 
@@ -181,6 +190,8 @@ def build(places: Places, token: str, port: int, project: str) -> Starlette:
         Route("/ledger", board.ledger),
         Route("/ledger/breaks/{break_id}/resolve", board.resolve, methods=["POST"]),
         Route("/mode", board.mode),
+        Route("/review", board.review),
+        Route("/review/approve", board.approve_review, methods=["POST"]),
         Route("/plan", board.plan),
         Route("/plan/approve", board.lgtm, methods=["POST"]),
         Route("/plan/done", board.plan_done, methods=["POST"]),

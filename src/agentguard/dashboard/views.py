@@ -98,6 +98,23 @@ def snapshot(places: Places, snapshot_id: str) -> dict[str, Any]:
     return {**summary, "diff": report}
 
 
+def review(places: Places, project: str) -> dict[str, Any]:
+    """The change that would ship now, over the last reviewed base (`agentguard review status`)."""
+    from agentguard.errors import AgentGuardError
+    from agentguard.pipeline import Gate
+    from agentguard.receipts import tree as trees
+    from agentguard.receipts.review import approved, review_state
+
+    if not trees.is_git(project):
+        return {"project": project, "error": "not a git repository: there is no change to review here"}
+    try:
+        state = review_state(places, project, Gate(places).policy(project))
+    except AgentGuardError as exc:
+        return {"project": project, "error": exc.message}
+    done = approved(places, project, state.diff_hash) is not None
+    return {"project": project, "state": state, "why": state.why() if state.reviewable else "", "approved": done}
+
+
 def plan(places: Places, project: str) -> dict[str, Any]:
     """The plan file here, what approving it grants, and the grant in force (`agentguard plan show`)."""
     from agentguard.errors import StateError

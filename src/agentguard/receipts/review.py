@@ -149,4 +149,5 @@ def approved(places: Places, root: str, diff_hash: str) -> int | None:
 
 
 def approve_hint(state: ReviewState) -> str:
-    return f"approve with `agentguard review approve {state.diff_hash}` (a human, outside the agent)"
+    return (f"approve with `agentguard review approve {state.diff_hash}` or on the dashboard's Review page (a "
+            "human, outside the agent)")  # fmt: skip
