@@ -306,3 +306,21 @@ def test_a_review_ask_is_approved_by_its_diff_not_queued_for_the_command(shop: P
     assert not Path(db_path(places.state)).exists()
     approve_current(shop)
     assert Gate.from_env().decide(action, project_root=str(shop), before_run=True).verdict == Verdict.ALLOW
+
+
+@pytest.mark.parametrize("command", ["gh pr merge 42 --squash", "glab mr merge 7", "cd . && gh pr merge --auto"])
+def test_a_merge_on_the_forge_asks_because_its_diff_is_not_here(shop: Path, command: str) -> None:
+    """`gh pr merge` merges what the pull request holds on the forge: it cannot be measured or bound here."""
+    verdict, reason = decide(shop, command)
+    assert verdict == Verdict.ASK and "merges a change on the forge" in reason, reason
+
+
+def test_reading_pull_requests_is_not_shipping(shop: Path) -> None:
+    assert decide(shop, "gh pr list")[0] == Verdict.ALLOW
+    assert decide(shop, "gh pr view 42")[0] == Verdict.ALLOW
+
+
+def test_merging_a_name_git_cannot_resolve_ships_nothing(shop: Path) -> None:
+    """`git merge no-such-branch` fails in git ("not something we can merge"): there is no change to review."""
+    big_rewrite(shop)
+    assert decide(shop, "git merge no-such-branch 2>/dev/null")[0] == Verdict.ALLOW

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from agentguard.models import Action, Decision, Effect, Verdict
-from agentguard.receipts.triggers import ALL_BRANCHES, merged_ref, pushed_refs, shipping
+from agentguard.receipts.triggers import ALL_BRANCHES, FORGE, merged_ref, pushed_refs, shipping
 from agentguard.state import Places
 
 if TYPE_CHECKING:
@@ -26,6 +26,11 @@ def ship_gate(places: Places, policy: Policy, action: Action, effects: tuple[Eff
     how = shipping(action, effects, policy.review_deploy)
     if how is None:
         return decision
+    if how.startswith(FORGE):  # the pull request's diff is on the forge: nothing here can measure or bind it
+        forge = (f"review gate: {how[len(FORGE) + 1 :]} merges a change on the forge, which cannot be measured "
+                 "here; a human reviews it there and merges it, or allows this once")  # fmt: skip
+        return _stricter(decision, forge)
+    reason: str | None
     try:
         reason = _review_reason(places, policy, how, _what_ships(action, effects))
     except Exception as exc:  # a change that cannot be measured is not waved through
@@ -50,11 +55,21 @@ def _trees(root: str, ships: tuple[str, list[str]]) -> list[str | None]:
     from agentguard.receipts import tree as trees
 
     kind, refs = ships
-    if kind == "merge":
-        return [trees.merge_result(root, refs[0])]
+    if kind == "merge":  # a name git cannot resolve merges nothing ("not something we can merge")
+        return [trees.merge_result(root, refs[0])] if _resolves(root, refs[0]) else []
     if kind == "push":
         return [None, *(tree for ref in refs for tree in _pushed_trees(root, ref))]
     return [None]
+
+
+def _resolves(root: str, ref: str) -> bool:
+    from agentguard.receipts import tree as trees
+
+    try:
+        trees.git(root, "rev-parse", "--verify", "--quiet", ref + "^{commit}")
+    except trees.TreeError:
+        return False
+    return True
 
 
 def _pushed_trees(root: str, ref: str) -> list[str]:

@@ -10,6 +10,9 @@ from fnmatch import fnmatchcase
 from agentguard.models import Action, Effect, Kind
 
 GIT_SHIPPING = ("git push", "git merge")
+# Merges done by a forge's CLI: what they merge lives on the forge, not in this checkout.
+FORGE_MERGES = ("gh pr merge*", "glab mr merge*", "tea pulls merge*", "hub merge*")
+FORGE = "forge merge"
 ALL_BRANCHES = "--all"  # what pushed_refs says for `git push --all` (and --branches, --mirror)
 
 
@@ -19,6 +22,8 @@ def shipping(action: Action, effects: tuple[Effect, ...], deploy: tuple[str, ...
         if effect.kind in (Kind.GIT_WRITE, Kind.GIT_REWRITE) and effect.detail.startswith(GIT_SHIPPING):
             return " ".join(effect.detail.split()[:2])
     for text in _commands(action, effects):
+        if any(fnmatchcase(text, pattern) for pattern in FORGE_MERGES):
+            return f"{FORGE} {text}"
         if any(fnmatchcase(text, pattern) for pattern in deploy):
             return f"deploy command {text}"
     return None
