@@ -171,8 +171,8 @@ def test_merging_a_branch_that_holds_the_rewrite_asks(shop: Path) -> None:
     assert verdict == Verdict.ASK and "before git merge" in reason
     assert "src/payments/circuit_breaker.py (deleted)" in reason
     assert decide(shop, "git merge main")[0] == Verdict.ALLOW  # nothing new comes in
-    verdict, reason = decide(shop, "git merge no-such-branch")
-    assert verdict == Verdict.ASK and "could not measure" in reason  # unknown is not waved through
+    verdict, reason = decide(shop, "git fetch origin x && git merge no-such-branch")
+    assert verdict == Verdict.ASK and "could not measure" in reason  # made on the line: unknown, not waved through
 
 
 def test_the_approval_is_signed_with_the_admin_key_which_the_agent_key_cannot_forge(shop: Path) -> None:

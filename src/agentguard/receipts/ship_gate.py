@@ -32,7 +32,7 @@ def ship_gate(places: Places, policy: Policy, action: Action, effects: tuple[Eff
         return _stricter(decision, forge)
     reason: str | None
     try:
-        reason = _review_reason(places, policy, how, _what_ships(action, effects))
+        reason = _review_reason(places, policy, how, _what_ships(action, effects), _makes_refs(effects))
     except Exception as exc:  # a change that cannot be measured is not waved through
         why = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         reason = f"review gate: {how} ships a change agentguard could not measure ({why}); a human decides"
@@ -48,15 +48,15 @@ def _what_ships(action: Action, effects: tuple[Effect, ...]) -> tuple[str, list[
     return ("push", pushed or ["HEAD"]) if pushed is not None else ("deploy", [])
 
 
-def _trees(root: str, ships: tuple[str, list[str]]) -> list[str | None]:
+def _trees(root: str, ships: tuple[str, list[str]], making_refs: bool = False) -> list[str | None]:
     """The trees to measure (None: the working tree). A merge: the tree it would make. A push: the commits it
     sends, and the working tree too (a rewrite committed, then undone in the working tree, still ships). A
     deploy: the working tree, uncommitted work included."""
     from agentguard.receipts import tree as trees
 
     kind, refs = ships
-    if kind == "merge":  # a name git cannot resolve merges nothing ("not something we can merge")
-        return [trees.merge_result(root, refs[0])] if _resolves(root, refs[0]) else []
+    if kind == "merge":  # a name git cannot resolve merges nothing ("not something we can merge")...
+        return [trees.merge_result(root, refs[0])] if _resolves(root, refs[0]) or making_refs else []
     if kind == "push":
         return [None, *(tree for ref in refs for tree in _pushed_trees(root, ref))]
     return [None]
@@ -88,14 +88,25 @@ def _pushed_trees(root: str, ref: str) -> list[str]:
         return []
 
 
-def _review_reason(places: Places, policy: Policy, how: str, ships: tuple[str, list[str]]) -> str | None:
+# ...unless the same line may make it first (`git fetch origin x && git merge origin/x`): then it is measured,
+# and a name that still does not resolve is not waved through.
+REF_MAKERS = ("git fetch", "git pull", "git remote", "git branch", "git checkout", "git switch", "git update-ref",
+              "git tag", "git worktree", "git clone")  # fmt: skip
+
+
+def _makes_refs(effects: tuple[Effect, ...]) -> bool:
+    return any(" ".join(e.source.split()).startswith(REF_MAKERS) for e in effects if e.source)
+
+
+def _review_reason(places: Places, policy: Policy, how: str, ships: tuple[str, list[str]],
+                   making_refs: bool = False) -> str | None:  # fmt: skip
     from agentguard.receipts import tree as trees
     from agentguard.receipts.review import approve_hint, approved, review_state
 
     root = policy.project_root
     if not trees.is_git(root):
         return f"review gate: {how} outside a git repository: the change cannot be measured; a human decides"
-    for tree in dict.fromkeys(_trees(root, ships)):
+    for tree in dict.fromkeys(_trees(root, ships, making_refs)):
         state = review_state(places, root, policy, tree)
         if state.reviewable and approved(places, root, state.diff_hash) is None:
             break
