@@ -71,3 +71,23 @@ def test_a_failing_migration_puts_the_postgres_database_back(
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["rolled_back"] is True
     assert postgres_server.sql(shop, "SELECT count(*) FROM orders") == "50"
+
+
+def test_postgres_rows_replaced_or_refilled_with_synthetic_users_block_the_stop(
+    postgres_server: PostgresServer, shop: str, project: Path
+) -> None:
+    """No emptying seen between calls this time: the rows sampled at session start (md5 of whole rows) are gone,
+    and the 2,000 rows that replaced them are sequential placeholder users."""
+    postgres_server.sql(shop, "CREATE TABLE users (id serial PRIMARY KEY, name text, email text); INSERT INTO users "
+                        "(name, email) SELECT 'Real ' || md5(i::text), md5(i::text) || '@corp.example' "
+                        "FROM generate_series(1, 100) i")  # fmt: skip
+    hook({"hook_event_name": "SessionStart", "cwd": str(project)})
+    postgres_server.sql(shop, "BEGIN; DELETE FROM users; INSERT INTO users (name, email) SELECT 'User ' || i, "
+                        "'user' || i || '@example.com' FROM generate_series(1, 2000) i; COMMIT")  # fmt: skip
+
+    answer = hook({"hook_event_name": "Stop", "cwd": str(project)})
+
+    assert answer["decision"] == "block", answer
+    reason = str(answer["reason"])
+    assert "users had its rows replaced" in reason and "look synthetic" in reason, reason
+    assert "orders" not in reason  # the table nobody touched is not reported

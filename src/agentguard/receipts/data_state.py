@@ -64,12 +64,15 @@ def is_postgres(database: str) -> bool:
 
 
 def database_state(database: str) -> dict[str, Any]:
-    """{table: {rows, max_rowid, sample: {rowid: [column hashes]}}}, read-only. PostgreSQL: row counts only."""
+    """{table: {rows, max_rowid, sample: {rowid: [column hashes]}}}, read-only. PostgreSQL: row counts, and as
+    its cheap content digest the md5 of the first and last SAMPLE rows in physical order (pg_sample.py)."""
     if is_postgres(database):
+        from agentguard.receipts import pg_sample
         from agentguard.snapshots import postgres as pg
 
-        counts = pg.row_counts(pg.parse(database))
-        return {name: {"rows": rows, "max_rowid": None, "sample": {}} for name, rows in counts}
+        dsn = pg.parse(database)
+        return {name: {"rows": rows, "max_rowid": None, "sample": pg_sample.sample(dsn, name, SAMPLE) if rows else {}}
+                for name, rows in pg.row_counts(dsn)}  # fmt: skip
     path = database
     conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=10)
     try:
@@ -208,8 +211,7 @@ def find_problems(start: dict[str, Any], during: list[dict[str, Any]], now: dict
                 continue
             refilled = _wipe_and_refill(name, path, table, before, during, after)
             problems += refilled
-            if os.path.isfile(path):  # SQLite: the new rows can be read cheaply; PostgreSQL is counted only
-                problems += _synthetic(path, name, table, before, after, all_new=bool(refilled))
+            problems += _synthetic(path, name, table, before, after, all_new=bool(refilled))
     return problems
 
 
@@ -241,7 +243,14 @@ def _replaced(path: str, table: str, before: dict[str, Any]) -> bool:
     """Every row sampled at the start gone or changed in most of its columns (an ordinary UPDATE touches a
     few, an ordinary DELETE a few rows): looked up by rowid in the database as it is now."""
     sample = before.get("sample") or {}
-    if len(sample) < 5 or not os.path.isfile(path):
+    if len(sample) < 5:
+        return False
+    if is_postgres(path):  # whole-row digests: is any of them still there?
+        from agentguard.receipts import pg_sample
+        from agentguard.snapshots import postgres as pg
+
+        return pg_sample.none_left(pg.parse(path), table, list(sample))
+    if not os.path.isfile(path):
         return False
     now = _rows_by_id(path, table, [int(rowid) for rowid in sample])
     for rowid, columns in sample.items():
@@ -267,16 +276,22 @@ def _synthetic(path: str, name: str, table: str, before: dict[str, Any], after: 
                all_new: bool) -> list[str]:  # fmt: skip
     """Thousands of new rows (all of them, after a refill) matching a pattern no real data has."""
     added = after["rows"] if all_new else after["rows"] - before["rows"]
-    if added < SYNTHETIC_MIN_ROWS:
+    if added < SYNTHETIC_MIN_ROWS or not (is_postgres(path) or os.path.isfile(path)):
         return []
     since = 0 if all_new else (before.get("max_rowid") or 0)
-    patterns = synthetic_patterns(path, table, since)
+    patterns = synthetic_patterns(path, table, since, newest=min(added, SCAN_ROWS))
     if not patterns:
         return []
     return [f"{name} got {added:,} new rows that look synthetic: {'; '.join(patterns)}"]
 
 
-def synthetic_patterns(path: str, table: str, since_rowid: int) -> list[str]:
+def synthetic_patterns(path: str, table: str, since_rowid: int, newest: int = SCAN_ROWS) -> list[str]:
+    if is_postgres(path):  # no rowid: the newest rows in physical order, where inserts land
+        from agentguard.receipts import pg_sample
+        from agentguard.snapshots import postgres as pg
+
+        columns, rows = pg_sample.last_rows(pg.parse(path), table, newest)
+        return [f"{c}: {what}" for i, c in enumerate(columns) for what in _column_patterns([r[i] for r in rows])]
     conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=10)
     try:
         cursor = conn.execute(f"SELECT * FROM {_quoted(table)} WHERE rowid > ? ORDER BY rowid LIMIT {SCAN_ROWS}",
