@@ -65,15 +65,23 @@ def sock(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def daemon(sock: str) -> Iterator[subprocess.Popen[str]]:
-    proc = subprocess.Popen([AGENTGUARD, "daemon", "--socket", sock], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not os.path.exists(sock):
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-        assert time.monotonic() < deadline, "the daemon did not start"
-        time.sleep(0.05)
-    yield proc
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=90)
+    proc = subprocess.Popen(
+        [AGENTGUARD, "daemon", "--socket", sock], stderr=subprocess.PIPE, text=True, start_new_session=True
+    )  # its own process group: its children go with it
+    try:  # stopped whatever happens, a start that timed out included (it left a daemon running once)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(sock):
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the daemon did not start"
+            time.sleep(0.05)
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def test_the_daemon_decides_like_the_hook_and_records_each_call(
