@@ -35,8 +35,10 @@ POOL = 6  # warm children waiting for a call
 FORWARDED_ENV = ("CLAUDE_PROJECT_DIR", "CLAUDE_CODE_ENTRYPOINT")
 
 
-class _Stop(Exception):
-    """SIGTERM or SIGINT: stop serving."""
+class _Stop(BaseException):
+    """SIGTERM or SIGINT: stop serving. A BaseException, as KeyboardInterrupt is: the handler raises it wherever
+    the parent is, and an `except Exception` there (loading a policy for a hint) must not swallow the stop
+    (it did: a daemon told to stop while warming a policy kept serving)."""
 
 
 class Peer(NamedTuple):

@@ -224,3 +224,19 @@ def test_a_hint_loads_the_projects_policy_into_the_parents_memory(project: Path)
     daemon._warm_policy(json.dumps([os.environ["HOME"], str(project)]).encode())
     assert any(str(project) in key for key in cache._memo)
     daemon._warm_policy(b"not json")  # a bad hint changes nothing and raises nothing
+
+
+def test_a_stop_that_arrives_while_a_policy_warms_is_not_swallowed(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parent warms policies inside `except Exception` (a hint must never break it): SIGTERM's stop, raised
+    by its handler wherever the parent is, must get through that."""
+    from agentguard import daemon
+    from agentguard.pipeline import Gate
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise daemon._Stop
+
+    monkeypatch.setattr(Gate, "policy", interrupted)
+    with pytest.raises(daemon._Stop):
+        daemon._warm_policy(json.dumps([os.environ["HOME"], str(project)]).encode())
