@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
+from agentguard.hook_client import read_until_closed
+
 if TYPE_CHECKING:
     from agentguard.state import Places
 
@@ -323,13 +325,10 @@ class RequestError(Exception):
 
 
 def _read_request(conn: socket.socket) -> bytes:
-    chunks, size = [], 0
-    while chunk := conn.recv(65536):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_REQUEST:
-            raise RequestError("the request is too large")
-    return b"".join(chunks)
+    raw = read_until_closed(conn, MAX_REQUEST)
+    if raw is None:
+        raise RequestError("the request is too large")
+    return raw
 
 
 def parse_request(raw: bytes) -> tuple[str, dict[str, str], str]:

@@ -55,7 +55,9 @@ def ask(socket_path: str, host: str, data: bytes, timeout: float = TIMEOUT) -> s
             conn.connect(socket_path)
             conn.sendall(request(host, data, dict(os.environ)))
             conn.shutdown(_socket.SHUT_WR)
-            raw = _read_all(conn)
+            raw = read_until_closed(conn, MAX_ANSWER)
+            if raw is None:
+                raise NoDecision("the daemon's answer is too long")
         finally:
             conn.close()
     except TimeoutError:
@@ -67,13 +69,15 @@ def ask(socket_path: str, host: str, data: bytes, timeout: float = TIMEOUT) -> s
     return _answer(raw)
 
 
-def _read_all(conn: _socket.socket) -> bytes:
+def read_until_closed(conn: _socket.socket, limit: int) -> bytes | None:
+    """Everything the other end sends until it shuts its side; None past `limit` bytes (both ends of the
+    protocol read this way: the daemon its request, the client its answer)."""
     chunks, size = [], 0
     while chunk := conn.recv(65536):
         chunks.append(chunk)
         size += len(chunk)
-        if size > MAX_ANSWER:
-            raise NoDecision("the daemon's answer is too long")
+        if size > limit:
+            return None
     return b"".join(chunks)
 
 

@@ -3,19 +3,19 @@ a snapshot. Screenshots go to tests/artifacts/ (one per test)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from boardkit import Board
 
-from agentguard.ledger import Actor, Ledger
+from agentguard.ledger import Ledger
 from agentguard.ledger.breaks import breaks
 from agentguard.ledger.keys import load_key
 from agentguard.ledger.paths import LedgerPaths
 from agentguard.models import Decision, Verdict
 from agentguard.state import Places
+from ledgerkit import broken_ledger
 
 Hook = Callable[..., Decision]
 
@@ -58,19 +58,6 @@ def test_the_live_feed_shows_new_decisions_without_a_reload(board: Board, hook: 
     page.wait_for_selector("#pending-table >> text=nothing is waiting for you")
     hook()
     page.wait_for_selector("#pending-table >> text=A-1")
-
-
-def broken_ledger() -> str:
-    """A ledger whose anchor was deleted: the next start declares a break (as tests/hosts does)."""
-    places = Places.from_env()
-    with Ledger.open(places) as ledger:
-        ledger.append("decision", Actor.agent("s0"), {"verdict": "allow"})
-        ledger.checkpoint()
-        anchor = ledger.paths.anchor
-    os.unlink(anchor)
-    with Ledger.open(places, declare_breaks=True) as ledger:
-        (found,) = breaks(ledger)
-    return found.id
 
 
 def test_resolve_a_break_in_the_browser(board: Board, page: Any) -> None:

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from agentguard.ledger import Actor, Ledger
-from agentguard.ledger.breaks import breaks, resolve
+from agentguard.ledger.breaks import resolve
 from agentguard.ledger.config import EnvRef, config_file, user_settings
 from agentguard.ledger.keys import load_key
 from agentguard.state import Places
+from ledgerkit import broken_ledger
 
 AGENTGUARD = os.path.join(os.path.dirname(sys.executable), "agentguard")
 
@@ -37,19 +38,6 @@ def hook(command: str, cwd: Path) -> dict[str, object]:
 def doctor(cwd: Path) -> tuple[int, dict[str, dict[str, object]]]:
     done = agentguard("doctor", "--json", cwd=cwd)
     return done.returncode, {c["name"]: c for c in json.loads(done.stdout)["checks"]}
-
-
-def broken_ledger() -> str:
-    """A ledger whose anchor was deleted: the next start declares a break. Returns its id."""
-    places = Places.from_env()
-    with Ledger.open(places) as ledger:
-        ledger.append("decision", Actor.agent("s0"), {"verdict": "allow"})
-        ledger.checkpoint()
-        anchor = ledger.paths.anchor
-    os.unlink(anchor)
-    with Ledger.open(places, declare_breaks=True) as ledger:
-        (found,) = breaks(ledger)
-    return found.id
 
 
 def test_every_hook_answer_tells_the_human_while_a_break_is_unresolved(project: Path) -> None:

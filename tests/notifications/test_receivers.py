@@ -10,11 +10,11 @@ from pathlib import Path
 
 from receiverkit import Inbox
 
-from agentguard.ledger import Actor, Ledger
 from agentguard.models import Action, Decision, Verdict
 from agentguard.notify import send
 from agentguard.pipeline import Gate
 from agentguard.state import Places, write_mode
+from ledgerkit import broken_ledger
 
 
 def hook(project: Path, command: str) -> Decision:
@@ -60,14 +60,7 @@ def test_a_restore_is_sent(receivers: tuple[Inbox, Inbox], project: Path) -> Non
 
 def test_a_ledger_break_is_sent_with_the_resolve_command(receivers: tuple[Inbox, Inbox]) -> None:
     mail, hooks = receivers
-    places = Places.from_env()
-    with Ledger.open(places) as ledger:
-        ledger.append("decision", Actor.agent("s0"), {"verdict": "allow"})
-        ledger.checkpoint()
-        anchor = ledger.paths.anchor
-    os.unlink(anchor)
-    with Ledger.open(places, declare_breaks=True):
-        pass
+    broken_ledger()
     synced = agentguard("ledger", "sync")
     assert synced.returncode in (0, 1), synced.stderr
     got = mail.wait("ledger break")

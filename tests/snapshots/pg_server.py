@@ -46,6 +46,17 @@ class PostgresServer:
         assert done.returncode == 0, done.stderr
         return done.stdout.strip()
 
+    def orders_database(self, name: str, rows: int, *, config: Path, setting: str) -> str:
+        """A fresh database `name` with `orders` (id, qty) of `rows` analysed rows, named by the user policy in
+        `config` under `settings.<setting>` (a DSN without its password: libpq takes PGPASSWORD)."""
+        self.sql("postgres", f"DROP DATABASE IF EXISTS {name}")
+        self.sql("postgres", f"CREATE DATABASE {name}")
+        self.sql(name, "CREATE TABLE orders (id serial PRIMARY KEY, qty int); INSERT INTO orders (qty) "
+                 f"SELECT i FROM generate_series(1, {rows}) i; ANALYZE orders")  # fmt: skip
+        config.mkdir(exist_ok=True)
+        (config / "agentguard.toml").write_text(f'[settings]\n{setting} = ["{self.dsn(name, password=False)}"]\n')
+        return name
+
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")

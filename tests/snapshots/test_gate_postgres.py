@@ -18,16 +18,10 @@ from agentguard.state import Places
 
 @pytest.fixture
 def named_shop(postgres_server: PostgresServer, agentguard_home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    name = f"gate_shop_{os.getpid()}"
-    postgres_server.sql("postgres", f"DROP DATABASE IF EXISTS {name}")
-    postgres_server.sql("postgres", f"CREATE DATABASE {name}")
-    postgres_server.sql(name, "CREATE TABLE orders (id serial PRIMARY KEY, qty int); INSERT INTO orders (qty) "
-                        "SELECT i FROM generate_series(1, 50) i")  # fmt: skip
-    (agentguard_home / "config").mkdir(exist_ok=True)
-    policy = f'[settings]\nsnapshot_postgres = ["{postgres_server.dsn(name, password=False)}"]\n'
-    (agentguard_home / "config" / "agentguard.toml").write_text(policy)
     monkeypatch.setenv("PGPASSWORD", postgres_server.password)  # as a user's environment or ~/.pgpass gives it
-    return name
+    return postgres_server.orders_database(
+        f"gate_shop_{os.getpid()}", 50, config=agentguard_home / "config", setting="snapshot_postgres"
+    )
 
 
 def decide(command: str, project: Path) -> Decision:
@@ -75,16 +69,10 @@ def test_a_password_in_the_policy_is_refused(agentguard_home: Path, project: Pat
 @pytest.fixture
 def estimated_shop(postgres_server: PostgresServer, agentguard_home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A database with 1,000 analysed rows, and a policy naming a read-only connection for planner estimates."""
-    name = f"estimate_shop_{os.getpid()}"
-    postgres_server.sql("postgres", f"DROP DATABASE IF EXISTS {name}")
-    postgres_server.sql("postgres", f"CREATE DATABASE {name}")
-    postgres_server.sql(name, "CREATE TABLE orders (id serial PRIMARY KEY, qty int); INSERT INTO orders (qty) "
-                        "SELECT i FROM generate_series(1, 1000) i; ANALYZE orders")  # fmt: skip
-    (agentguard_home / "config").mkdir(exist_ok=True)
-    policy = f'[settings]\nestimate_postgres = ["{postgres_server.dsn(name, password=False)}"]\n'
-    (agentguard_home / "config" / "agentguard.toml").write_text(policy)
-    monkeypatch.setenv("PGPASSWORD", postgres_server.password)
-    return name
+    monkeypatch.setenv("PGPASSWORD", postgres_server.password)  # as a user's environment or ~/.pgpass gives it
+    return postgres_server.orders_database(
+        f"estimate_shop_{os.getpid()}", 1000, config=agentguard_home / "config", setting="estimate_postgres"
+    )
 
 
 @pytest.mark.parametrize(

@@ -20,16 +20,10 @@ SCRIPT = str(Path(sys.executable).with_name("agentguard"))
 
 @pytest.fixture
 def shop(postgres_server: PostgresServer, agentguard_home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    name = f"receipts_shop_{os.getpid()}"
-    postgres_server.sql("postgres", f"DROP DATABASE IF EXISTS {name}")
-    postgres_server.sql("postgres", f"CREATE DATABASE {name}")
-    postgres_server.sql(name, "CREATE TABLE orders (id serial PRIMARY KEY, qty int); INSERT INTO orders (qty) "
-                        "SELECT i FROM generate_series(1, 50) i")  # fmt: skip
-    (agentguard_home / "config").mkdir(exist_ok=True)
-    policy = f'[settings]\nsnapshot_postgres = ["{postgres_server.dsn(name, password=False)}"]\n'
-    (agentguard_home / "config" / "agentguard.toml").write_text(policy)
-    monkeypatch.setenv("PGPASSWORD", postgres_server.password)
-    return name
+    monkeypatch.setenv("PGPASSWORD", postgres_server.password)  # as a user's environment or ~/.pgpass gives it
+    return postgres_server.orders_database(
+        f"receipts_shop_{os.getpid()}", 50, config=agentguard_home / "config", setting="snapshot_postgres"
+    )
 
 
 def hook(payload: dict[str, object]) -> dict[str, object]:
