@@ -15,7 +15,7 @@ from agentguard.ledger.keys import load_key
 from agentguard.ledger.paths import LedgerPaths
 from agentguard.models import Decision, Verdict
 from agentguard.state import Places
-from ledgerkit import broken_ledger
+from breakkit import broken_ledger
 
 Hook = Callable[..., Decision]
 

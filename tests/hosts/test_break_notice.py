@@ -17,7 +17,7 @@ from agentguard.ledger.breaks import resolve
 from agentguard.ledger.config import EnvRef, config_file, user_settings
 from agentguard.ledger.keys import load_key
 from agentguard.state import Places
-from ledgerkit import broken_ledger
+from breakkit import broken_ledger
 
 AGENTGUARD = os.path.join(os.path.dirname(sys.executable), "agentguard")
 

@@ -14,7 +14,7 @@ from agentguard.models import Action, Decision, Verdict
 from agentguard.notify import send
 from agentguard.pipeline import Gate
 from agentguard.state import Places, write_mode
-from ledgerkit import broken_ledger
+from breakkit import broken_ledger
 
 
 def hook(project: Path, command: str) -> Decision:
